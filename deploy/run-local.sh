@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Try the coordinator on this machine: installs etcd if missing, builds the facade, and runs it on
+# localhost:9000 with a local etcd it starts itself (data in .local/etcd, client port 2379).
+# Extra arguments go to the facade (see --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/ensure-etcd.sh
+jar=facade/target/coordinator-facade.jar
+if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -name '*.java' -newer "$jar" -o -name '*.proto' -newer "$jar" -o -name pom.xml -newer "$jar" 2>/dev/null | head -1)" ]; then
+  echo "building the facade (first time: downloads dependencies, about 2 minutes)..." >&2
+  mvn -B -q -pl facade -am package -DskipTests
+fi
+exec java -jar "$jar" --embedded-etcd --listen "${GS_LISTEN:-127.0.0.1:9000}" --advertise "${GS_ADVERTISE:-localhost:9000}" "$@"

@@ -1,0 +1,40 @@
+package io.gitstratum.coordinator.etcdlocal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Picks TCP ports that are free on 127.0.0.1 right now. The ports are released before they are
+ * returned, so another process can still take one before etcd binds it: callers must be ready to
+ * retry on a bind failure (see {@link EtcdStartException#portConflict()}).
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class FreePorts {
+
+  private FreePorts() {}
+
+  /** {@code count} distinct free ports; all sockets are held at once so none repeats. */
+  static List<Integer> pick(int count) throws IOException {
+    InetAddress loopback = InetAddress.getByName(EtcdMemberSpec.HOST);
+    List<ServerSocket> sockets = new ArrayList<>(count);
+    try {
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, loopback);
+        sockets.add(socket);
+      }
+      List<Integer> ports = new ArrayList<>(count);
+      for (ServerSocket socket : sockets) {
+        ports.add(socket.getLocalPort());
+      }
+      return List.copyOf(ports);
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.gitstratum.coordinator.facade;
+
+import io.gitstratum.coordinator.etcdlocal.LocalEtcdCluster;
+import io.gitstratum.coordinator.facade.config.FacadeCommand;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.di.FacadeComponent;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/** Entry point: parse flags, optionally start a local etcd, run one facade replica until stopped. */
+public final class FacadeMain {
+  private static final Logger log = LoggerFactory.getLogger(FacadeMain.class);
+
+  private FacadeMain() {}
+
+  public static void main(String[] args) {
+    Parsed parsed = parse(args, new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true));
+    if (parsed.config() == null) {
+      System.exit(parsed.exitCode());
+    }
+    try {
+      run(parsed.config());
+    } catch (IOException | RuntimeException e) {
+      log.error("facade failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
+  }
+
+  /** A parsed command line: a configuration to run, or (config null) an exit code. */
+  public record Parsed(FacadeConfig config, int exitCode) {}
+
+  /** Parses the command line into a configuration; prints help, version or a precise error. */
+  public static Parsed parse(String[] args, PrintWriter out, PrintWriter err) {
+    FacadeCommand command = new FacadeCommand();
+    CommandLine cli = new CommandLine(command).setOut(out).setErr(err);
+    try {
+      cli.parseArgs(args);
+      if (cli.isUsageHelpRequested()) {
+        cli.usage(out);
+        return new Parsed(null, 0);
+      }
+      if (cli.isVersionHelpRequested()) {
+        cli.printVersionHelp(out);
+        return new Parsed(null, 0);
+      }
+      return new Parsed(command.toConfig(), 0);
+    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println("see --help for the options");
+      return new Parsed(null, 2);
+    }
+  }
+
+  private static void run(FacadeConfig config) throws IOException {
+    LocalEtcdCluster embedded = null;
+    if (config.embeddedEtcdDir() != null) {
+      embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
+          .members(1)
+          .baseDir(config.embeddedEtcdDir())
+          .fixedPorts(config.embeddedEtcdPort(), config.embeddedEtcdPort() + 1)
+          .build());
+      log.info("embedded etcd running at {} (data in {})", embedded.endpointsCsv(),
+          config.embeddedEtcdDir().toAbsolutePath());
+    }
+    FacadeServer server = FacadeComponent.create(config, Clock.systemUTC(),
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
+            config.listenPort()))).server();
+    LocalEtcdCluster etcd = embedded;
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (stopped.compareAndSet(false, true)) {
+        server.close();
+        if (etcd != null) {
+          etcd.close();
+        }
+      }
+    }, "facade-shutdown"));
+    server.start();
+    log.info("ready: grpcurl -plaintext localhost:{} gitstratum.CoordinatorService/GetTopology",
+        server.port());
+    try {
+      server.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.gitstratum.coordinator.facade.cache;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.store.KvChange;
+import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Key;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * This replica's copy of the topology, fed only by etcd (a full read, then the prefix watch). It
+ * applies the same change events that clients receive, so it cannot drift from them; GetTopology,
+ * the write path and the watch hub read it. Thread-safe: reads are lock-free snapshots, changes
+ * are serialised by one lock.
+ */
+public final class TopologyCache {
+  /**
+   * One consistent view.
+   *
+   * @param revision the last etcd revision applied
+   * @param versionModRevision the version key's mod revision; writes compare against it
+   */
+  public record State(Topology topology, long revision, long versionModRevision, long raftTerm) {}
+
+  /** Told about every change, on the thread that applied it, in order. */
+  public interface Listener {
+    /** Change events, consecutive and following the previous state. */
+    void onUpdates(List<TopologyUpdate> updates, State after);
+
+    /** The cache was rebuilt from a fresh read; what happened in between is not known here. */
+    void onResync(State before, State after);
+  }
+
+  private static final State UNSYNCED = new State(Topology.empty(), 0, 0, 0);
+
+  private final Keyspace keys;
+  private final Object lock = new Object();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  @GuardedBy("lock")
+  private volatile State state = UNSYNCED;
+
+  @GuardedBy("lock")
+  private boolean synced;
+
+  public TopologyCache(Keyspace keys) {
+    this.keys = keys;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public boolean isSynced() {
+    synchronized (lock) {
+      return synced;
+    }
+  }
+
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(Listener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Replaces everything with a fresh read. */
+  public void reset(StoreSnapshot snapshot) {
+    synchronized (lock) {
+      State before = state;
+      State after = new State(snapshot.topology(), snapshot.revision(),
+          snapshot.versionModRevision(), snapshot.raftTerm());
+      state = after;
+      synced = true;
+      lock.notifyAll();
+      for (Listener listener : listeners) {
+        listener.onResync(before, after);
+      }
+    }
+  }
+
+  /** Marks the cache as not following etcd (its watch broke); reads keep the last state. */
+  public void markUnsynced() {
+    synchronized (lock) {
+      synced = false;
+    }
+  }
+
+  /**
+   * Applies the changes of one etcd revision.
+   *
+   * @throws io.gitstratum.coordinator.client.topology.TopologyGapException when an event does not
+   *     follow the cached version; the caller must {@link #reset} from a fresh read
+   */
+  public void apply(List<KvChange> revision) {
+    if (revision.isEmpty()) {
+      return;
+    }
+    synchronized (lock) {
+      State before = state;
+      long rev = revision.get(0).modRevision();
+      if (rev <= before.revision()) {
+        return; // already part of the snapshot this watch started from
+      }
+      Topology.Draft draft = before.topology().draft();
+      List<TopologyUpdate> updates = new ArrayList<>(2);
+      long versionModRevision = before.versionModRevision();
+      boolean topologyChanged = false;
+      for (KvChange change : revision) {
+        Key key = keys.parse(change.key());
+        if (change.deleted()) {
+          continue; // node deletions arrive as node_removed events; trimmed events are history
+        }
+        if (key instanceof Key.Event) {
+          TopologyUpdate update = RecordCodec.decodeUpdate(change.key(), change.value());
+          updates.add(update);
+        } else if (key instanceof Key.Version) {
+          versionModRevision = change.modRevision();
+        } else if (key instanceof Key.RingConfig) {
+          draft.ringConfig(RecordCodec.decodeRingConfig(change.key(), change.value()));
+          topologyChanged = true;
+        }
+      }
+      // etcd delivers a transaction's keys in key order, not write order: sort the events.
+      updates.sort((a, b) -> Long.compareUnsigned(a.getVersion(), b.getVersion()));
+      for (TopologyUpdate update : updates) {
+        draft.apply(update);
+      }
+      Topology topology = updates.isEmpty() && !topologyChanged ? before.topology() : draft.build();
+      State after = new State(topology, rev, versionModRevision, before.raftTerm());
+      state = after;
+      lock.notifyAll();
+      if (!updates.isEmpty()) {
+        for (Listener listener : listeners) {
+          listener.onUpdates(updates, after);
+        }
+      }
+    }
+  }
+
+  /**
+   * Blocks until the cache follows etcd (after start-up or a resync).
+   *
+   * @return false when {@code timeout} passed first
+   */
+  public boolean awaitSynced(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (!synced) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        lock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Blocks until the cache has applied the version key at {@code versionModRevision} or later.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  public boolean awaitVersionRevision(long versionModRevision, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (state.versionModRevision() < versionModRevision) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        lock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.gitstratum.coordinator.facade.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The facade's command line. Every option also reads an environment variable ({@code GS_...});
+ * a flag wins over the variable, the variable over the default.
+ */
+@Command(name = "coordinator-facade", mixinStandardHelpOptions = true,
+    description = "gitstratum coordinator: a stateless gRPC facade over etcd.",
+    version = "gitstratum-coordinator 0.1.0")
+public final class FacadeCommand {
+  @Option(names = "--listen", defaultValue = "${env:GS_LISTEN:-0.0.0.0:9000}",
+      description = "host:port for gRPC (env GS_LISTEN, default ${DEFAULT-VALUE})")
+  String listen;
+
+  @Option(names = "--advertise", defaultValue = "${env:GS_ADVERTISE}",
+      description = "host:port clients reach this replica at (env GS_ADVERTISE, "
+          + "default <hostname>:<listen port>)")
+  String advertise;
+
+  @Option(names = "--replica-id", defaultValue = "${env:GS_REPLICA_ID}",
+      description = "replica name (env GS_REPLICA_ID, default the advertise address)")
+  String replicaId;
+
+  @Option(names = "--etcd-endpoints", split = ",",
+      defaultValue = "${env:GS_ETCD_ENDPOINTS:-http://127.0.0.1:2379}",
+      description = "comma-separated etcd URLs (env GS_ETCD_ENDPOINTS, default ${DEFAULT-VALUE})")
+  List<String> etcdEndpoints;
+
+  @Option(names = "--etcd-root", defaultValue = "${env:GS_ETCD_ROOT:-/gitstratum}",
+      description = "key root (env GS_ETCD_ROOT, default ${DEFAULT-VALUE})")
+  String etcdRoot;
+
+  @Option(names = "--cluster", defaultValue = "${env:GS_CLUSTER:-default}",
+      description = "cluster name; keys live under <root>/<cluster>/ (env GS_CLUSTER, "
+          + "default ${DEFAULT-VALUE})")
+  String cluster;
+
+  @Option(names = "--etcd-timeout", converter = DurationConverter.class,
+      defaultValue = "${env:GS_ETCD_TIMEOUT:-3s}",
+      description = "deadline of each etcd call (env GS_ETCD_TIMEOUT, default ${DEFAULT-VALUE})")
+  Duration etcdTimeout;
+
+  @Option(names = "--startup-timeout", converter = DurationConverter.class,
+      defaultValue = "${env:GS_STARTUP_TIMEOUT:-60s}",
+      description = "how long start-up waits for etcd (env GS_STARTUP_TIMEOUT, "
+          + "default ${DEFAULT-VALUE})")
+  Duration startupTimeout;
+
+  @Option(names = "--cache-check-interval", converter = DurationConverter.class,
+      defaultValue = "${env:GS_CACHE_CHECK_INTERVAL:-2s}",
+      description = "how often the cache is compared with etcd (env GS_CACHE_CHECK_INTERVAL, "
+          + "default ${DEFAULT-VALUE})")
+  Duration cacheCheckInterval;
+
+  @Option(names = "--cas-attempts", defaultValue = "${env:GS_CAS_ATTEMPTS:-16}",
+      description = "attempts per write under contention (env GS_CAS_ATTEMPTS, "
+          + "default ${DEFAULT-VALUE})")
+  int casAttempts;
+
+  @Option(names = "--heartbeat-interval", converter = DurationConverter.class,
+      defaultValue = "${env:GS_HEARTBEAT_INTERVAL:-10s}",
+      description = "interval advised to nodes (env GS_HEARTBEAT_INTERVAL, default ${DEFAULT-VALUE})")
+  Duration heartbeatInterval;
+
+  @Option(names = "--suspect-timeout", converter = DurationConverter.class,
+      defaultValue = "${env:GS_SUSPECT_TIMEOUT:-30s}",
+      description = "silence before SUSPECT, whole seconds (env GS_SUSPECT_TIMEOUT, "
+          + "default ${DEFAULT-VALUE})")
+  Duration suspectTimeout;
+
+  @Option(names = "--down-timeout", converter = DurationConverter.class,
+      defaultValue = "${env:GS_DOWN_TIMEOUT:-60s}",
+      description = "silence before DOWN, whole seconds (env GS_DOWN_TIMEOUT, "
+          + "default ${DEFAULT-VALUE})")
+  Duration downTimeout;
+
+  @Option(names = "--virtual-nodes", defaultValue = "${env:GS_VIRTUAL_NODES:-16}",
+      description = "ring points per object node, for a new cluster (env GS_VIRTUAL_NODES, "
+          + "default ${DEFAULT-VALUE})")
+  int virtualNodes;
+
+  @Option(names = "--replication-factor", defaultValue = "${env:GS_REPLICATION_FACTOR:-3}",
+      description = "replicas per key, for a new cluster (env GS_REPLICATION_FACTOR, "
+          + "default ${DEFAULT-VALUE})")
+  int replicationFactor;
+
+  @Option(names = "--embedded-etcd", defaultValue = "${env:GS_EMBEDDED_ETCD:-false}",
+      description = "start a local etcd process and use it (env GS_EMBEDDED_ETCD, "
+          + "default ${DEFAULT-VALUE}); for trying the facade out")
+  boolean embeddedEtcd;
+
+  @Option(names = "--embedded-etcd-dir", defaultValue = "${env:GS_EMBEDDED_ETCD_DIR:-.local/etcd}",
+      description = "data dir of the embedded etcd (env GS_EMBEDDED_ETCD_DIR, "
+          + "default ${DEFAULT-VALUE})")
+  Path embeddedEtcdDir;
+
+  @Option(names = "--embedded-etcd-port", defaultValue = "${env:GS_EMBEDDED_ETCD_PORT:-2379}",
+      description = "client port of the embedded etcd (env GS_EMBEDDED_ETCD_PORT, "
+          + "default ${DEFAULT-VALUE})")
+  int embeddedEtcdPort;
+
+  /** @throws IllegalArgumentException with a message naming the flag when a value is invalid */
+  public FacadeConfig toConfig() {
+    int colon = listen.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("--listen must be host:port, got " + listen);
+    }
+    String host = listen.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--listen must be host:port, got " + listen);
+    }
+    String advertised = advertise != null && !advertise.isBlank() ? advertise
+        : hostName() + ":" + port;
+    String id = replicaId != null && !replicaId.isBlank() ? replicaId : advertised;
+    List<String> endpoints = embeddedEtcd
+        ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : etcdEndpoints;
+    return new FacadeConfig(host, port, advertised, id, endpoints, etcdRoot, cluster, etcdTimeout,
+        startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
+        downTimeout, virtualNodes, replicationFactor, embeddedEtcd ? embeddedEtcdDir : null,
+        embeddedEtcdPort);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.gitstratum.coordinator.facade.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a facade replica is configured with; README.md lists each setting with its flag,
+ * environment variable and default. Immutable.
+ *
+ * @param listenHost host to bind the gRPC port on
+ * @param listenPort gRPC port; 0 picks a free one (tests)
+ * @param advertiseAddress host:port other replicas and clients reach this replica at
+ * @param replicaId this replica's name in the election and under {@code P/facades/}
+ * @param etcdEndpoints etcd client URLs
+ * @param etcdRoot key root, such as {@code /gitstratum}
+ * @param cluster cluster name; the prefix is {@code <etcdRoot>/<cluster>/}
+ * @param etcdTimeout deadline of every etcd call
+ * @param startupTimeout how long start-up waits for etcd before giving up
+ * @param cacheCheckInterval how often the cache is checked against etcd's version key
+ * @param casAttempts attempts of one write under compare-and-swap contention
+ * @param embeddedEtcdDir when set, the facade starts its own local etcd with this data dir
+ * @param embeddedEtcdPort client port of the embedded etcd
+ */
+public record FacadeConfig(
+    String listenHost,
+    int listenPort,
+    String advertiseAddress,
+    String replicaId,
+    List<String> etcdEndpoints,
+    String etcdRoot,
+    String cluster,
+    Duration etcdTimeout,
+    Duration startupTimeout,
+    Duration cacheCheckInterval,
+    int casAttempts,
+    Duration heartbeatInterval,
+    Duration suspectTimeout,
+    Duration downTimeout,
+    int virtualNodesPerPhysical,
+    int replicationFactor,
+    Path embeddedEtcdDir,
+    int embeddedEtcdPort) {
+
+  public FacadeConfig {
+    etcdEndpoints = List.copyOf(etcdEndpoints);
+    require(!etcdEndpoints.isEmpty(), "--etcd-endpoints must name at least one endpoint");
+    require(listenPort >= 0 && listenPort <= 65535, "--listen port must be 0-65535");
+    require(!etcdTimeout.isNegative() && !etcdTimeout.isZero(), "--etcd-timeout must be > 0");
+    require(casAttempts >= 1, "--cas-attempts must be >= 1");
+    require(virtualNodesPerPhysical >= 1 && virtualNodesPerPhysical <= 4096,
+        "--virtual-nodes must be 1-4096");
+    require(replicationFactor >= 1 && replicationFactor <= 16,
+        "--replication-factor must be 1-16");
+    require(wholeSeconds(suspectTimeout) && wholeSeconds(downTimeout),
+        "--suspect-timeout and --down-timeout are etcd lease TTLs: whole seconds");
+    require(suspectTimeout.compareTo(Duration.ofSeconds(2)) >= 0,
+        "--suspect-timeout must be at least 2s (etcd's minimum lease TTL)");
+    require(downTimeout.compareTo(suspectTimeout) > 0,
+        "--down-timeout must be longer than --suspect-timeout");
+    require(heartbeatInterval.compareTo(suspectTimeout) < 0,
+        "--heartbeat-interval must be shorter than --suspect-timeout");
+  }
+
+  /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
+  public static FacadeConfig defaults(List<String> etcdEndpoints) {
+    return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "localhost:9000", etcdEndpoints,
+        "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
+        Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(60), 16, 3, null, 2379);
+  }
+
+  private static boolean wholeSeconds(Duration d) {
+    return d.getNano() == 0;
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.gitstratum.coordinator.facade.di;
+
+import dagger.Module;
+import dagger.Provides;
+import io.etcd.jetcd.Client;
+import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.leader.SingleReplicaLeadership;
+import io.gitstratum.coordinator.facade.server.CoordinatorService;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.grpc.ServerBuilder;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+@Module
+final class FacadeModule {
+  private FacadeModule() {}
+
+  @Provides
+  @Singleton
+  static Client etcdClient(FacadeConfig config) {
+    return Client.builder()
+        .endpoints(config.etcdEndpoints().toArray(String[]::new))
+        .connectTimeout(config.etcdTimeout())
+        // jetcd retries failed calls itself; keep that inside our own per-call deadline.
+        .retryMaxDuration(config.etcdTimeout())
+        .keepaliveTime(Duration.ofSeconds(10))
+        .keepaliveTimeout(Duration.ofSeconds(3))
+        .build();
+  }
+
+  @Provides
+  @Singleton
+  static Keyspace keyspace(FacadeConfig config) {
+    return Keyspace.of(config.etcdRoot(), config.cluster());
+  }
+
+  @Provides
+  @Singleton
+  static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config) {
+    return new EtcdTopologyStore(client, keys, config.etcdTimeout());
+  }
+
+  @Provides
+  @Singleton
+  static TopologyCache cache(Keyspace keys) {
+    return new TopologyCache(keys);
+  }
+
+  @Provides
+  @Singleton
+  static ScheduledExecutorService scheduler() {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "facade-supervisor");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  @Provides
+  @Singleton
+  static CacheSupervisor supervisor(EtcdTopologyStore store, TopologyCache cache,
+      ScheduledExecutorService scheduler, FacadeConfig config) {
+    return new CacheSupervisor(store, cache, scheduler, config.cacheCheckInterval());
+  }
+
+  @Provides
+  @Singleton
+  static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config) {
+    return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts());
+  }
+
+  @Provides
+  @Singleton
+  static Leadership leadership(FacadeConfig config) {
+    return new SingleReplicaLeadership(config.replicaId(), config.advertiseAddress());
+  }
+
+  @Provides
+  @Singleton
+  static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
+      EtcdTopologyStore store, Leadership leadership, Clock clock, FacadeConfig config) {
+    return new CoordinatorService(cache, writer, store, leadership, clock, config.etcdTimeout());
+  }
+
+  @Provides
+  @Singleton
+  static FacadeServer server(FacadeConfig config, Client client, EtcdTopologyStore store,
+      TopologyCache cache, CacheSupervisor supervisor, ScheduledExecutorService scheduler,
+      Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
+    return new FacadeServer(config, client, store, cache, supervisor, scheduler, clock, builder,
+        service);
+  }
+}

@@ -1,0 +1,158 @@
+package io.gitstratum.coordinator.facade.server;
+
+import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.RequestValidator;
+import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
+import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
+import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
+import io.gitstratum.coordinator.proto.GetHashRingRequest;
+import io.gitstratum.coordinator.proto.GetHashRingResponse;
+import io.gitstratum.coordinator.proto.GetLeaderRequest;
+import io.gitstratum.coordinator.proto.GetLeaderResponse;
+import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.GetTopologyResponse;
+import io.gitstratum.coordinator.proto.HealthCheckRequest;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.RaftState;
+import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.proto.RegisterNodeResponse;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The gRPC face of the contract: validates, delegates to the write path or the cache, and maps
+ * errors. No topology logic lives here.
+ */
+public final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
+  private final TopologyCache cache;
+  private final TopologyWriter writer;
+  private final EtcdTopologyStore store;
+  private final Leadership leadership;
+  private final Clock clock;
+  private final Duration timeout;
+  private final RingCache rings = new RingCache();
+
+  public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
+      Leadership leadership, Clock clock, Duration timeout) {
+    this.cache = cache;
+    this.writer = writer;
+    this.store = store;
+    this.leadership = leadership;
+    this.clock = clock;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void registerNode(RegisterNodeRequest request,
+      StreamObserver<RegisterNodeResponse> observer) {
+    StatusMapper.respond("RegisterNode", observer, () -> {
+      NodeInfo node = RequestValidator.register(request);
+      return writer.execute(view -> TopologyTransitions.register(view, node, clock.millis()));
+    });
+  }
+
+  @Override
+  public void deregisterNode(DeregisterNodeRequest request,
+      StreamObserver<DeregisterNodeResponse> observer) {
+    StatusMapper.respond("DeregisterNode", observer, () -> {
+      RequestValidator.deregister(request);
+      return writer.execute(view -> TopologyTransitions.deregister(view, request));
+    });
+  }
+
+  @Override
+  public void getTopology(GetTopologyRequest request,
+      StreamObserver<GetTopologyResponse> observer) {
+    StatusMapper.respond("GetTopology", observer, () -> {
+      Topology topology = readable(request.getLinearizable());
+      if (request.getMinVersion() > 0
+          && Long.compareUnsigned(topology.version(), request.getMinVersion()) <= 0) {
+        return GetTopologyResponse.newBuilder()
+            .setVersion(topology.version()).setUnchanged(true).build();
+      }
+      return topology.toResponse().setLeaderId(leaderId()).build();
+    });
+  }
+
+  @Override
+  public void getHashRing(GetHashRingRequest request,
+      StreamObserver<GetHashRingResponse> observer) {
+    StatusMapper.respond("GetHashRing", observer, () -> {
+      Topology topology = readable(false);
+      ConsistentHashRing ring = rings.ringFor(topology);
+      return GetHashRingResponse.newBuilder()
+          .addAllEntries(ring.toEntries())
+          .setReplicationFactor(ring.replicationFactor())
+          .setVersion(topology.version())
+          .build();
+    });
+  }
+
+  @Override
+  public void getLeader(GetLeaderRequest request, StreamObserver<GetLeaderResponse> observer) {
+    StatusMapper.respond("GetLeader", observer, () -> {
+      GetLeaderResponse.Builder out = GetLeaderResponse.newBuilder()
+          .setIsLeader(leadership.isLeader());
+      leadership.leader().ifPresent(l -> out.setLeaderId(l.replicaId()).setLeaderAddress(l.address()));
+      return out.build();
+    });
+  }
+
+  @Override
+  public void healthCheck(HealthCheckRequest request,
+      StreamObserver<HealthCheckResponse> observer) {
+    StatusMapper.respond("HealthCheck", observer, () -> {
+      TopologyCache.State state = cache.state();
+      Topology topology = state.topology();
+      HealthCheckResponse.Builder out = HealthCheckResponse.newBuilder()
+          .setHealthy(cache.isSynced())
+          .setRaftState(leadership.isLeader() ? RaftState.RAFT_STATE_LEADER
+              : RaftState.RAFT_STATE_FOLLOWER)
+          .setRaftTerm(state.raftTerm())
+          .setCommittedIndex(state.revision())
+          .setAppliedIndex(state.revision())
+          .setTopologyVersion(topology.version())
+          .setActiveNodes(topology.count(NodeState.NODE_STATE_ACTIVE))
+          .setSuspectNodes(topology.count(NodeState.NODE_STATE_SUSPECT))
+          .setDownNodes(topology.count(NodeState.NODE_STATE_DOWN));
+      leadership.leader().ifPresent(l -> out.setLeaderId(l.replicaId()).setLeaderAddress(l.address()));
+      return out.build();
+    });
+  }
+
+  /**
+   * The cached topology; with {@code linearizable}, only after the cache holds etcd's current
+   * version (guarantee 6: a client sees its earlier writes through any replica).
+   */
+  private Topology readable(boolean linearizable) {
+    if (linearizable) {
+      long current = store.currentVersionRevision();
+      try {
+        if (!cache.awaitVersionRevision(current, timeout)) {
+          throw new UnavailableException("the topology cache did not reach etcd revision "
+              + current + " within " + timeout, null);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UnavailableException("interrupted", e);
+      }
+    } else if (!cache.isSynced() && cache.state().revision() == 0) {
+      throw new UnavailableException("the topology cache has not loaded from etcd yet", null);
+    }
+    return cache.state().topology();
+  }
+
+  private String leaderId() {
+    return leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse("");
+  }
+}

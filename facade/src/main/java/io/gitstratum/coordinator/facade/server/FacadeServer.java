@@ -1,0 +1,164 @@
+package io.gitstratum.coordinator.facade.server;
+
+import io.etcd.jetcd.Client;
+import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One facade replica's lifecycle: bootstrap the prefix, sync the cache, serve gRPC, shut down
+ * gracefully. Owns (and closes) the etcd client, the scheduler and the gRPC server.
+ */
+public final class FacadeServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FacadeServer.class);
+  private static final Duration DRAIN = Duration.ofSeconds(5);
+
+  private final FacadeConfig config;
+  private final Client etcd;
+  private final EtcdTopologyStore store;
+  private final TopologyCache cache;
+  private final CacheSupervisor supervisor;
+  private final ScheduledExecutorService scheduler;
+  private final Clock clock;
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private ScheduledFuture<?> readiness;
+
+  public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
+      TopologyCache cache, CacheSupervisor supervisor, ScheduledExecutorService scheduler,
+      Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
+    this.config = config;
+    this.etcd = etcd;
+    this.store = store;
+    this.cache = cache;
+    this.supervisor = supervisor;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.server = builder
+        .addService(service)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+  }
+
+  /**
+   * Bootstraps the prefix (waiting up to the start-up timeout for etcd), starts the cache and
+   * the gRPC port.
+   *
+   * @throws IOException when the port cannot be bound
+   * @throws UnavailableException when etcd stayed unreachable for the whole start-up timeout
+   */
+  public FacadeServer start() throws IOException {
+    try {
+      bootstrap();
+      supervisor.start();
+      if (!cache.awaitSynced(config.startupTimeout())) {
+        throw new UnavailableException("the topology cache did not load from etcd within "
+            + config.startupTimeout(), null);
+      }
+      server.start();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new UnavailableException("interrupted during start-up", e);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+    setServing(ServingStatus.NOT_SERVING);
+    readiness = scheduler.scheduleWithFixedDelay(
+        () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
+        0, 200, TimeUnit.MILLISECONDS);
+    log.info("facade {} serving gRPC on {}:{} (prefix {}, etcd {})", config.replicaId(),
+        config.listenHost(), server.getPort(), store.keys().prefix(), config.etcdEndpoints());
+    return this;
+  }
+
+  /** The bound gRPC port (useful with port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  private void bootstrap() {
+    HashRingConfig ring = HashRingConfig.newBuilder()
+        .setVirtualNodesPerPhysical(config.virtualNodesPerPhysical())
+        .setReplicationFactor(config.replicationFactor())
+        .build();
+    long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        store.bootstrap(config.replicaId(), ring, clock.millis());
+        return;
+      } catch (UnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw new UnavailableException("etcd " + config.etcdEndpoints()
+              + " unreachable for " + config.startupTimeout() + " at start-up", e);
+        }
+        log.warn("waiting for etcd {} (attempt {}): {}", config.etcdEndpoints(), attempt,
+            e.getMessage());
+        sleepQuietly(Math.min(2000, 100L * attempt));
+      }
+    }
+  }
+
+  private void setServing(ServingStatus status) {
+    health.setStatus("", status);
+    health.setStatus("gitstratum.CoordinatorService", status);
+  }
+
+  /** Blocks until the gRPC server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    log.info("facade {} shutting down", config.replicaId());
+    health.enterTerminalState();
+    if (readiness != null) {
+      readiness.cancel(false);
+    }
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    supervisor.close();
+    scheduler.shutdown();
+    try {
+      scheduler.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    etcd.close();
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted during start-up", e);
+    }
+  }
+}

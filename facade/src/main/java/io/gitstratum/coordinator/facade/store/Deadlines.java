@@ -1,0 +1,32 @@
+package io.gitstratum.coordinator.facade.store;
+
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Waits for an etcd call within its deadline and turns every way it can fail into one error. */
+final class Deadlines {
+  private Deadlines() {}
+
+  /**
+   * @throws UnavailableException when the call fails or takes longer than {@code timeout}; the
+   *     future is cancelled so jetcd stops retrying it
+   */
+  static <T> T await(CompletableFuture<T> call, Duration timeout, String what) {
+    try {
+      return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new UnavailableException("etcd did not answer " + what + " within " + timeout, e);
+    } catch (ExecutionException e) {
+      throw new UnavailableException("etcd " + what + " failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.cancel(true);
+      throw new UnavailableException("interrupted while waiting for etcd " + what, e);
+    }
+  }
+}

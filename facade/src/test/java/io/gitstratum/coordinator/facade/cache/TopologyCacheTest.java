@@ -1,0 +1,97 @@
+package io.gitstratum.coordinator.facade.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.client.topology.TopologyGapException;
+import io.gitstratum.coordinator.facade.store.KvChange;
+import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TopologyCacheTest {
+  private final Keyspace keys = Keyspace.defaults();
+  private final TopologyCache cache = new TopologyCache(keys);
+  private final List<List<TopologyUpdate>> delivered = new ArrayList<>();
+
+  TopologyCacheTest() {
+    cache.addListener(new TopologyCache.Listener() {
+      @Override
+      public void onUpdates(List<TopologyUpdate> updates, TopologyCache.State after) {
+        delivered.add(updates);
+      }
+
+      @Override
+      public void onResync(TopologyCache.State before, TopologyCache.State after) {}
+    });
+  }
+
+  private static TopologyUpdate added(long version, String id) {
+    return TopologyUpdate.newBuilder().setVersion(version).setPreviousVersion(version - 1)
+        .setNodeAdded(NodeInfo.newBuilder().setId(id)).build();
+  }
+
+  private KvChange event(TopologyUpdate update, long revision) {
+    return new KvChange(keys.event(update.getVersion()), RecordCodec.encode(update), false,
+        revision, 0);
+  }
+
+  private KvChange version(long version, long revision) {
+    return new KvChange(keys.version(), RecordCodec.encodeVersion(version), false, revision, 0);
+  }
+
+  @Test
+  void appliesATransactionsEventsInVersionOrder() {
+    cache.reset(new StoreSnapshot(Topology.empty(), 10, 0, 1));
+    // A batch commit: etcd returns keys sorted, and events/...10 sorts after events/...9.
+    cache.apply(List.of(event(added(2, "b"), 11), event(added(1, "a"), 11), version(2, 11)));
+    TopologyCache.State state = cache.state();
+    assertEquals(2, state.topology().version());
+    assertEquals(11, state.versionModRevision());
+    assertTrue(state.topology().node("a").isPresent());
+    assertEquals(List.of(1L, 2L), delivered.get(0).stream().map(TopologyUpdate::getVersion).toList());
+  }
+
+  @Test
+  void ignoresRevisionsAlreadyInTheSnapshot() {
+    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), 20, 20, 1));
+    cache.apply(List.of(event(added(1, "a"), 20), version(1, 20)));
+    assertEquals(1, cache.state().topology().version());
+    assertTrue(delivered.isEmpty());
+  }
+
+  @Test
+  void aGapIsAnErrorNotASkip() {
+    cache.reset(new StoreSnapshot(Topology.empty(), 5, 0, 1));
+    assertThrows(TopologyGapException.class,
+        () -> cache.apply(List.of(event(added(2, "b"), 6), version(2, 6))));
+    assertEquals(0, cache.state().topology().version());
+  }
+
+  @Test
+  void ringConfigWrittenAtBootstrapIsApplied() {
+    cache.reset(new StoreSnapshot(Topology.empty(), 1, 0, 1));
+    HashRingConfig config = HashRingConfig.newBuilder().setReplicationFactor(2).build();
+    cache.apply(List.of(new KvChange(keys.ringConfig(), RecordCodec.encode(config), false, 2, 0)));
+    assertEquals(config, cache.state().topology().ringConfig());
+    assertEquals(0, cache.state().topology().version());
+  }
+
+  @Test
+  void awaitsTheVersionRevision() throws InterruptedException {
+    cache.reset(new StoreSnapshot(Topology.empty(), 1, 0, 1));
+    assertFalse(cache.awaitVersionRevision(3, Duration.ofMillis(20)));
+    cache.apply(List.of(event(added(1, "a"), 3), version(1, 3)));
+    assertTrue(cache.awaitVersionRevision(3, Duration.ZERO));
+  }
+}

@@ -1,0 +1,120 @@
+package io.gitstratum.coordinator.facade.it;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.di.FacadeComponent;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Real facade replicas on loopback ports for one test class, over the etcd the class started,
+ * each on its own cluster prefix when asked. Closes everything it started.
+ */
+public final class FacadeHarness implements AutoCloseable {
+  private final List<String> etcdEndpoints;
+  private final List<FacadeServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private Client etcd;
+
+  public FacadeHarness(List<String> etcdEndpoints) {
+    this.etcdEndpoints = List.copyOf(etcdEndpoints);
+  }
+
+  /** Short timeouts so that failure tests finish in seconds. */
+  public FacadeConfig config(String cluster) {
+    FacadeConfig d = FacadeConfig.defaults(etcdEndpoints);
+    return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "replica-" + servers.size(),
+        etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
+        Duration.ofMillis(500), d.casAttempts(), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(4), d.virtualNodesPerPhysical(), d.replicationFactor(), null, 0);
+  }
+
+  public FacadeServer start(String cluster) {
+    return start(config(cluster));
+  }
+
+  public FacadeServer start(FacadeConfig config) {
+    FacadeServer server = FacadeComponent.create(config, Clock.systemUTC(),
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))).server();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    servers.add(server);
+    return server;
+  }
+
+  public FacadeServer start(String cluster, UnaryOperator<FacadeConfig> tweak) {
+    return start(tweak.apply(config(cluster)));
+  }
+
+  public CoordinatorServiceBlockingStub stub(FacadeServer server) {
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext().build();
+    channels.add(channel);
+    return CoordinatorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** A plain jetcd client on the same etcd, for checking what the facade wrote. */
+  public Client etcd() {
+    if (etcd == null) {
+      etcd = Client.builder().endpoints(etcdEndpoints.toArray(String[]::new)).build();
+    }
+    return etcd;
+  }
+
+  public long etcdRevision() {
+    try {
+      return etcd().getKVClient().get(bytes("/"), GetOption.builder().withCountOnly(true).build())
+          .get(5, TimeUnit.SECONDS).getHeader().getRevision();
+    } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public List<KeyValue> etcdPrefix(String prefix) {
+    try {
+      return etcd().getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build())
+          .get(5, TimeUnit.SECONDS).getKvs();
+    } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Keyspace keys(String cluster) {
+    return Keyspace.of(Keyspace.DEFAULT_ROOT, cluster);
+  }
+
+  public static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    servers.forEach(FacadeServer::close);
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+}
