@@ -9,29 +9,29 @@ package io.gitstratum.coordinator.client.ring;
  */
 public class InsufficientNodesException extends RuntimeException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final int required;
-    private final int available;
+  private final int required;
+  private final int available;
 
-    /**
-     * @param required the number of distinct nodes the placement needs (the replication factor)
-     * @param available the number of eligible distinct nodes the ring has
-     */
-    public InsufficientNodesException(int required, int available) {
-        super("insufficient nodes: placement needs " + required
-                + " distinct nodes but the ring has " + available + " eligible");
-        this.required = required;
-        this.available = available;
-    }
+  /**
+   * @param required the number of distinct nodes the placement needs (the replication factor)
+   * @param available the number of eligible distinct nodes the ring has
+   */
+  public InsufficientNodesException(int required, int available) {
+    super("insufficient nodes: placement needs " + required
+        + " distinct nodes but the ring has " + available + " eligible");
+    this.required = required;
+    this.available = available;
+  }
 
-    /** The number of distinct nodes the placement needs (the replication factor). */
-    public int required() {
-        return required;
-    }
+  /** The number of distinct nodes the placement needs (the replication factor). */
+  public int required() {
+    return required;
+  }
 
-    /** The number of eligible distinct nodes the ring had. */
-    public int available() {
-        return available;
-    }
+  /** The number of eligible distinct nodes the ring had. */
+  public int available() {
+    return available;
+  }
 }

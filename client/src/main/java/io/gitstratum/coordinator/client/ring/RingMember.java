@@ -15,14 +15,14 @@ import java.util.Objects;
  */
 public record RingMember(String nodeId, boolean draining) {
 
-    /**
-     * @throws NullPointerException if {@code nodeId} is null
-     * @throws IllegalArgumentException if {@code nodeId} is empty
-     */
-    public RingMember {
-        Objects.requireNonNull(nodeId, "nodeId");
-        if (nodeId.isEmpty()) {
-            throw new IllegalArgumentException("nodeId must not be empty");
-        }
+  /**
+   * @throws NullPointerException if {@code nodeId} is null
+   * @throws IllegalArgumentException if {@code nodeId} is empty
+   */
+  public RingMember {
+    Objects.requireNonNull(nodeId, "nodeId");
+    if (nodeId.isEmpty()) {
+      throw new IllegalArgumentException("nodeId must not be empty");
     }
+  }
 }

@@ -17,13 +17,13 @@ import java.util.Objects;
  */
 public record RingPoint(long position, String nodeId) {
 
-    /** @throws NullPointerException if {@code nodeId} is null */
-    public RingPoint {
-        Objects.requireNonNull(nodeId, "nodeId");
-    }
+  /** @throws NullPointerException if {@code nodeId} is null */
+  public RingPoint {
+    Objects.requireNonNull(nodeId, "nodeId");
+  }
 
-    /** The position as an unsigned decimal string, as it appears on the wire (uint64). */
-    public String positionUnsigned() {
-        return Long.toUnsignedString(position);
-    }
+  /** The position as an unsigned decimal string, as it appears on the wire (uint64). */
+  public String positionUnsigned() {
+    return Long.toUnsignedString(position);
+  }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /**
  * This replica's copy of the topology, fed only by etcd (a full read, then the prefix watch). It
@@ -151,17 +152,7 @@ public final class TopologyCache {
    * @return false when {@code timeout} passed first
    */
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      while (!synced) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        lock.wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
-    }
+    return await(() -> synced, timeout);
   }
 
   /**
@@ -171,9 +162,22 @@ public final class TopologyCache {
    */
   public boolean awaitVersionRevision(long versionModRevision, Duration timeout)
       throws InterruptedException {
+    return await(() -> state.versionModRevision() >= versionModRevision, timeout);
+  }
+
+  /**
+   * Blocks until the cached topology has {@code version} or a later one.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  public boolean awaitVersion(long version, Duration timeout) throws InterruptedException {
+    return await(() -> state.topology().version() >= version, timeout);
+  }
+
+  private boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (state.versionModRevision() < versionModRevision) {
+      while (!condition.getAsBoolean()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.config;
 
+import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -92,6 +93,26 @@ public final class FacadeCommand {
           + "default ${DEFAULT-VALUE})")
   int replicationFactor;
 
+  @Option(names = "--watch-keepalive", converter = DurationConverter.class,
+      defaultValue = "${env:GS_WATCH_KEEPALIVE:-10s}",
+      description = "keepalive on idle watch streams (env GS_WATCH_KEEPALIVE, "
+          + "default ${DEFAULT-VALUE})")
+  Duration watchKeepalive;
+
+  @Option(names = "--watch-queue", defaultValue = "${env:GS_WATCH_QUEUE:-1024}",
+      description = "updates queued per watch stream before it is lagged (env GS_WATCH_QUEUE, "
+          + "default ${DEFAULT-VALUE})")
+  int watchQueue;
+
+  @Option(names = "--watch-buffer", defaultValue = "${env:GS_WATCH_BUFFER:-10000}",
+      description = "recent updates kept in memory for resuming watchers (env GS_WATCH_BUFFER, "
+          + "default ${DEFAULT-VALUE})")
+  int watchBuffer;
+
+  @Option(names = "--max-watchers", defaultValue = "${env:GS_MAX_WATCHERS:-20000}",
+      description = "watch streams per replica (env GS_MAX_WATCHERS, default ${DEFAULT-VALUE})")
+  int maxWatchers;
+
   @Option(names = "--embedded-etcd", defaultValue = "${env:GS_EMBEDDED_ETCD:-false}",
       description = "start a local etcd process and use it (env GS_EMBEDDED_ETCD, "
           + "default ${DEFAULT-VALUE}); for trying the facade out")
@@ -127,7 +148,9 @@ public final class FacadeCommand {
         ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : etcdEndpoints;
     return new FacadeConfig(host, port, advertised, id, endpoints, etcdRoot, cluster, etcdTimeout,
         startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
-        downTimeout, virtualNodes, replicationFactor, embeddedEtcd ? embeddedEtcdDir : null,
+        downTimeout, virtualNodes, replicationFactor,
+        new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
+        embeddedEtcd ? embeddedEtcdDir : null,
         embeddedEtcdPort);
   }
 

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.config;
 
+import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.List;
  * @param startupTimeout how long start-up waits for etcd before giving up
  * @param cacheCheckInterval how often the cache is checked against etcd's version key
  * @param casAttempts attempts of one write under compare-and-swap contention
+ * @param watch limits of the WatchTopology fan-out
  * @param embeddedEtcdDir when set, the facade starts its own local etcd with this data dir
  * @param embeddedEtcdPort client port of the embedded etcd
  */
@@ -39,6 +41,7 @@ public record FacadeConfig(
     Duration downTimeout,
     int virtualNodesPerPhysical,
     int replicationFactor,
+    WatchSettings watch,
     Path embeddedEtcdDir,
     int embeddedEtcdPort) {
 
@@ -67,7 +70,7 @@ public record FacadeConfig(
     return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "localhost:9000", etcdEndpoints,
         "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), 16, 3, null, 2379);
+        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), null, 2379);
   }
 
   private static boolean wholeSeconds(Duration d) {

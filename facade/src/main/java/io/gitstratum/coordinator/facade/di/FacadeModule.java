@@ -17,6 +17,8 @@ import io.grpc.ServerBuilder;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import io.gitstratum.coordinator.facade.watch.WatchHub;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -86,17 +88,35 @@ final class FacadeModule {
 
   @Provides
   @Singleton
+  static WatchHub hub(TopologyCache cache, EtcdTopologyStore store, Leadership leadership,
+      Clock clock, FacadeConfig config, ScheduledExecutorService scheduler) {
+    ExecutorService senders = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
+          Thread thread = new Thread(runnable, "watch-sender");
+          thread.setDaemon(true);
+          return thread;
+        });
+    return new WatchHub(cache, store,
+        () -> leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse(""), clock,
+        config.watch(), config.etcdTimeout(), senders, scheduler);
+  }
+
+  @Provides
+  @Singleton
   static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, Leadership leadership, Clock clock, FacadeConfig config) {
-    return new CoordinatorService(cache, writer, store, leadership, clock, config.etcdTimeout());
+      EtcdTopologyStore store, WatchHub hub, Leadership leadership, Clock clock,
+      FacadeConfig config) {
+    return new CoordinatorService(cache, writer, store, hub, leadership, clock,
+        config.etcdTimeout());
   }
 
   @Provides
   @Singleton
   static FacadeServer server(FacadeConfig config, Client client, EtcdTopologyStore store,
-      TopologyCache cache, CacheSupervisor supervisor, ScheduledExecutorService scheduler,
-      Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
-    return new FacadeServer(config, client, store, cache, supervisor, scheduler, clock, builder,
-        service);
+      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub,
+      ScheduledExecutorService scheduler, Clock clock, ServerBuilder<?> builder,
+      CoordinatorService service) {
+    return new FacadeServer(config, client, store, cache, supervisor, hub, scheduler, clock,
+        builder, service);
   }
 }

@@ -25,6 +25,10 @@ import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RaftState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
+import io.gitstratum.coordinator.facade.watch.WatchHub;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.proto.WatchTopologyRequest;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,11 +44,13 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final Leadership leadership;
   private final Clock clock;
   private final Duration timeout;
+  private final WatchHub hub;
   private final RingCache rings = new RingCache();
 
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      Leadership leadership, Clock clock, Duration timeout) {
+      WatchHub hub, Leadership leadership, Clock clock, Duration timeout) {
     this.cache = cache;
+    this.hub = hub;
     this.writer = writer;
     this.store = store;
     this.leadership = leadership;
@@ -82,6 +88,16 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       }
       return topology.toResponse().setLeaderId(leaderId()).build();
     });
+  }
+
+  @Override
+  public void watchTopology(WatchTopologyRequest request,
+      StreamObserver<TopologyUpdate> observer) {
+    try {
+      hub.subscribe(request, (ServerCallStreamObserver<TopologyUpdate>) observer);
+    } catch (RuntimeException e) {
+      observer.onError(StatusMapper.toStatus(e).asRuntimeException());
+    }
   }
 
   @Override
@@ -124,7 +140,8 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
           .setTopologyVersion(topology.version())
           .setActiveNodes(topology.count(NodeState.NODE_STATE_ACTIVE))
           .setSuspectNodes(topology.count(NodeState.NODE_STATE_SUSPECT))
-          .setDownNodes(topology.count(NodeState.NODE_STATE_DOWN));
+          .setDownNodes(topology.count(NodeState.NODE_STATE_DOWN))
+          .setWatchSubscribers(hub.subscriberCount());
       leadership.leader().ifPresent(l -> out.setLeaderId(l.replicaId()).setLeaderAddress(l.address()));
       return out.build();
     });

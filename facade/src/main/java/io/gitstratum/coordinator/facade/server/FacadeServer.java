@@ -6,6 +6,7 @@ import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -34,6 +35,7 @@ public final class FacadeServer implements AutoCloseable {
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final CacheSupervisor supervisor;
+  private final WatchHub hub;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Server server;
@@ -41,13 +43,15 @@ public final class FacadeServer implements AutoCloseable {
   private ScheduledFuture<?> readiness;
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
-      TopologyCache cache, CacheSupervisor supervisor, ScheduledExecutorService scheduler,
+      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub,
+      ScheduledExecutorService scheduler,
       Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
     this.config = config;
     this.etcd = etcd;
     this.store = store;
     this.cache = cache;
     this.supervisor = supervisor;
+    this.hub = hub;
     this.scheduler = scheduler;
     this.clock = clock;
     this.server = builder
@@ -134,6 +138,7 @@ public final class FacadeServer implements AutoCloseable {
     if (readiness != null) {
       readiness.cancel(false);
     }
+    hub.close(); // ends watch streams now, so their clients move to another replica
     server.shutdown();
     try {
       if (!server.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {

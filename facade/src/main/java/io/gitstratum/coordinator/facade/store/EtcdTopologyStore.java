@@ -118,6 +118,43 @@ public final class EtcdTopologyStore {
     return response.getKvs().isEmpty() ? 0 : response.getKvs().get(0).getModRevision();
   }
 
+  /** etcd's current topology version (a linearizable read); 0 before the first change. */
+  public long currentVersion() {
+    GetResponse response = Deadlines.await(
+        kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout, "version read");
+    return response.getKvs().isEmpty() ? 0
+        : RecordCodec.decodeVersion(keys.version(), response.getKvs().get(0).getValue().getBytes());
+  }
+
+  /**
+   * The change events after {@code afterVersion} up to {@code upToVersion} from the event log,
+   * or empty when the log no longer holds all of them (trimmed) or they are more than
+   * {@code limit}.
+   */
+  public Optional<List<TopologyUpdate>> readEvents(long afterVersion, long upToVersion, int limit) {
+    if (upToVersion <= afterVersion) {
+      return Optional.of(List.of());
+    }
+    if (upToVersion - afterVersion > limit) {
+      return Optional.empty();
+    }
+    GetResponse response = Deadlines.await(kv.get(bytes(keys.event(afterVersion + 1)),
+        GetOption.builder().withRange(bytes(keys.event(upToVersion + 1))).build()),
+        timeout, "event log read");
+    List<TopologyUpdate> events = new ArrayList<>(response.getKvs().size());
+    long expected = afterVersion + 1;
+    for (KeyValue kvp : response.getKvs()) {
+      TopologyUpdate update = RecordCodec.decodeUpdate(
+          kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
+      if (update.getVersion() != expected) {
+        return Optional.empty();
+      }
+      events.add(update);
+      expected++;
+    }
+    return expected == upToVersion + 1 ? Optional.of(events) : Optional.empty();
+  }
+
   /**
    * Commits change events as one transaction: if the version key still has
    * {@code expectedVersionModRevision}, write each event, the node records it changes and the new

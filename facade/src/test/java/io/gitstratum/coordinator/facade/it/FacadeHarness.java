@@ -45,7 +45,7 @@ public final class FacadeHarness implements AutoCloseable {
     return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "replica-" + servers.size(),
         etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
         Duration.ofMillis(500), d.casAttempts(), Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(4), d.virtualNodesPerPhysical(), d.replicationFactor(), null, 0);
+        Duration.ofSeconds(4), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), null, 0);
   }
 
   public FacadeServer start(String cluster) {

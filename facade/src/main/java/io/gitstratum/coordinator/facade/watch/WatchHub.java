@@ -1,0 +1,186 @@
+package io.gitstratum.coordinator.facade.watch;
+
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.ResourceExhaustedException;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.proto.WatchTopologyRequest;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans the replica's one etcd watch out to every WatchTopology stream. It listens to the
+ * {@link TopologyCache} (so etcd load does not grow with watchers), keeps a bounded buffer of
+ * recent events for resuming streams, falls back to etcd's event log, and else full-syncs.
+ *
+ * <p>Thread-safe. Listener callbacks arrive on the cache's thread and never block on a stream.
+ */
+public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
+
+  private final TopologyCache cache;
+  private final EtcdTopologyStore store;
+  private final Supplier<String> leaderId;
+  private final Clock clock;
+  private final WatchSettings settings;
+  private final Duration timeout;
+  private final ExecutorService senders;
+  private final UpdateBuffer buffer;
+  private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final ScheduledFuture<?> keepalives;
+
+  /**
+   * @param senders runs the per-stream drains; owned (and shut down) by the hub
+   * @param timeout bound on etcd reads and catch-up waits when a stream starts
+   */
+  public WatchHub(TopologyCache cache, EtcdTopologyStore store, Supplier<String> leaderId,
+      Clock clock, WatchSettings settings, Duration timeout, ExecutorService senders,
+      ScheduledExecutorService scheduler) {
+    this.cache = cache;
+    this.store = store;
+    this.leaderId = leaderId;
+    this.clock = clock;
+    this.settings = settings;
+    this.timeout = timeout;
+    this.senders = senders;
+    this.buffer = new UpdateBuffer(settings.bufferCapacity());
+    long idleNanos = settings.keepaliveInterval().toNanos();
+    // Check four times per interval so that no stream stays idle much past it.
+    long periodMs = Math.max(10, settings.keepaliveInterval().toMillis() / 4);
+    this.keepalives = scheduler.scheduleWithFixedDelay(
+        () -> subscriptions.forEach(s -> s.keepaliveIfIdle(idleNanos)),
+        periodMs, periodMs, TimeUnit.MILLISECONDS);
+    cache.addListener(this);
+  }
+
+  public int subscriberCount() {
+    return subscriptions.size();
+  }
+
+  /**
+   * Starts a stream from {@code since_version}.
+   *
+   * @throws ResourceExhaustedException beyond the subscriber limit
+   * @throws UnavailableException when etcd cannot tell what to replay
+   */
+  public void subscribe(WatchTopologyRequest request, ServerCallStreamObserver<TopologyUpdate> stream) {
+    if (subscriptions.size() >= settings.maxSubscribers()) {
+      throw new ResourceExhaustedException("this replica serves its limit of "
+          + settings.maxSubscribers() + " watch streams; use another replica or retry later");
+    }
+    long since = request.getSinceVersion();
+    Subscription[] self = new Subscription[1];
+    Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
+        leaderId, clock::millis, senders, settings.queueCapacity(),
+        () -> subscriptions.remove(self[0]));
+    self[0] = subscription;
+    stream.setOnCancelHandler(subscription::cancelled);
+    // Live events queue up from here on; the replay decided below covers everything before.
+    subscriptions.add(subscription);
+    try {
+      Optional<List<TopologyUpdate>> replay = replayFor(since);
+      subscription.start(replay.isEmpty(), replay.orElse(List.of()));
+    } catch (RuntimeException e) {
+      subscriptions.remove(subscription);
+      throw e;
+    }
+  }
+
+  /** The events to replay after {@code since}, or empty for a full sync. */
+  private Optional<List<TopologyUpdate>> replayFor(long since) {
+    long cached = cache.state().topology().version();
+    Optional<List<TopologyUpdate>> buffered = buffer.after(since);
+    ResumePlan plan = ResumePlan.decide(since, cached, buffered.isPresent(), -1);
+    if (plan == ResumePlan.CATCH_UP) {
+      plan = ResumePlan.decide(since, cached, false, store.currentVersion());
+      if (plan == ResumePlan.CATCH_UP) {
+        awaitVersion(since);
+        cached = cache.state().topology().version();
+        buffered = buffer.after(since);
+        plan = ResumePlan.decide(since, cached, buffered.isPresent(), cached);
+      }
+    }
+    return switch (plan) {
+      case FULL_SYNC, CATCH_UP -> Optional.empty();
+      case LIVE -> Optional.of(List.of());
+      case REPLAY_BUFFER -> buffered;
+      case REPLAY_LOG -> store.readEvents(since, cached, settings.replayLimit());
+    };
+  }
+
+  private void awaitVersion(long version) {
+    try {
+      if (!cache.awaitVersion(version, timeout)) {
+        throw new UnavailableException("this replica did not reach version " + version
+            + " within " + timeout, null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted", e);
+    }
+  }
+
+  @Override
+  public void onUpdates(List<TopologyUpdate> updates, TopologyCache.State after) {
+    for (TopologyUpdate update : updates) {
+      buffer.add(update);
+    }
+    for (Subscription subscription : subscriptions) {
+      for (TopologyUpdate update : updates) {
+        subscription.offer(update);
+      }
+    }
+  }
+
+  @Override
+  public void onResync(TopologyCache.State before, TopologyCache.State after) {
+    long from = before.topology().version();
+    long to = after.topology().version();
+    if (before.revision() == 0 || from == to) {
+      return; // first load, or nothing happened while the watch was down
+    }
+    Optional<List<TopologyUpdate>> missed = Optional.empty();
+    if (from < to) {
+      try {
+        missed = store.readEvents(from, to, settings.replayLimit());
+      } catch (RuntimeException e) {
+        log.warn("cannot read the event log {}..{} after a resync: {}", from, to, e.getMessage());
+      }
+    }
+    if (missed.isPresent()) {
+      log.info("watch resync: replaying events {}..{} from the event log", from + 1, to);
+      onUpdates(missed.get(), after);
+    } else {
+      log.warn("watch resync: events {}..{} not retained, full_sync to {} streams", from + 1, to,
+          subscriptions.size());
+      buffer.clear();
+      // A version that went backwards (etcd restored from a backup) re-syncs every stream.
+      long target = to < from ? Long.MAX_VALUE : to;
+      subscriptions.forEach(s -> s.syncIfBehind(target));
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.removeListener(this);
+    keepalives.cancel(false);
+    for (Subscription subscription : List.copyOf(subscriptions)) {
+      subscription.close(Status.UNAVAILABLE.withDescription("facade replica shutting down"));
+    }
+    senders.shutdown();
+  }
+}
