@@ -73,6 +73,20 @@ public record FacadeConfig(
         Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), null, 2379);
   }
 
+  public FacadeConfig withEtcdEndpoints(List<String> endpoints) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, endpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, watch, embeddedEtcdDir, embeddedEtcdPort);
+  }
+
+  public FacadeConfig withWatch(WatchSettings settings) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, settings, embeddedEtcdDir, embeddedEtcdPort);
+  }
+
   private static boolean wholeSeconds(Duration d) {
     return d.getNano() == 0;
   }

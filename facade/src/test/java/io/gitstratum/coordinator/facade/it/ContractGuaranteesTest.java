@@ -50,7 +50,7 @@ class ContractGuaranteesTest {
 
   @BeforeEach
   void start(TestInfo test) {
-    cluster = test.getTestMethod().orElseThrow().getName();
+    cluster = FacadeHarness.clusterFor(test);
     harness = new FacadeHarness(etcd.endpoints());
     facade = harness.stub(harness.start(cluster));
   }

@@ -69,10 +69,16 @@ public final class FacadeHarness implements AutoCloseable {
   }
 
   public CoordinatorServiceBlockingStub stub(FacadeServer server) {
+    return CoordinatorServiceGrpc.newBlockingStub(channel(server))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** A plaintext channel to one replica, closed with the harness. */
+  public ManagedChannel channel(FacadeServer server) {
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().build();
     channels.add(channel);
-    return CoordinatorServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return channel;
   }
 
   /** A plain jetcd client on the same etcd, for checking what the facade wrote. */
@@ -99,6 +105,12 @@ public final class FacadeHarness implements AutoCloseable {
     } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A cluster name of its own for one test method, so tests sharing an etcd do not meet. */
+  public static String clusterFor(org.junit.jupiter.api.TestInfo test) {
+    String name = test.getTestMethod().orElseThrow().getName();
+    return name.length() <= 60 ? name : name.substring(0, 60);
   }
 
   public static Keyspace keys(String cluster) {
