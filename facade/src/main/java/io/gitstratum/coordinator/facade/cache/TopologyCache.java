@@ -11,6 +11,11 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.gitstratum.coordinator.facade.core.LivenessView;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
@@ -36,6 +41,9 @@ public final class TopologyCache {
 
     /** The cache was rebuilt from a fresh read; what happened in between is not known here. */
     void onResync(State before, State after);
+
+    /** A node's alive or grace key appeared or disappeared. */
+    default void onLiveness(String nodeId) {}
   }
 
   private static final State UNSYNCED = new State(Topology.empty(), 0, 0, 0);
@@ -50,6 +58,21 @@ public final class TopologyCache {
   @GuardedBy("lock")
   private boolean synced;
 
+  // Written under the lock, read without it: liveness keys change independently of versions.
+  private final Map<String, Long> aliveLeases = new ConcurrentHashMap<>();
+  private final Set<String> grace = ConcurrentHashMap.newKeySet();
+  private final LivenessView liveness = new LivenessView() {
+    @Override
+    public boolean hasAlive(String nodeId) {
+      return aliveLeases.containsKey(nodeId);
+    }
+
+    @Override
+    public boolean hasGrace(String nodeId) {
+      return grace.contains(nodeId);
+    }
+  };
+
   public TopologyCache(Keyspace keys) {
     this.keys = keys;
   }
@@ -62,6 +85,17 @@ public final class TopologyCache {
     synchronized (lock) {
       return synced;
     }
+  }
+
+  /** The liveness keys as last seen; not versioned with {@link #state()}. */
+  public LivenessView liveness() {
+    return liveness;
+  }
+
+  /** The lease of the node's alive key, if it has one. */
+  public OptionalLong aliveLease(String nodeId) {
+    Long lease = aliveLeases.get(nodeId);
+    return lease == null ? OptionalLong.empty() : OptionalLong.of(lease);
   }
 
   public void addListener(Listener listener) {
@@ -78,6 +112,10 @@ public final class TopologyCache {
       State before = state;
       State after = new State(snapshot.topology(), snapshot.revision(),
           snapshot.versionModRevision(), snapshot.raftTerm());
+      aliveLeases.keySet().retainAll(snapshot.alive().keySet());
+      aliveLeases.putAll(snapshot.alive());
+      grace.retainAll(snapshot.grace());
+      grace.addAll(snapshot.grace());
       state = after;
       synced = true;
       lock.notifyAll();
@@ -114,12 +152,26 @@ public final class TopologyCache {
       List<TopologyUpdate> updates = new ArrayList<>(2);
       long versionModRevision = before.versionModRevision();
       boolean topologyChanged = false;
+      List<String> livenessChanged = new ArrayList<>(0);
       for (KvChange change : revision) {
         Key key = keys.parse(change.key());
-        if (change.deleted()) {
+        if (key instanceof Key.Alive alive) {
+          if (change.deleted()) {
+            aliveLeases.remove(alive.nodeId());
+          } else {
+            aliveLeases.put(alive.nodeId(), change.lease());
+          }
+          livenessChanged.add(alive.nodeId());
+        } else if (key instanceof Key.Grace g) {
+          if (change.deleted()) {
+            grace.remove(g.nodeId());
+          } else {
+            grace.add(g.nodeId());
+          }
+          livenessChanged.add(g.nodeId());
+        } else if (change.deleted()) {
           continue; // node deletions arrive as node_removed events; trimmed events are history
-        }
-        if (key instanceof Key.Event) {
+        } else if (key instanceof Key.Event) {
           TopologyUpdate update = RecordCodec.decodeUpdate(change.key(), change.value());
           updates.add(update);
         } else if (key instanceof Key.Version) {
@@ -138,10 +190,11 @@ public final class TopologyCache {
       State after = new State(topology, rev, versionModRevision, before.raftTerm());
       state = after;
       lock.notifyAll();
-      if (!updates.isEmpty()) {
-        for (Listener listener : listeners) {
+      for (Listener listener : listeners) {
+        if (!updates.isEmpty()) {
           listener.onUpdates(updates, after);
         }
+        livenessChanged.forEach(listener::onLiveness);
       }
     }
   }
@@ -163,6 +216,16 @@ public final class TopologyCache {
   public boolean awaitVersionRevision(long versionModRevision, Duration timeout)
       throws InterruptedException {
     return await(() -> state.versionModRevision() >= versionModRevision, timeout);
+  }
+
+  /**
+   * Blocks until the cache has applied etcd revision {@code revision} (any key under the prefix
+   * written at that revision) or a later one.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  public boolean awaitRevision(long revision, Duration timeout) throws InterruptedException {
+    return await(() -> state.revision() >= revision, timeout);
   }
 
   /**

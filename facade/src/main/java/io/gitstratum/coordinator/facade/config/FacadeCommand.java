@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.config;
 
+import io.gitstratum.coordinator.facade.detect.DetectorSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -113,6 +114,27 @@ public final class FacadeCommand {
       description = "watch streams per replica (env GS_MAX_WATCHERS, default ${DEFAULT-VALUE})")
   int maxWatchers;
 
+  @Option(names = "--session-ttl", converter = DurationConverter.class,
+      defaultValue = "${env:GS_SESSION_TTL:-10s}",
+      description = "replica session lease; detector failover takes about this long "
+          + "(env GS_SESSION_TTL, default ${DEFAULT-VALUE})")
+  Duration sessionTtl;
+
+  @Option(names = "--mass-expiry-share", defaultValue = "${env:GS_MASS_EXPIRY_SHARE:-0.55}",
+      description = "SUSPECT->DOWN pauses while more than this share of live nodes is SUSPECT "
+          + "(env GS_MASS_EXPIRY_SHARE, default ${DEFAULT-VALUE})")
+  double massExpiryShare;
+
+  @Option(names = "--down-rate", defaultValue = "${env:GS_DOWN_RATE:-20}",
+      description = "most SUSPECT->DOWN transitions per second (env GS_DOWN_RATE, "
+          + "default ${DEFAULT-VALUE})")
+  int downRate;
+
+  @Option(names = "--event-retention", defaultValue = "${env:GS_EVENT_RETENTION:-10000}",
+      description = "change events kept in etcd for resuming watchers (env GS_EVENT_RETENTION, "
+          + "default ${DEFAULT-VALUE})")
+  int eventRetention;
+
   @Option(names = "--embedded-etcd", defaultValue = "${env:GS_EMBEDDED_ETCD:-false}",
       description = "start a local etcd process and use it (env GS_EMBEDDED_ETCD, "
           + "default ${DEFAULT-VALUE}); for trying the facade out")
@@ -150,8 +172,15 @@ public final class FacadeCommand {
         startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
         downTimeout, virtualNodes, replicationFactor,
         new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
+        sessionTtl, detector(),
         embeddedEtcd ? embeddedEtcdDir : null,
         embeddedEtcdPort);
+  }
+
+  private DetectorSettings detector() {
+    DetectorSettings d = DetectorSettings.defaults();
+    return new DetectorSettings(d.scanInterval(), massExpiryShare, d.massExpiryMinSuspects(),
+        downRate, d.flapSuspicions(), d.flapWindow(), eventRetention);
   }
 
   private static String hostName() {

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.config;
 
+import io.gitstratum.coordinator.facade.detect.DetectorSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,9 @@ import java.util.List;
  * @param cacheCheckInterval how often the cache is checked against etcd's version key
  * @param casAttempts attempts of one write under compare-and-swap contention
  * @param watch limits of the WatchTopology fan-out
+ * @param sessionTtl lease of this replica's session: how fast another replica takes over the
+ *     detector when this one dies (whole seconds)
+ * @param detector failure detector behaviour
  * @param embeddedEtcdDir when set, the facade starts its own local etcd with this data dir
  * @param embeddedEtcdPort client port of the embedded etcd
  */
@@ -42,6 +46,8 @@ public record FacadeConfig(
     int virtualNodesPerPhysical,
     int replicationFactor,
     WatchSettings watch,
+    Duration sessionTtl,
+    DetectorSettings detector,
     Path embeddedEtcdDir,
     int embeddedEtcdPort) {
 
@@ -63,6 +69,8 @@ public record FacadeConfig(
         "--down-timeout must be longer than --suspect-timeout");
     require(heartbeatInterval.compareTo(suspectTimeout) < 0,
         "--heartbeat-interval must be shorter than --suspect-timeout");
+    require(wholeSeconds(sessionTtl) && sessionTtl.compareTo(Duration.ofSeconds(2)) >= 0,
+        "--session-ttl must be whole seconds, at least 2s");
   }
 
   /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
@@ -70,21 +78,35 @@ public record FacadeConfig(
     return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "localhost:9000", etcdEndpoints,
         "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), null, 2379);
+        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10), DetectorSettings.defaults(), null, 2379);
   }
 
   public FacadeConfig withEtcdEndpoints(List<String> endpoints) {
     return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, endpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
   }
 
   public FacadeConfig withWatch(WatchSettings settings) {
     return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, settings, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, settings, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
+  }
+
+  public FacadeConfig withLiveness(Duration heartbeat, Duration suspect, Duration down) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeat, suspect, down, virtualNodesPerPhysical,
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
+  }
+
+  public FacadeConfig withDetector(DetectorSettings settings) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, watch, sessionTtl, settings, embeddedEtcdDir, embeddedEtcdPort);
   }
 
   private static boolean wholeSeconds(Duration d) {

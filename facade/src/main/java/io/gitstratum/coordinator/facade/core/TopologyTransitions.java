@@ -3,18 +3,26 @@ package io.gitstratum.coordinator.facade.core;
 import io.gitstratum.coordinator.client.topology.TopologyView;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The topology state machine of CONTRACT.md as pure functions of (topology, request, time): no
  * I/O, no clock, no randomness. Callers validate requests first ({@link RequestValidator}).
  */
 public final class TopologyTransitions {
+  /** States in which a node is expected to heartbeat; silence makes it SUSPECT. */
+  public static final Set<NodeState> LIVE = EnumSet.of(NodeState.NODE_STATE_JOINING,
+      NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING);
+
   private TopologyTransitions() {}
 
   /**
@@ -33,7 +41,8 @@ public final class TopologyTransitions {
           .setRegisteredAt(nowMs)
           .setLastHeartbeatAt(nowMs)
           .build();
-      return registered(topology, nodeAdded(topology, added), false);
+      return registered(topology, nodeAdded(topology, added), false,
+          List.of(new LivenessEffect.AttachAlive(node.getId(), node.getGenerationId())));
     }
     NodeInfo current = existing.get();
     if (current.getType() != node.getType()) {
@@ -46,7 +55,9 @@ public final class TopologyTransitions {
           .setRegisteredAt(nowMs)
           .setLastHeartbeatAt(nowMs)
           .build();
-      return registered(topology, nodeUpdated(topology, replaced), true);
+      return registered(topology, nodeUpdated(topology, replaced), true, List.of(
+          new LivenessEffect.AttachAlive(node.getId(), node.getGenerationId()),
+          new LivenessEffect.ClearGrace(node.getId())));
     }
     if (current.getAddress().equals(node.getAddress()) && current.getPort() == node.getPort()
         && current.getLabelsMap().equals(node.getLabelsMap())) {
@@ -59,7 +70,7 @@ public final class TopologyTransitions {
         .clearLabels()
         .putAllLabels(node.getLabelsMap())
         .build();
-    return registered(topology, nodeUpdated(topology, moved), true);
+    return registered(topology, nodeUpdated(topology, moved), true, List.of());
   }
 
   /**
@@ -79,8 +90,97 @@ public final class TopologyTransitions {
           existing.get().getGenerationId(), generation);
     }
     TopologyUpdate removed = next(topology).setNodeRemoved(request.getNodeId()).build();
-    return new Transition<>(List.of(removed), DeregisterNodeResponse.newBuilder()
-        .setTopologyVersion(removed.getVersion()).build());
+    return new Transition<>(List.of(removed),
+        List.of(new LivenessEffect.ClearLiveness(request.getNodeId())),
+        DeregisterNodeResponse.newBuilder().setTopologyVersion(removed.getVersion()).build());
+  }
+
+  /**
+   * Heartbeat (state machine of CONTRACT.md). The common case changes nothing and writes nothing:
+   * the caller only renews the node's lease. A write happens for a state change (JOINING→ACTIVE,
+   * SUSPECT/DOWN→ACTIVE or the reported state, →DRAINING) or when the node's lease is gone.
+   *
+   * @throws NodeNotFoundException for an unregistered node
+   * @throws GenerationMismatchException for a heartbeat from a replaced process
+   */
+  public static Transition<HeartbeatOutcome> heartbeat(TopologyView topology,
+      LivenessView liveness, HeartbeatRequest request, long nowMs) {
+    NodeInfo node = topology.node(request.getNodeId())
+        .orElseThrow(() -> new NodeNotFoundException(request.getNodeId()));
+    if (!node.getGenerationId().equals(request.getGenerationId())) {
+      throw new GenerationMismatchException(node.getId(), node.getGenerationId(),
+          request.getGenerationId());
+    }
+    NodeState current = node.getState();
+    NodeState target = nextState(current, request.getReportedState());
+    boolean expired = current == NodeState.NODE_STATE_SUSPECT
+        || current == NodeState.NODE_STATE_DOWN || !liveness.hasAlive(node.getId());
+    if (target == current && !expired) {
+      return new Transition<>(List.of(), new HeartbeatOutcome(topology.version(), node));
+    }
+    List<LivenessEffect> effects = expired
+        ? List.of(new LivenessEffect.AttachAlive(node.getId(), node.getGenerationId()),
+            new LivenessEffect.ClearGrace(node.getId()))
+        : List.of();
+    if (target == current) {
+      // Only the lease lapsed (the detector has not acted yet): renew it, no topology change.
+      return new Transition<>(List.of(), effects, new HeartbeatOutcome(topology.version(), node));
+    }
+    NodeInfo changed = node.toBuilder().setState(target).setLastHeartbeatAt(nowMs).build();
+    TopologyUpdate update = nodeUpdated(topology, changed);
+    return new Transition<>(List.of(update), effects,
+        new HeartbeatOutcome(update.getVersion(), changed));
+  }
+
+  /**
+   * The state a heartbeat moves a node to. UNKNOWN and ACTIVE mean "serving"; JOINING keeps a
+   * joining (or returning) node JOINING; DRAINING is sticky until the node re-registers, so an
+   * operator's drain is not undone by the node's next routine heartbeat.
+   */
+  static NodeState nextState(NodeState current, NodeState reported) {
+    if (reported == NodeState.NODE_STATE_DRAINING || current == NodeState.NODE_STATE_DRAINING) {
+      return NodeState.NODE_STATE_DRAINING;
+    }
+    boolean returning = current == NodeState.NODE_STATE_SUSPECT
+        || current == NodeState.NODE_STATE_DOWN;
+    if (reported == NodeState.NODE_STATE_JOINING) {
+      return returning || current == NodeState.NODE_STATE_JOINING
+          ? NodeState.NODE_STATE_JOINING : current;
+    }
+    return NodeState.NODE_STATE_ACTIVE;
+  }
+
+  /**
+   * Failure detector: a live node whose lease expired becomes SUSPECT (suspect_count + 1) and
+   * starts its grace period. Anything else (already suspected, back alive, gone) changes nothing.
+   * The answer is the new version, empty when nothing changed.
+   */
+  public static Transition<OptionalLong> suspect(TopologyView topology, LivenessView liveness,
+      String nodeId) {
+    Optional<NodeInfo> node = topology.node(nodeId);
+    if (node.isEmpty() || !LIVE.contains(node.get().getState()) || liveness.hasAlive(nodeId)) {
+      return new Transition<>(List.of(), OptionalLong.empty());
+    }
+    NodeInfo suspected = node.get().toBuilder()
+        .setState(NodeState.NODE_STATE_SUSPECT)
+        .setSuspectCount(node.get().getSuspectCount() + 1)
+        .build();
+    TopologyUpdate update = nodeUpdated(topology, suspected);
+    return new Transition<>(List.of(update), List.of(new LivenessEffect.StartGrace(nodeId)),
+        OptionalLong.of(update.getVersion()));
+  }
+
+  /** Failure detector: a SUSPECT node whose grace period ended becomes DOWN. */
+  public static Transition<OptionalLong> down(TopologyView topology, LivenessView liveness,
+      String nodeId) {
+    Optional<NodeInfo> node = topology.node(nodeId);
+    if (node.isEmpty() || node.get().getState() != NodeState.NODE_STATE_SUSPECT
+        || liveness.hasGrace(nodeId)) {
+      return new Transition<>(List.of(), OptionalLong.empty());
+    }
+    TopologyUpdate update = nodeUpdated(topology,
+        node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN).build());
+    return new Transition<>(List.of(update), OptionalLong.of(update.getVersion()));
   }
 
   static TopologyUpdate nodeAdded(TopologyView topology, NodeInfo node) {
@@ -98,8 +198,8 @@ public final class TopologyTransitions {
   }
 
   private static Transition<RegisterNodeResponse> registered(TopologyView topology,
-      TopologyUpdate update, boolean alreadyRegistered) {
-    return new Transition<>(List.of(update), RegisterNodeResponse.newBuilder()
+      TopologyUpdate update, boolean alreadyRegistered, List<LivenessEffect> effects) {
+    return new Transition<>(List.of(update), effects, RegisterNodeResponse.newBuilder()
         .setTopologyVersion(update.getVersion())
         .setAlreadyRegistered(alreadyRegistered)
         .build());

@@ -4,18 +4,27 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.util.List;
 
 /**
- * What a request does to a topology: the change events it adds (empty when it changes nothing)
- * and the answer for the caller. The new topology is the old one with {@code updates} applied.
+ * What a request does to a topology: the change events it adds (empty when it changes nothing),
+ * the liveness keys to write with them, and the answer for the caller. The new topology is the
+ * old one with {@code updates} applied.
  *
  * @param updates change events numbered from the view's version + 1, in order
+ * @param effects liveness keys to write in the same transaction
  * @param response the caller's answer, already carrying the resulting version
  */
-public record Transition<R>(List<TopologyUpdate> updates, R response) {
+public record Transition<R>(List<TopologyUpdate> updates, List<LivenessEffect> effects,
+    R response) {
   public Transition {
     updates = List.copyOf(updates);
+    effects = List.copyOf(effects);
   }
 
+  public Transition(List<TopologyUpdate> updates, R response) {
+    this(updates, List.of(), response);
+  }
+
+  /** Whether anything must be written. */
   public boolean changes() {
-    return !updates.isEmpty();
+    return !updates.isEmpty() || !effects.isEmpty();
   }
 }

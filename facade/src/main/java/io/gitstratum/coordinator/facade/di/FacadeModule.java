@@ -7,7 +7,12 @@ import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.leader.Leadership;
-import io.gitstratum.coordinator.facade.leader.SingleReplicaLeadership;
+import io.gitstratum.coordinator.facade.detect.FailureDetector;
+import io.gitstratum.coordinator.facade.leader.DetectorElection;
+import io.gitstratum.coordinator.facade.liveness.HeartbeatHandler;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.schema.records.FacadeRecord;
+import jakarta.inject.Named;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
@@ -77,13 +82,62 @@ final class FacadeModule {
   @Provides
   @Singleton
   static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config) {
-    return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts());
+    return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts(),
+        config.suspectTimeout(), config.downTimeout().minus(config.suspectTimeout()));
   }
 
   @Provides
   @Singleton
-  static Leadership leadership(FacadeConfig config) {
-    return new SingleReplicaLeadership(config.replicaId(), config.advertiseAddress());
+  @Named("detector")
+  static ScheduledExecutorService detectorThread() {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "facade-detector");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  @Provides
+  @Singleton
+  static DetectorElection election(Client client, Keyspace keys, FacadeConfig config, Clock clock,
+      @Named("detector") ScheduledExecutorService thread) {
+    FacadeRecord self = FacadeRecord.newBuilder()
+        .setReplicaId(config.replicaId())
+        .setAddress(config.advertiseAddress())
+        .setStartedAt(clock.millis())
+        .build();
+    return new DetectorElection(client, keys, self, config.sessionTtl(), config.etcdTimeout(),
+        thread);
+  }
+
+  @Provides
+  static Leadership leadership(DetectorElection election) {
+    return election;
+  }
+
+  @Provides
+  @Singleton
+  static LeaseKeepAlives keepAlives(FacadeConfig config) {
+    return new LeaseKeepAlives(config.etcdEndpoints(), config.etcdTimeout());
+  }
+
+  @Provides
+  @Singleton
+  static HeartbeatHandler heartbeats(TopologyCache cache, TopologyWriter writer,
+      EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
+      FacadeConfig config) {
+    return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
+        config.etcdTimeout(), config.heartbeatInterval(), config.suspectTimeout(),
+        config.downTimeout());
+  }
+
+  @Provides
+  @Singleton
+  static FailureDetector detector(TopologyCache cache, TopologyWriter writer,
+      EtcdTopologyStore store, Leadership leadership, Clock clock, FacadeConfig config,
+      @Named("detector") ScheduledExecutorService thread) {
+    return new FailureDetector(cache, writer, store, leadership, clock, config.detector(),
+        config.suspectTimeout(), thread);
   }
 
   @Provides
@@ -104,19 +158,22 @@ final class FacadeModule {
   @Provides
   @Singleton
   static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, WatchHub hub, Leadership leadership, Clock clock,
-      FacadeConfig config) {
-    return new CoordinatorService(cache, writer, store, hub, leadership, clock,
-        config.etcdTimeout());
+      EtcdTopologyStore store, WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector,
+      Leadership leadership, Clock clock, FacadeConfig config) {
+    return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
+        clock, config.etcdTimeout());
   }
 
   @Provides
   @Singleton
   static FacadeServer server(FacadeConfig config, Client client, EtcdTopologyStore store,
-      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub,
-      ScheduledExecutorService scheduler, Clock clock, ServerBuilder<?> builder,
-      CoordinatorService service) {
-    return new FacadeServer(config, client, store, cache, supervisor, hub, scheduler, clock,
-        builder, service);
+      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, DetectorElection election,
+      FailureDetector detector, LeaseKeepAlives keepAlives, TopologyWriter writer,
+      ScheduledExecutorService scheduler,
+      @Named("detector") ScheduledExecutorService detectorThread, Clock clock,
+      ServerBuilder<?> builder, CoordinatorService service) {
+    return new FacadeServer(config, client, store, cache, supervisor, hub,
+        new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), scheduler,
+        clock, builder, service);
   }
 }

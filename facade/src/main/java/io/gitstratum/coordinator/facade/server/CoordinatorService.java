@@ -6,7 +6,9 @@ import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.liveness.HeartbeatHandler;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
@@ -20,6 +22,8 @@ import io.gitstratum.coordinator.proto.GetTopologyRequest;
 import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.HealthCheckRequest;
 import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
+import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RaftState;
@@ -45,12 +49,17 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final Clock clock;
   private final Duration timeout;
   private final WatchHub hub;
+  private final HeartbeatHandler heartbeats;
+  private final FailureDetector detector;
   private final RingCache rings = new RingCache();
 
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      WatchHub hub, Leadership leadership, Clock clock, Duration timeout) {
+      WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
+      Clock clock, Duration timeout) {
     this.cache = cache;
     this.hub = hub;
+    this.heartbeats = heartbeats;
+    this.detector = detector;
     this.writer = writer;
     this.store = store;
     this.leadership = leadership;
@@ -63,7 +72,8 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       StreamObserver<RegisterNodeResponse> observer) {
     StatusMapper.respond("RegisterNode", observer, () -> {
       NodeInfo node = RequestValidator.register(request);
-      return writer.execute(view -> TopologyTransitions.register(view, node, clock.millis()));
+      return writer.execute((view, liveness) ->
+          TopologyTransitions.register(view, node, clock.millis()));
     });
   }
 
@@ -72,7 +82,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       StreamObserver<DeregisterNodeResponse> observer) {
     StatusMapper.respond("DeregisterNode", observer, () -> {
       RequestValidator.deregister(request);
-      return writer.execute(view -> TopologyTransitions.deregister(view, request));
+      return writer.execute((view, liveness) -> TopologyTransitions.deregister(view, request));
     });
   }
 
@@ -88,6 +98,11 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       }
       return topology.toResponse().setLeaderId(leaderId()).build();
     });
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+    StatusMapper.respond("Heartbeat", observer, () -> heartbeats.heartbeat(request));
   }
 
   @Override
@@ -131,7 +146,9 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       TopologyCache.State state = cache.state();
       Topology topology = state.topology();
       HealthCheckResponse.Builder out = HealthCheckResponse.newBuilder()
-          .setHealthy(cache.isSynced())
+          // Unhealthy while the cache does not follow etcd, or while most nodes look dead at
+          // once (mass-expiry protection: the fault is likely ours or the network's).
+          .setHealthy(cache.isSynced() && !detector.protecting(topology))
           .setRaftState(leadership.isLeader() ? RaftState.RAFT_STATE_LEADER
               : RaftState.RAFT_STATE_FOLLOWER)
           .setRaftTerm(state.raftTerm())

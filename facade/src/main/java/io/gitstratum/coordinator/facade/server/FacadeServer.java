@@ -5,7 +5,11 @@ import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.detect.FailureDetector;
+import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.grpc.Server;
@@ -36,6 +40,7 @@ public final class FacadeServer implements AutoCloseable {
   private final TopologyCache cache;
   private final CacheSupervisor supervisor;
   private final WatchHub hub;
+  private final Liveness liveness;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Server server;
@@ -43,7 +48,7 @@ public final class FacadeServer implements AutoCloseable {
   private ScheduledFuture<?> readiness;
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
-      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub,
+      TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
       ScheduledExecutorService scheduler,
       Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
     this.config = config;
@@ -52,6 +57,7 @@ public final class FacadeServer implements AutoCloseable {
     this.cache = cache;
     this.supervisor = supervisor;
     this.hub = hub;
+    this.liveness = liveness;
     this.scheduler = scheduler;
     this.clock = clock;
     this.server = builder
@@ -76,6 +82,8 @@ public final class FacadeServer implements AutoCloseable {
         throw new UnavailableException("the topology cache did not load from etcd within "
             + config.startupTimeout(), null);
       }
+      liveness.election().start();
+      liveness.detector().start();
       server.start();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -93,6 +101,10 @@ public final class FacadeServer implements AutoCloseable {
         config.listenHost(), server.getPort(), store.keys().prefix(), config.etcdEndpoints());
     return this;
   }
+
+  /** The failure-detection parts a replica runs, started after the cache and stopped first. */
+  public record Liveness(DetectorElection election, FailureDetector detector,
+      LeaseKeepAlives keepAlives, ScheduledExecutorService thread, TopologyWriter writer) {}
 
   /** The bound gRPC port (useful with port 0). */
   public int port() {
@@ -139,6 +151,8 @@ public final class FacadeServer implements AutoCloseable {
       readiness.cancel(false);
     }
     hub.close(); // ends watch streams now, so their clients move to another replica
+    liveness.detector().close();
+    liveness.election().close(); // gives the election up, so another replica detects at once
     server.shutdown();
     try {
       if (!server.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -149,6 +163,9 @@ public final class FacadeServer implements AutoCloseable {
       server.shutdownNow();
     }
     supervisor.close();
+    liveness.writer().close();
+    liveness.keepAlives().close();
+    liveness.thread().shutdown();
     scheduler.shutdown();
     try {
       scheduler.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS);

@@ -8,14 +8,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Waits for an etcd call within its deadline and turns every way it can fail into one error. */
-final class Deadlines {
+public final class Deadlines {
   private Deadlines() {}
 
   /**
    * @throws UnavailableException when the call fails or takes longer than {@code timeout}; the
    *     future is cancelled so jetcd stops retrying it
    */
-  static <T> T await(CompletableFuture<T> call, Duration timeout, String what) {
+  public static <T> T await(CompletableFuture<T> call, Duration timeout, String what) {
     try {
       return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

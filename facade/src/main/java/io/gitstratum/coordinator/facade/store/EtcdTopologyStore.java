@@ -4,9 +4,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -26,7 +28,13 @@ import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -37,12 +45,14 @@ import java.util.function.Consumer;
 public final class EtcdTopologyStore {
   private final KV kv;
   private final Watch watch;
+  private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
 
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout) {
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
+    this.lease = client.getLeaseClient();
     this.keys = keys;
     this.timeout = timeout;
   }
@@ -86,7 +96,10 @@ public final class EtcdTopologyStore {
     TxnResponse response = Deadlines.await(kv.txn()
         .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
             Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
-            Op.get(bytes(keys.nodesPrefix()), GetOption.builder().isPrefix(true).build()))
+            Op.get(bytes(keys.nodesPrefix()), GetOption.builder().isPrefix(true).build()),
+            Op.get(bytes(keys.alivePrefix()), GetOption.builder().isPrefix(true).build()),
+            Op.get(bytes(keys.gracePrefix()),
+                GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
         .commit(), timeout, "topology read");
     List<GetResponse> gets = response.getGetResponses();
     long version = 0;
@@ -104,8 +117,19 @@ public final class EtcdTopologyStore {
       nodes.add(RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
           kvp.getValue().getBytes()));
     }
-    return new StoreSnapshot(Topology.of(version, nodes, ring), response.getHeader().getRevision(),
-        versionModRevision, response.getHeader().getRaftTerm());
+    Map<String, Long> alive = new HashMap<>();
+    for (KeyValue kvp : gets.get(3).getKvs()) {
+      alive.put(kvp.getKey().toString(StandardCharsets.UTF_8).substring(
+          keys.alivePrefix().length()), kvp.getLease());
+    }
+    Set<String> grace = new HashSet<>();
+    for (KeyValue kvp : gets.get(4).getKvs()) {
+      grace.add(kvp.getKey().toString(StandardCharsets.UTF_8).substring(
+          keys.gracePrefix().length()));
+    }
+    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace,
+        response.getHeader().getRevision(), versionModRevision,
+        response.getHeader().getRaftTerm());
   }
 
   /**
@@ -157,34 +181,45 @@ public final class EtcdTopologyStore {
 
   /**
    * Commits change events as one transaction: if the version key still has
-   * {@code expectedVersionModRevision}, write each event, the node records it changes and the new
-   * version. Events must be consecutive and non-empty.
+   * {@code expectedVersionModRevision}, write each event, the node records it changes, the
+   * liveness keys, and the new version (only when there are events). Events must be consecutive.
    */
-  public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates) {
-    if (updates.isEmpty()) {
+  public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates,
+      List<KeyWrite> keyWrites) {
+    if (updates.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    List<Op> ops = new ArrayList<>(updates.size() * 2 + 1);
+    // A batch may touch one key twice (a node added, then updated); etcd refuses duplicate keys
+    // in a transaction, so the last write of each key wins, as it would have sequentially.
+    Map<String, Op> ops = new LinkedHashMap<>();
     for (TopologyUpdate update : updates) {
       switch (update.getUpdateCase()) {
-        case NODE_ADDED -> ops.add(putNode(update.getNodeAdded()));
-        case NODE_UPDATED -> ops.add(putNode(update.getNodeUpdated()));
-        case NODE_REMOVED -> ops.add(
+        case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
+            putNode(update.getNodeAdded()));
+        case NODE_UPDATED -> ops.put(keys.node(update.getNodeUpdated().getId()),
+            putNode(update.getNodeUpdated()));
+        case NODE_REMOVED -> ops.put(keys.node(update.getNodeRemoved()),
             Op.delete(bytes(keys.node(update.getNodeRemoved())), DeleteOption.DEFAULT));
-        case HASH_RING_CONFIG_UPDATED -> ops.add(Op.put(bytes(keys.ringConfig()),
+        case HASH_RING_CONFIG_UPDATED -> ops.put(keys.ringConfig(), Op.put(
+            bytes(keys.ringConfig()),
             bytes(RecordCodec.encode(update.getHashRingConfigUpdated())), PutOption.DEFAULT));
         default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
       }
-      ops.add(Op.put(bytes(keys.event(update.getVersion())), bytes(RecordCodec.encode(update)),
-          PutOption.DEFAULT));
+      ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
+          bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
     }
-    long last = updates.get(updates.size() - 1).getVersion();
-    ops.add(Op.put(bytes(keys.version()), bytes(RecordCodec.encodeVersion(last)),
-        PutOption.DEFAULT));
+    for (KeyWrite write : keyWrites) {
+      ops.put(keyOf(write), op(write));
+    }
+    if (!updates.isEmpty()) {
+      long last = updates.get(updates.size() - 1).getVersion();
+      ops.put(keys.version(), Op.put(bytes(keys.version()),
+          bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
+    }
     ByteSequence versionKey = bytes(keys.version());
     TxnResponse response = Deadlines.await(kv.txn()
         .If(new Cmp(versionKey, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersionModRevision)))
-        .Then(ops.toArray(Op[]::new))
+        .Then(ops.values().toArray(Op[]::new))
         .commit(), timeout, "topology commit");
     return new CommitResult(response.isSucceeded(), response.getHeader().getRevision());
   }
@@ -223,6 +258,66 @@ public final class EtcdTopologyStore {
     if (!batch.isEmpty()) {
       sink.accept(batch);
     }
+  }
+
+  private String keyOf(KeyWrite write) {
+    if (write instanceof KeyWrite.PutAlive || write instanceof KeyWrite.DeleteAlive) {
+      return keys.alive(write.nodeId());
+    }
+    return keys.grace(write.nodeId());
+  }
+
+  private Op op(KeyWrite write) {
+    if (write instanceof KeyWrite.PutAlive alive) {
+      return Op.put(bytes(keys.alive(alive.nodeId())),
+          ByteSequence.from(alive.generation(), StandardCharsets.UTF_8),
+          PutOption.builder().withLeaseId(alive.lease()).build());
+    } else if (write instanceof KeyWrite.PutGrace grace) {
+      return Op.put(bytes(keys.grace(grace.nodeId())), ByteSequence.EMPTY,
+          PutOption.builder().withLeaseId(grace.lease()).build());
+    } else if (write instanceof KeyWrite.DeleteAlive alive) {
+      return Op.delete(bytes(keys.alive(alive.nodeId())), DeleteOption.DEFAULT);
+    }
+    return Op.delete(bytes(keys.grace(((KeyWrite.DeleteGrace) write).nodeId())),
+        DeleteOption.DEFAULT);
+  }
+
+  /** Starts granting a lease of {@code ttlSeconds}; see {@link #awaitLeases}. */
+  public CompletableFuture<Long> grantLeaseAsync(long ttlSeconds) {
+    return lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID);
+  }
+
+  /**
+   * Waits for lease grants started together, within one deadline. On failure the leases that
+   * were granted are revoked.
+   */
+  public List<Long> awaitLeases(List<CompletableFuture<Long>> grants) {
+    if (grants.isEmpty()) {
+      return List.of();
+    }
+    try {
+      Deadlines.await(CompletableFuture.allOf(grants.toArray(CompletableFuture[]::new)), timeout,
+          "lease grant");
+    } catch (RuntimeException e) {
+      grants.forEach(g -> g.thenAccept(this::revokeLeaseQuietly));
+      throw e;
+    }
+    return grants.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** Revokes a lease, best effort (an unused lease expires by itself). */
+  public void revokeLeaseQuietly(long leaseId) {
+    lease.revoke(leaseId).exceptionally(e -> null);
+  }
+
+  /** Deletes the events before {@code version} (exclusive): event-log retention. */
+  public void trimEventsBefore(long version) {
+    if (version <= 1) {
+      return;
+    }
+    Deadlines.await(kv.delete(bytes(keys.event(1)),
+        DeleteOption.builder().withRange(bytes(keys.event(version))).build()),
+        timeout, "event trim");
   }
 
   private Op putNode(NodeInfo node) {

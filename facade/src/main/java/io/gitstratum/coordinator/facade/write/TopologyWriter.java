@@ -1,114 +1,242 @@
 package io.gitstratum.coordinator.facade.write;
 
 import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
-import io.gitstratum.coordinator.client.topology.TopologyView;
+import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.LivenessEffect;
+import io.gitstratum.coordinator.facade.core.LivenessOverlay;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write path: compute a transition on the cached topology, commit it as one compare-and-swap
- * transaction on the version key, and on a lost compare wait for the cache to catch up and
- * recompute (bounded, jittered retries). Answers only after this replica's cache holds the
- * change, so a client reads its own write on the replica it wrote through.
+ * The write path, with group commit. Callers hand in commands; one writer thread per replica
+ * takes every pending command (up to {@link #MAX_BATCH}), applies them one after another to the
+ * cached topology, and commits them all as ONE compare-and-swap transaction on the version key.
+ * Versions stay dense and each caller gets its own answer. A lost compare (another replica
+ * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered retries.
+ * A command that changes nothing writes nothing, after confirming with etcd that the cache was
+ * current. Answers come only once this replica's cache holds the change (read-your-writes).
  *
- * <p>Thread-safe; callers block for at most about (attempts × etcd timeout).
+ * <p>Thread-safe; {@link #execute} blocks the caller for a bounded time.
  */
-public final class TopologyWriter {
+public final class TopologyWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopologyWriter.class);
+
+  /** Commands per transaction: at most 4 etcd operations each, under etcd's 128 per txn. */
+  static final int MAX_BATCH = 30;
 
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final Duration timeout;
-  private final Retry retry;
+  private final int maxAttempts;
+  private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
+      Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
+  private final long aliveTtlSeconds;
+  private final long graceTtlSeconds;
+  private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closed;
 
+  /**
+   * @param aliveTtl lease of a node's alive key: the suspect timeout
+   * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
+   */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
-      int maxAttempts) {
+      int maxAttempts, Duration aliveTtl, Duration graceTtl) {
     this.store = store;
     this.cache = cache;
     this.timeout = timeout;
-    this.retry = Retry.of("topology-cas", RetryConfig.custom()
-        .maxAttempts(maxAttempts)
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
-            Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200)))
-        .retryExceptions(CasConflictException.class)
-        .build());
+    this.maxAttempts = maxAttempts;
+    this.aliveTtlSeconds = aliveTtl.toSeconds();
+    this.graceTtlSeconds = graceTtl.toSeconds();
+    this.writer = new Thread(this::run, "facade-writer");
+    this.writer.setDaemon(true);
+    this.writer.start();
   }
 
   /**
-   * Applies {@code command} to the current topology and makes the result durable in etcd.
-   * Coordinator exceptions thrown by the command (bad state, type conflicts) pass through
+   * Runs {@code command} against the current topology and makes its result durable in etcd.
+   * Coordinator exceptions thrown by the command (bad state, type conflicts) reach the caller
    * unchanged and write nothing.
    */
-  public <R> R execute(Function<TopologyView, Transition<R>> command) {
-    try {
-      return Retry.decorateSupplier(retry, () -> attempt(command)).get();
-    } catch (CasConflictException e) {
-      throw new UnavailableException("topology is changing too fast: no commit after "
-          + retry.getRetryConfig().getMaxAttempts() + " attempts; retry later", e);
+  public <R> R execute(Command<R> command) {
+    if (closed) {
+      throw new UnavailableException("this replica is shutting down", null);
+    }
+    Pending<R> pending = new Pending<>(command);
+    queue.add(pending);
+    // Bounded: every attempt is bounded by the etcd timeout, plus waits for the cache.
+    return pending.await(timeout.multipliedBy(2L * maxAttempts + 2));
+  }
+
+  private void run() {
+    List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
+    while (!closed) {
+      try {
+        Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        commitBatch(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (RuntimeException e) {
+        log.error("write batch failed unexpectedly", e);
+        batch.forEach(p -> p.fail(e));
+      } finally {
+        batch.clear();
+      }
+    }
+    Pending<?> left;
+    while ((left = queue.poll()) != null) {
+      left.fail(new UnavailableException("this replica is shutting down", null));
     }
   }
 
-  private <R> R attempt(Function<TopologyView, Transition<R>> command) {
-    if (!awaitSynced()) {
-      throw new UnavailableException("the topology cache is not following etcd", null);
+  private void commitBatch(List<Pending<?>> batch) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      if (!cache.awaitSynced(timeout)) {
+        failAll(batch, new UnavailableException("the topology cache is not following etcd", null));
+        return;
+      }
+      TopologyCache.State seen = cache.state();
+      Topology.Draft draft = seen.topology().draft();
+      LivenessOverlay liveness = new LivenessOverlay(cache.liveness());
+      List<TopologyUpdate> updates = new ArrayList<>();
+      List<LivenessEffect> effects = new ArrayList<>();
+      List<Decided> decided = new ArrayList<>(batch.size());
+      for (Pending<?> pending : batch) {
+        if (pending.isDone()) {
+          continue;
+        }
+        Transition<?> transition;
+        try {
+          transition = pending.command.apply(draft, liveness);
+        } catch (RuntimeException e) {
+          pending.fail(e); // bad state, conflict or a bug: this caller only
+          continue;
+        }
+        transition.updates().forEach(draft::apply);
+        updates.addAll(transition.updates());
+        liveness.apply(transition.effects());
+        effects.addAll(transition.effects());
+        decided.add(new Decided(pending, transition.response()));
+      }
+      if (decided.isEmpty()) {
+        return;
+      }
+      try {
+        if (commit(seen, updates, effects)) {
+          decided.forEach(Decided::complete);
+          return;
+        }
+      } catch (UnavailableException e) {
+        failAll(batch, e);
+        return;
+      }
+      if (attempt >= maxAttempts) {
+        failAll(batch, new UnavailableException("topology is changing too fast: no commit after "
+            + maxAttempts + " attempts; retry later", null));
+        return;
+      }
+      Thread.sleep(backoff.apply(attempt));
     }
-    TopologyCache.State seen = cache.state();
-    Transition<R> transition = command.apply(seen.topology());
-    if (!transition.changes()) {
-      // Nothing to write, but the answer must not come from a stale cache: confirm that etcd's
-      // version key is still the one the answer was computed from.
+  }
+
+  /**
+   * Writes the batch if the version key is still the one {@code seen} was built on.
+   *
+   * @return false when another writer moved it first (the cache has caught up on return)
+   */
+  private boolean commit(TopologyCache.State seen, List<TopologyUpdate> updates,
+      List<LivenessEffect> effects) throws InterruptedException {
+    if (updates.isEmpty() && effects.isEmpty()) {
+      // Nothing to write, but the answers must not come from a stale cache.
       long current = store.currentVersionRevision();
       if (current == seen.versionModRevision()) {
-        return transition.response();
+        return true;
       }
-      awaitCache(current);
-      throw new CasConflictException();
+      cache.awaitVersionRevision(current, timeout);
+      return false;
     }
-    CommitResult result = store.commit(seen.versionModRevision(), transition.updates());
+    List<Long> leases = new ArrayList<>();
+    CommitResult result;
+    try {
+      result = store.commit(seen.versionModRevision(), updates, keyWrites(effects, leases));
+    } catch (RuntimeException e) {
+      leases.forEach(store::revokeLeaseQuietly);
+      throw e;
+    }
     if (!result.committed()) {
-      awaitCache(seen.versionModRevision() + 1);
-      throw new CasConflictException();
+      leases.forEach(store::revokeLeaseQuietly);
+      cache.awaitVersionRevision(seen.versionModRevision() + 1, timeout);
+      return false;
     }
-    if (!awaitCache(result.revision())) {
+    if (!cache.awaitRevision(result.revision(), timeout)) {
       log.warn("commit at revision {} not yet in the cache after {}; answering anyway",
           result.revision(), timeout);
     }
-    return transition.response();
+    return true;
   }
 
-  private boolean awaitSynced() {
-    try {
-      return cache.awaitSynced(timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UnavailableException("interrupted while waiting for the topology cache", e);
+  /** Turns liveness effects into key writes, granting the leases they need in parallel. */
+  private List<KeyWrite> keyWrites(List<LivenessEffect> effects, List<Long> granted) {
+    List<java.util.concurrent.CompletableFuture<Long>> grants = new ArrayList<>();
+    for (LivenessEffect effect : effects) {
+      if (effect instanceof LivenessEffect.AttachAlive) {
+        grants.add(store.grantLeaseAsync(aliveTtlSeconds));
+      } else if (effect instanceof LivenessEffect.StartGrace) {
+        grants.add(store.grantLeaseAsync(graceTtlSeconds));
+      }
     }
-  }
-
-  private boolean awaitCache(long versionModRevision) {
-    try {
-      return cache.awaitVersionRevision(versionModRevision, timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UnavailableException("interrupted while waiting for the topology cache", e);
+    List<Long> leases = store.awaitLeases(grants);
+    granted.addAll(leases);
+    List<KeyWrite> writes = new ArrayList<>(effects.size() + 1);
+    int next = 0;
+    for (LivenessEffect effect : effects) {
+      String id = effect.nodeId();
+      if (effect instanceof LivenessEffect.AttachAlive alive) {
+        writes.add(new KeyWrite.PutAlive(id, alive.generation(), leases.get(next++)));
+      } else if (effect instanceof LivenessEffect.StartGrace) {
+        writes.add(new KeyWrite.PutGrace(id, leases.get(next++)));
+      } else if (effect instanceof LivenessEffect.ClearGrace) {
+        writes.add(new KeyWrite.DeleteGrace(id));
+      } else {
+        writes.add(new KeyWrite.DeleteAlive(id));
+        writes.add(new KeyWrite.DeleteGrace(id));
+      }
     }
+    return writes;
   }
 
-  /** Another writer changed the version key first; recompute from a newer topology. */
-  static final class CasConflictException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+  private static void failAll(List<Pending<?>> batch, RuntimeException error) {
+    batch.forEach(p -> p.fail(error));
+  }
 
-    CasConflictException() {
-      super("version key moved", null, false, false);
+  @Override
+  public void close() {
+    closed = true;
+    writer.interrupt();
+  }
+
+  private record Decided(Pending<?> pending, Object response) {
+    void complete() {
+      pending.completeUnchecked(response);
     }
   }
 }

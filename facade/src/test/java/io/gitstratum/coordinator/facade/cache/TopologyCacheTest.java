@@ -17,6 +17,8 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TopologyCacheTest {
@@ -52,7 +54,7 @@ class TopologyCacheTest {
 
   @Test
   void appliesATransactionsEventsInVersionOrder() {
-    cache.reset(new StoreSnapshot(Topology.empty(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
     // A batch commit: etcd returns keys sorted, and events/...10 sorts after events/...9.
     cache.apply(List.of(event(added(2, "b"), 11), event(added(1, "a"), 11), version(2, 11)));
     TopologyCache.State state = cache.state();
@@ -64,7 +66,7 @@ class TopologyCacheTest {
 
   @Test
   void ignoresRevisionsAlreadyInTheSnapshot() {
-    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), 20, 20, 1));
+    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), Map.of(), Set.of(), 20, 20, 1));
     cache.apply(List.of(event(added(1, "a"), 20), version(1, 20)));
     assertEquals(1, cache.state().topology().version());
     assertTrue(delivered.isEmpty());
@@ -72,7 +74,7 @@ class TopologyCacheTest {
 
   @Test
   void aGapIsAnErrorNotASkip() {
-    cache.reset(new StoreSnapshot(Topology.empty(), 5, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 5, 0, 1));
     assertThrows(TopologyGapException.class,
         () -> cache.apply(List.of(event(added(2, "b"), 6), version(2, 6))));
     assertEquals(0, cache.state().topology().version());
@@ -80,7 +82,7 @@ class TopologyCacheTest {
 
   @Test
   void ringConfigWrittenAtBootstrapIsApplied() {
-    cache.reset(new StoreSnapshot(Topology.empty(), 1, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 1, 0, 1));
     HashRingConfig config = HashRingConfig.newBuilder().setReplicationFactor(2).build();
     cache.apply(List.of(new KvChange(keys.ringConfig(), RecordCodec.encode(config), false, 2, 0)));
     assertEquals(config, cache.state().topology().ringConfig());
@@ -89,7 +91,7 @@ class TopologyCacheTest {
 
   @Test
   void awaitsTheVersionRevision() throws InterruptedException {
-    cache.reset(new StoreSnapshot(Topology.empty(), 1, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 1, 0, 1));
     assertFalse(cache.awaitVersionRevision(3, Duration.ofMillis(20)));
     cache.apply(List.of(event(added(1, "a"), 3), version(1, 3)));
     assertTrue(cache.awaitVersionRevision(3, Duration.ZERO));

@@ -39,13 +39,18 @@ public final class FacadeHarness implements AutoCloseable {
     this.etcdEndpoints = List.copyOf(etcdEndpoints);
   }
 
-  /** Short timeouts so that failure tests finish in seconds. */
+  /**
+   * Short etcd timeouts so that failure tests finish in seconds. Nodes in most tests never
+   * heartbeat, so liveness keeps its defaults (30 s / 60 s) here; liveness tests shorten it with
+   * {@link #fastLiveness}.
+   */
   public FacadeConfig config(String cluster) {
     FacadeConfig d = FacadeConfig.defaults(etcdEndpoints);
     return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "replica-" + servers.size(),
         etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
-        Duration.ofMillis(500), d.casAttempts(), Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(4), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), null, 0);
+        Duration.ofMillis(500), d.casAttempts(), d.heartbeatInterval(), d.suspectTimeout(),
+        d.downTimeout(), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), Duration.ofSeconds(2),
+        d.detector(), null, 0);
   }
 
   public FacadeServer start(String cluster) {
@@ -62,6 +67,12 @@ public final class FacadeHarness implements AutoCloseable {
     }
     servers.add(server);
     return server;
+  }
+
+  /** Heartbeat 1 s, suspect 2 s, down 4 s: the shortest etcd's lease TTLs allow. */
+  public static FacadeConfig fastLiveness(FacadeConfig config) {
+    return config.withLiveness(Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(4));
   }
 
   public FacadeServer start(String cluster, UnaryOperator<FacadeConfig> tweak) {

@@ -1,0 +1,208 @@
+package io.gitstratum.coordinator.facade.detect;
+
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.LivenessView;
+import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two-stage failure detection, run by the elected replica only (DESIGN.md). A live node whose
+ * alive key is gone (its lease expired) becomes SUSPECT and gets a grace key; a SUSPECT node
+ * whose grace key is gone becomes DOWN, unless mass-expiry protection holds, and at a bounded
+ * rate. Each decision is an ordinary topology change through the write path, so it is written
+ * once (the compare-and-swap makes a second leader's attempt a no-op) and reaches every watcher.
+ *
+ * <p>The detector compares the cache with the liveness keys on every scan, so winning the
+ * election reconciles by itself. It also trims the event log. Runs on its own thread.
+ */
+public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
+  private static final long TRIM_EVERY_MS = 5_000;
+
+  private final TopologyCache cache;
+  private final TopologyWriter writer;
+  private final EtcdTopologyStore store;
+  private final Leadership leadership;
+  private final Clock clock;
+  private final DetectorSettings settings;
+  private final ScheduledExecutorService thread;
+  private final MassExpiryGuard guard;
+  private final FlapDamper flaps;
+  private final RateLimiter downs;
+  private final AtomicBoolean scanQueued = new AtomicBoolean();
+
+  // Confined to the detector thread.
+  private final Map<String, Long> lapsedSince = new HashMap<>();
+  private boolean leading;
+  private boolean protecting;
+  private long lastTrimMs;
+  private ScheduledFuture<?> scans;
+
+  public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
+      Leadership leadership, Clock clock, DetectorSettings settings, Duration suspectTimeout,
+      ScheduledExecutorService thread) {
+    this.cache = cache;
+    this.writer = writer;
+    this.store = store;
+    this.leadership = leadership;
+    this.clock = clock;
+    this.settings = settings;
+    this.thread = thread;
+    this.guard = new MassExpiryGuard(settings.massExpiryShare(), settings.massExpiryMinSuspects());
+    this.flaps = new FlapDamper(settings.flapSuspicions(), settings.flapWindow(), suspectTimeout);
+    this.downs = RateLimiter.of("detector-down", RateLimiterConfig.custom()
+        .limitForPeriod(settings.downPerSecond())
+        .limitRefreshPeriod(Duration.ofSeconds(1))
+        .timeoutDuration(Duration.ZERO)
+        .build());
+  }
+
+  public void start() {
+    cache.addListener(this);
+    long period = settings.scanInterval().toMillis();
+    scans = thread.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether SUSPECT→DOWN is paused on this topology (every replica can tell). */
+  public boolean protecting(Topology topology) {
+    return guard.protecting(topology);
+  }
+
+  @Override
+  public void onLiveness(String nodeId) {
+    // A lease just expired (or came back): look now rather than at the next tick.
+    if (scanQueued.compareAndSet(false, true)) {
+      thread.execute(() -> {
+        scanQueued.set(false);
+        scan();
+      });
+    }
+  }
+
+  @Override
+  public void onUpdates(List<TopologyUpdate> updates, TopologyCache.State after) {}
+
+  @Override
+  public void onResync(TopologyCache.State before, TopologyCache.State after) {}
+
+  private void scan() {
+    try {
+      if (!leadership.isLeader()) {
+        if (leading) {
+          log.info("failure detector stopped: this replica no longer leads");
+          lapsedSince.clear();
+          flaps.clear();
+        }
+        leading = false;
+        return;
+      }
+      if (!cache.isSynced()) {
+        return;
+      }
+      Topology topology = cache.state().topology();
+      if (!leading) {
+        leading = true;
+        lastTrimMs = 0;
+        log.info("failure detector running: reconciling {} nodes at version {}", topology.size(),
+            topology.version());
+      }
+      detect(topology, clock.millis());
+      trim(topology.version(), clock.millis());
+    } catch (RuntimeException e) {
+      // Supervised by the schedule: the next scan starts again from etcd's state.
+      log.warn("failure detector scan failed: {}", e.toString());
+    }
+  }
+
+  private void detect(Topology topology, long nowMs) {
+    LivenessView liveness = cache.liveness();
+    boolean nowProtecting = guard.protecting(topology);
+    if (nowProtecting != protecting) {
+      protecting = nowProtecting;
+      if (protecting) {
+        log.warn("mass-expiry protection ON: {} of {} nodes SUSPECT (> {} %), SUSPECT->DOWN paused",
+            topology.count(NodeState.NODE_STATE_SUSPECT), topology.size(),
+            Math.round(settings.massExpiryShare() * 100));
+      } else {
+        log.info("mass-expiry protection OFF: SUSPECT->DOWN resumes");
+      }
+    }
+    Set<String> present = new HashSet<>();
+    for (NodeInfo node : topology.nodes()) {
+      String id = node.getId();
+      present.add(id);
+      if (TopologyTransitions.LIVE.contains(node.getState()) && !liveness.hasAlive(id)) {
+        long since = lapsedSince.computeIfAbsent(id, k -> nowMs);
+        if (nowMs - since >= flaps.extraDelayMs(id, nowMs)) {
+          suspect(id, nowMs);
+        }
+      } else {
+        lapsedSince.remove(id);
+      }
+      if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)
+          && !protecting && downs.acquirePermission()) {
+        down(id);
+      }
+    }
+    lapsedSince.keySet().retainAll(present);
+  }
+
+  private void suspect(String id, long nowMs) {
+    OptionalLong version = writer.execute((view, liveness) ->
+        TopologyTransitions.suspect(view, liveness, id));
+    lapsedSince.remove(id);
+    if (version.isPresent()) {
+      flaps.suspected(id, nowMs);
+      log.info("node {} SUSPECT: lease expired (version {})", id, version.getAsLong());
+    }
+  }
+
+  private void down(String id) {
+    OptionalLong version = writer.execute((view, liveness) ->
+        TopologyTransitions.down(view, liveness, id));
+    if (version.isPresent()) {
+      log.info("node {} DOWN: grace period over (version {})", id, version.getAsLong());
+    }
+  }
+
+  private void trim(long version, long nowMs) {
+    if (nowMs - lastTrimMs < TRIM_EVERY_MS) {
+      return;
+    }
+    lastTrimMs = nowMs;
+    long keepFrom = version - settings.eventRetention() + 1;
+    if (keepFrom > 1) {
+      store.trimEventsBefore(keepFrom);
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.removeListener(this);
+    if (scans != null) {
+      scans.cancel(false);
+    }
+  }
+}

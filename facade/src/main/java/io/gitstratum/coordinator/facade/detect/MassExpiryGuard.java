@@ -1,0 +1,40 @@
+package io.gitstratum.coordinator.facade.detect;
+
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.proto.NodeInfo;
+
+/**
+ * Mass-expiry protection (pure). When most live nodes go SUSPECT together, the fault is more
+ * likely the facades' or the network's than the nodes', so SUSPECT→DOWN pauses, as Kubernetes'
+ * node lifecycle controller and Eureka's self-preservation do. Live means JOINING, ACTIVE,
+ * DRAINING or SUSPECT. Every replica computes the same answer from its cache.
+ */
+public final class MassExpiryGuard {
+  private final double share;
+  private final int minSuspects;
+
+  public MassExpiryGuard(double share, int minSuspects) {
+    this.share = share;
+    this.minSuspects = minSuspects;
+  }
+
+  public boolean protecting(Topology topology) {
+    int suspect = 0;
+    int live = 0;
+    for (NodeInfo node : topology.nodes()) {
+      switch (node.getState()) {
+        case NODE_STATE_SUSPECT -> {
+          suspect++;
+          live++;
+        }
+        case NODE_STATE_JOINING, NODE_STATE_ACTIVE, NODE_STATE_DRAINING -> live++;
+        default -> { }
+      }
+    }
+    return protecting(suspect, live);
+  }
+
+  boolean protecting(int suspect, int live) {
+    return suspect >= minSuspects && suspect > share * live;
+  }
+}

@@ -1,0 +1,119 @@
+package io.gitstratum.coordinator.facade.liveness;
+
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.GenerationMismatchException;
+import io.gitstratum.coordinator.facade.core.HeartbeatOutcome;
+import io.gitstratum.coordinator.facade.core.LivenessView;
+import io.gitstratum.coordinator.facade.core.NodeNotFoundException;
+import io.gitstratum.coordinator.facade.core.RequestValidator;
+import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.core.Transition;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
+import io.gitstratum.coordinator.proto.HeartbeatResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * The heartbeat path. The common case (nothing changes, the lease is alive) costs one lease
+ * keep-alive on the shared stream and no write; only a real transition or a lapsed lease goes
+ * through the write path as one transaction. Thread-safe.
+ */
+public final class HeartbeatHandler {
+  private final TopologyCache cache;
+  private final TopologyWriter writer;
+  private final EtcdTopologyStore store;
+  private final LeaseKeepAlives keepAlives;
+  private final Leadership leadership;
+  private final Clock clock;
+  private final Duration timeout;
+  private final HeartbeatResponse.Builder advice;
+
+  public HeartbeatHandler(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
+      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, Duration timeout,
+      Duration heartbeatInterval, Duration suspectTimeout, Duration downTimeout) {
+    this.cache = cache;
+    this.writer = writer;
+    this.store = store;
+    this.keepAlives = keepAlives;
+    this.leadership = leadership;
+    this.clock = clock;
+    this.timeout = timeout;
+    this.advice = HeartbeatResponse.newBuilder()
+        .setHeartbeatIntervalMs(heartbeatInterval.toMillis())
+        .setSuspectTimeoutMs(suspectTimeout.toMillis())
+        .setDownTimeoutMs(downTimeout.toMillis());
+  }
+
+  public HeartbeatResponse heartbeat(HeartbeatRequest request) {
+    RequestValidator.heartbeat(request);
+    Transition<HeartbeatOutcome> decided = decide(request);
+    HeartbeatOutcome outcome;
+    if (!decided.changes() && renewed(request.getNodeId())) {
+      outcome = decided.response();
+    } else {
+      // A transition, or a lease that lapsed since the cache last heard of it.
+      boolean leaseGone = !decided.changes();
+      outcome = writer.execute((view, liveness) -> TopologyTransitions.heartbeat(view,
+          leaseGone ? withoutAlive(liveness, request.getNodeId()) : liveness, request,
+          clock.millis()));
+    }
+    long current = Math.max(outcome.version(), cache.state().topology().version());
+    HeartbeatResponse.Builder response = advice.clone()
+        .setCurrentVersion(current)
+        .setRefreshRequired(Long.compareUnsigned(request.getKnownVersion(), current) < 0)
+        .setRaftTerm(cache.state().raftTerm());
+    leadership.leader().ifPresent(l ->
+        response.setLeaderId(l.replicaId()).setLeaderAddress(l.address()));
+    return response.build();
+  }
+
+  /**
+   * The transition on this replica's cache. An unknown node or another generation may only mean
+   * that the cache has not seen a registration made through another replica yet: confirm with
+   * etcd before answering NOT_FOUND or FAILED_PRECONDITION.
+   */
+  private Transition<HeartbeatOutcome> decide(HeartbeatRequest request) {
+    try {
+      return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
+          clock.millis());
+    } catch (NodeNotFoundException | GenerationMismatchException e) {
+      long current = store.currentVersionRevision();
+      try {
+        if (!cache.awaitVersionRevision(current, timeout)) {
+          throw new UnavailableException("the topology cache is behind etcd", e);
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new UnavailableException("interrupted", ie);
+      }
+      return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
+          clock.millis());
+    }
+  }
+
+  private boolean renewed(String nodeId) {
+    OptionalLong lease = cache.aliveLease(nodeId);
+    return lease.isPresent() && keepAlives.keepAlive(lease.getAsLong()) > 0;
+  }
+
+  /** {@code known}, except that the node's alive key is gone: etcd said its lease expired. */
+  private static LivenessView withoutAlive(LivenessView known, String nodeId) {
+    return new LivenessView() {
+      @Override
+      public boolean hasAlive(String id) {
+        return !id.equals(nodeId) && known.hasAlive(id);
+      }
+
+      @Override
+      public boolean hasGrace(String id) {
+        return known.hasGrace(id);
+      }
+    };
+  }
+}
