@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ public final class FacadeServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private ScheduledFuture<?> readiness;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
@@ -143,8 +145,12 @@ public final class FacadeServer implements AutoCloseable {
     server.awaitTermination();
   }
 
+  /** Stops serving and releases everything; idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     log.info("facade {} shutting down", config.replicaId());
     health.enterTerminalState();
     if (readiness != null) {

@@ -5,6 +5,7 @@ import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -84,24 +85,35 @@ public final class LeaseKeepAlives implements AutoCloseable {
     if (requests == null) {
       long id = ++streamId;
       ManagedChannel channel = channels.get(endpoint % channels.size());
-      requests = LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
-        @Override
-        public void onNext(LeaseKeepAliveResponse response) {
-          answer(response);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          failAll(id, t);
-        }
-
-        @Override
-        public void onCompleted() {
-          failAll(id, new IllegalStateException("etcd closed the keep-alive stream"));
-        }
-      });
+      // The stream outlives the RPC that happens to open it: detach it from that call's context,
+      // which gRPC cancels when the call ends.
+      Context previous = Context.ROOT.attach();
+      try {
+        requests = open(channel, id);
+      } finally {
+        Context.ROOT.detach(previous);
+      }
     }
     return requests;
+  }
+
+  private StreamObserver<LeaseKeepAliveRequest> open(ManagedChannel channel, long id) {
+    return LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
+      @Override
+      public void onNext(LeaseKeepAliveResponse response) {
+        answer(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failAll(id, t);
+      }
+
+      @Override
+      public void onCompleted() {
+        failAll(id, new IllegalStateException("etcd closed the keep-alive stream"));
+      }
+    });
   }
 
   private void answer(LeaseKeepAliveResponse response) {

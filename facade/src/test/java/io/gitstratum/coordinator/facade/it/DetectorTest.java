@@ -1,0 +1,141 @@
+package io.gitstratum.coordinator.facade.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.etcd.jetcd.KeyValue;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.GetLeaderRequest;
+import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.HealthCheckRequest;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The detector across a leadership change, and mass-expiry protection. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DetectorTest {
+  @RegisterExtension
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private FacadeHarness harness;
+  private String cluster;
+
+  @BeforeEach
+  void start(TestInfo test) {
+    cluster = FacadeHarness.clusterFor(test);
+    harness = new FacadeHarness(etcd.endpoints());
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  private static long count(CoordinatorServiceBlockingStub stub, NodeState state) {
+    return stub.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true).build())
+        .getObjectNodesList().stream().filter(n -> n.getState() == state).count();
+  }
+
+  private void registerAndBeat(CoordinatorServiceBlockingStub stub, Heartbeater beats, int n) {
+    for (int i = 0; i < n; i++) {
+      stub.registerNode(RegisterNodeRequest.newBuilder().setNode(LivenessTest.node("n" + i))
+          .build());
+      beats.start("n" + i, "g-n" + i, 500);
+    }
+    Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_ACTIVE) == n);
+  }
+
+  @Test
+  void anotherReplicaFinishesDetectionAndEachTransitionIsWrittenOnce() throws Exception {
+    FacadeServer first = harness.start(cluster, FacadeHarness::fastLiveness);
+    CoordinatorServiceBlockingStub firstStub = harness.stub(first);
+    Awaitility.await().atMost(WAIT).until(() -> firstStub.getLeader(
+        GetLeaderRequest.getDefaultInstance()).getIsLeader());
+    FacadeServer second = harness.start(cluster, FacadeHarness::fastLiveness);
+    CoordinatorServiceBlockingStub stub = harness.stub(second);
+    try (Heartbeater beats = new Heartbeater(List.of(stub))) {
+      registerAndBeat(stub, beats, 6);
+      beats.stop("n0");
+      beats.stop("n1");
+      Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_SUSPECT) == 2);
+      first.close(); // the detector's replica goes away mid-way
+      Awaitility.await().atMost(WAIT).until(() -> stub.getLeader(
+          GetLeaderRequest.getDefaultInstance()).getIsLeader());
+      Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_DOWN) == 2);
+      assertEquals(4, count(stub, NodeState.NODE_STATE_ACTIVE));
+    }
+    Set<String> transitions = new HashSet<>();
+    for (KeyValue kv : harness.etcdPrefix(FacadeHarness.keys(cluster).eventsPrefix())) {
+      TopologyUpdate u = RecordCodec.decodeUpdate("e", kv.getValue().getBytes());
+      if (u.hasNodeUpdated()) {
+        NodeInfo n = u.getNodeUpdated();
+        assertTrue(transitions.add(n.getId() + " " + n.getState()),
+            "written twice: " + n.getId() + " " + n.getState());
+      }
+    }
+    assertTrue(transitions.containsAll(Set.of("n0 NODE_STATE_SUSPECT", "n0 NODE_STATE_DOWN",
+        "n1 NODE_STATE_SUSPECT", "n1 NODE_STATE_DOWN")), transitions.toString());
+  }
+
+  @Test
+  void massExpiryKeepsSuspectNodesFromGoingDown() throws Exception {
+    CoordinatorServiceBlockingStub stub = harness.stub(
+        harness.start(cluster, FacadeHarness::fastLiveness));
+    try (Heartbeater beats = new Heartbeater(List.of(stub))) {
+      registerAndBeat(stub, beats, 10);
+      for (int i = 0; i < 7; i++) {
+        beats.stop("n" + i);
+      }
+      Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_SUSPECT) == 7);
+      HealthCheckResponse health = stub.healthCheck(HealthCheckRequest.getDefaultInstance());
+      assertFalse(health.getHealthy(), "HealthCheck reports the protection");
+      assertEquals(7, health.getSuspectNodes());
+      // Well past the down timeout (4 s) of every suspect node: none goes DOWN.
+      long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+      while (System.nanoTime() < until) {
+        assertEquals(0, count(stub, NodeState.NODE_STATE_DOWN));
+        Thread.sleep(200); // sampling a condition that must stay false; nothing to await
+      }
+      for (int i = 0; i < 7; i++) {
+        beats.start("n" + i, "g-n" + i, 500);
+      }
+      Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_ACTIVE) == 10);
+      assertTrue(stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+    }
+  }
+
+  @Test
+  void aFewSilentNodesGoDown() throws Exception {
+    CoordinatorServiceBlockingStub stub = harness.stub(
+        harness.start(cluster, FacadeHarness::fastLiveness));
+    try (Heartbeater beats = new Heartbeater(List.of(stub))) {
+      registerAndBeat(stub, beats, 10);
+      beats.stop("n0");
+      beats.stop("n1");
+      Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_DOWN) == 2);
+      assertEquals(8, count(stub, NodeState.NODE_STATE_ACTIVE));
+      assertTrue(stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+    }
+  }
+}
