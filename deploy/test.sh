@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs etcd if missing, then builds and tests every module.
+# Runs the whole test suite: installs etcd and Chromium if missing, then builds and tests every module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/ensure-etcd.sh
+deploy/ensure-deps.sh
 exec mvn -B verify "$@"

@@ -85,8 +85,8 @@ public final class FacadeMain {
       }
     }, "facade-shutdown"));
     server.start();
-    log.info("ready: grpcurl -plaintext localhost:{} gitstratum.CoordinatorService/GetTopology",
-        server.port());
+    log.info("ready: gRPC on port {}; status page http://localhost:{}/status, metrics "
+        + "http://localhost:{}/metrics", server.port(), server.httpPort(), server.httpPort());
     try {
       server.awaitTermination();
     } catch (InterruptedException e) {

@@ -22,6 +22,11 @@ public final class FacadeCommand {
       description = "host:port for gRPC (env GS_LISTEN, default ${DEFAULT-VALUE})")
   String listen;
 
+  @Option(names = "--http-listen", defaultValue = "${env:GS_HTTP_LISTEN:-0.0.0.0:9090}",
+      description = "host:port for /metrics, /healthz, /readyz and the /status page "
+          + "(env GS_HTTP_LISTEN, default ${DEFAULT-VALUE})")
+  String httpListen;
+
   @Option(names = "--advertise", defaultValue = "${env:GS_ADVERTISE}",
       description = "host:port clients reach this replica at (env GS_ADVERTISE, "
           + "default <hostname>:<listen port>)")
@@ -152,29 +157,37 @@ public final class FacadeCommand {
 
   /** @throws IllegalArgumentException with a message naming the flag when a value is invalid */
   public FacadeConfig toConfig() {
-    int colon = listen.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("--listen must be host:port, got " + listen);
-    }
-    String host = listen.substring(0, colon);
-    int port;
-    try {
-      port = Integer.parseInt(listen.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--listen must be host:port, got " + listen);
-    }
+    String host = host("--listen", listen);
+    int port = port("--listen", listen);
     String advertised = advertise != null && !advertise.isBlank() ? advertise
         : hostName() + ":" + port;
     String id = replicaId != null && !replicaId.isBlank() ? replicaId : advertised;
     List<String> endpoints = embeddedEtcd
         ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : etcdEndpoints;
-    return new FacadeConfig(host, port, advertised, id, endpoints, etcdRoot, cluster, etcdTimeout,
+    return new FacadeConfig(host, port, advertised, host("--http-listen", httpListen),
+        port("--http-listen", httpListen), id, endpoints, etcdRoot, cluster, etcdTimeout,
         startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
         downTimeout, virtualNodes, replicationFactor,
         new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
         sessionTtl, detector(),
         embeddedEtcd ? embeddedEtcdDir : null,
         embeddedEtcdPort);
+  }
+
+  private static String host(String flag, String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException(flag + " must be host:port, got " + hostPort);
+    }
+    return hostPort.substring(0, colon);
+  }
+
+  private static int port(String flag, String hostPort) {
+    try {
+      return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " must be host:port, got " + hostPort);
+    }
   }
 
   private DetectorSettings detector() {

@@ -13,6 +13,8 @@ import java.util.List;
  * @param listenHost host to bind the gRPC port on
  * @param listenPort gRPC port; 0 picks a free one (tests)
  * @param advertiseAddress host:port other replicas and clients reach this replica at
+ * @param httpHost host of the operations port (metrics, health, status page)
+ * @param httpPort operations port; 0 picks a free one (tests)
  * @param replicaId this replica's name in the election and under {@code P/facades/}
  * @param etcdEndpoints etcd client URLs
  * @param etcdRoot key root, such as {@code /gitstratum}
@@ -32,6 +34,8 @@ public record FacadeConfig(
     String listenHost,
     int listenPort,
     String advertiseAddress,
+    String httpHost,
+    int httpPort,
     String replicaId,
     List<String> etcdEndpoints,
     String etcdRoot,
@@ -55,6 +59,7 @@ public record FacadeConfig(
     etcdEndpoints = List.copyOf(etcdEndpoints);
     require(!etcdEndpoints.isEmpty(), "--etcd-endpoints must name at least one endpoint");
     require(listenPort >= 0 && listenPort <= 65535, "--listen port must be 0-65535");
+    require(httpPort >= 0 && httpPort <= 65535, "--http-listen port must be 0-65535");
     require(!etcdTimeout.isNegative() && !etcdTimeout.isZero(), "--etcd-timeout must be > 0");
     require(casAttempts >= 1, "--cas-attempts must be >= 1");
     require(virtualNodesPerPhysical >= 1 && virtualNodesPerPhysical <= 4096,
@@ -75,35 +80,40 @@ public record FacadeConfig(
 
   /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
   public static FacadeConfig defaults(List<String> etcdEndpoints) {
-    return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "localhost:9000", etcdEndpoints,
+    return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "0.0.0.0", 9090, "localhost:9000",
+        etcdEndpoints,
         "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
         Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10), DetectorSettings.defaults(), null, 2379);
   }
 
   public FacadeConfig withEtcdEndpoints(List<String> endpoints) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, endpoints,
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, endpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
         replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
   }
 
   public FacadeConfig withWatch(WatchSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
         replicationFactor, settings, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
   }
 
   public FacadeConfig withLiveness(Duration heartbeat, Duration suspect, Duration down) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeat, suspect, down, virtualNodesPerPhysical,
         replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
   }
 
   public FacadeConfig withDetector(DetectorSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, replicaId, etcdEndpoints,
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
         replicationFactor, watch, sessionTtl, settings, embeddedEtcdDir, embeddedEtcdPort);

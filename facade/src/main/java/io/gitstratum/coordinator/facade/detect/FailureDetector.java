@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -48,6 +49,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final Clock clock;
   private final DetectorSettings settings;
   private final ScheduledExecutorService thread;
+  private final FacadeMetrics metrics;
   private final MassExpiryGuard guard;
   private final FlapDamper flaps;
   private final RateLimiter downs;
@@ -62,7 +64,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
 
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       Leadership leadership, Clock clock, DetectorSettings settings, Duration suspectTimeout,
-      ScheduledExecutorService thread) {
+      ScheduledExecutorService thread, FacadeMetrics metrics) {
+    this.metrics = metrics;
     this.cache = cache;
     this.writer = writer;
     this.store = store;
@@ -175,6 +178,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     lapsedSince.remove(id);
     if (version.isPresent()) {
       flaps.suspected(id, nowMs);
+      metrics.detected(NodeState.NODE_STATE_SUSPECT);
       log.info("node {} SUSPECT: lease expired (version {})", id, version.getAsLong());
     }
   }
@@ -183,6 +187,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     OptionalLong version = writer.execute((view, liveness) ->
         TopologyTransitions.down(view, liveness, id));
     if (version.isPresent()) {
+      metrics.detected(NodeState.NODE_STATE_DOWN);
       log.info("node {} DOWN: grace period over (version {})", id, version.getAsLong());
     }
   }

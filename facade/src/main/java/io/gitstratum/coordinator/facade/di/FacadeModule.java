@@ -10,6 +10,11 @@ import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.liveness.HeartbeatHandler;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.metrics.RpcMetricsInterceptor;
+import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
+import io.gitstratum.coordinator.facade.ops.StatusReport;
+import io.gitstratum.coordinator.facade.server.RingCache;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Named;
@@ -52,8 +57,9 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config) {
-    return new EtcdTopologyStore(client, keys, config.etcdTimeout());
+  static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config,
+      FacadeMetrics metrics) {
+    return new EtcdTopologyStore(client, keys, config.etcdTimeout(), metrics);
   }
 
   @Provides
@@ -81,9 +87,10 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config) {
+  static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config,
+      FacadeMetrics metrics) {
     return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts(),
-        config.suspectTimeout(), config.downTimeout().minus(config.suspectTimeout()));
+        config.suspectTimeout(), config.downTimeout().minus(config.suspectTimeout()), metrics);
   }
 
   @Provides
@@ -117,27 +124,27 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static LeaseKeepAlives keepAlives(FacadeConfig config) {
-    return new LeaseKeepAlives(config.etcdEndpoints(), config.etcdTimeout());
+  static LeaseKeepAlives keepAlives(FacadeConfig config, FacadeMetrics metrics) {
+    return new LeaseKeepAlives(config.etcdEndpoints(), config.etcdTimeout(), metrics);
   }
 
   @Provides
   @Singleton
   static HeartbeatHandler heartbeats(TopologyCache cache, TopologyWriter writer,
       EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
-      FacadeConfig config) {
+      FacadeConfig config, FacadeMetrics metrics) {
     return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
         config.etcdTimeout(), config.heartbeatInterval(), config.suspectTimeout(),
-        config.downTimeout());
+        config.downTimeout(), metrics);
   }
 
   @Provides
   @Singleton
   static FailureDetector detector(TopologyCache cache, TopologyWriter writer,
       EtcdTopologyStore store, Leadership leadership, Clock clock, FacadeConfig config,
-      @Named("detector") ScheduledExecutorService thread) {
+      @Named("detector") ScheduledExecutorService thread, FacadeMetrics metrics) {
     return new FailureDetector(cache, writer, store, leadership, clock, config.detector(),
-        config.suspectTimeout(), thread);
+        config.suspectTimeout(), thread, metrics);
   }
 
   @Provides
@@ -159,9 +166,36 @@ final class FacadeModule {
   @Singleton
   static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
       EtcdTopologyStore store, WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector,
-      Leadership leadership, Clock clock, FacadeConfig config) {
+      Leadership leadership, Clock clock, FacadeConfig config, RingCache rings) {
     return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
-        clock, config.etcdTimeout());
+        clock, config.etcdTimeout(), rings);
+  }
+
+  @Provides
+  @Singleton
+  static FacadeMetrics metrics() {
+    return new FacadeMetrics();
+  }
+
+  @Provides
+  @Singleton
+  static RingCache rings() {
+    return new RingCache();
+  }
+
+  @Provides
+  @Singleton
+  static OpsHttpServer ops(FacadeConfig config, FacadeMetrics metrics, TopologyCache cache,
+      WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings) {
+    metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
+        () -> detector.protecting(cache.state().topology()));
+    return new OpsHttpServer(config.httpHost(), config.httpPort(), metrics, cache::isSynced,
+        () -> {
+          var topology = cache.state().topology();
+          return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
+              config.replicaId(), hub.subscriberCount(), detector.protecting(topology),
+              cache.isSynced());
+        });
   }
 
   @Provides
@@ -171,9 +205,11 @@ final class FacadeModule {
       FailureDetector detector, LeaseKeepAlives keepAlives, TopologyWriter writer,
       ScheduledExecutorService scheduler,
       @Named("detector") ScheduledExecutorService detectorThread, Clock clock,
-      ServerBuilder<?> builder, CoordinatorService service) {
+      ServerBuilder<?> builder, CoordinatorService service, OpsHttpServer ops,
+      FacadeMetrics metrics) {
+    builder.intercept(new RpcMetricsInterceptor(metrics));
     return new FacadeServer(config, client, store, cache, supervisor, hub,
-        new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), scheduler,
-        clock, builder, service);
+        new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), ops,
+        scheduler, clock, builder, service);
   }
 }

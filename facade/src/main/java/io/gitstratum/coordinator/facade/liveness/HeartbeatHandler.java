@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
@@ -32,11 +33,14 @@ public final class HeartbeatHandler {
   private final Leadership leadership;
   private final Clock clock;
   private final Duration timeout;
+  private final FacadeMetrics metrics;
   private final HeartbeatResponse.Builder advice;
 
   public HeartbeatHandler(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, Duration timeout,
-      Duration heartbeatInterval, Duration suspectTimeout, Duration downTimeout) {
+      Duration heartbeatInterval, Duration suspectTimeout, Duration downTimeout,
+      FacadeMetrics metrics) {
+    this.metrics = metrics;
     this.cache = cache;
     this.writer = writer;
     this.store = store;
@@ -56,12 +60,14 @@ public final class HeartbeatHandler {
     HeartbeatOutcome outcome;
     if (!decided.changes() && renewed(request.getNodeId())) {
       outcome = decided.response();
+      metrics.heartbeat(false);
     } else {
       // A transition, or a lease that lapsed since the cache last heard of it.
       boolean leaseGone = !decided.changes();
       outcome = writer.execute((view, liveness) -> TopologyTransitions.heartbeat(view,
           leaseGone ? withoutAlive(liveness, request.getNodeId()) : liveness, request,
           clock.millis()));
+      metrics.heartbeat(true);
     }
     long current = Math.max(outcome.version(), cache.state().topology().version());
     HeartbeatResponse.Builder response = advice.clone()

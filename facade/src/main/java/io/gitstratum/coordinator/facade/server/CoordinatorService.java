@@ -51,11 +51,12 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final WatchHub hub;
   private final HeartbeatHandler heartbeats;
   private final FailureDetector detector;
-  private final RingCache rings = new RingCache();
+  private final RingCache rings;
 
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
-      Clock clock, Duration timeout) {
+      Clock clock, Duration timeout, RingCache rings) {
+    this.rings = rings;
     this.cache = cache;
     this.hub = hub;
     this.heartbeats = heartbeats;

@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
+import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
@@ -42,6 +43,7 @@ public final class FacadeServer implements AutoCloseable {
   private final CacheSupervisor supervisor;
   private final WatchHub hub;
   private final Liveness liveness;
+  private final OpsHttpServer ops;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Server server;
@@ -51,7 +53,7 @@ public final class FacadeServer implements AutoCloseable {
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
-      ScheduledExecutorService scheduler,
+      OpsHttpServer ops, ScheduledExecutorService scheduler,
       Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
     this.config = config;
     this.etcd = etcd;
@@ -60,6 +62,7 @@ public final class FacadeServer implements AutoCloseable {
     this.supervisor = supervisor;
     this.hub = hub;
     this.liveness = liveness;
+    this.ops = ops;
     this.scheduler = scheduler;
     this.clock = clock;
     this.server = builder
@@ -87,6 +90,7 @@ public final class FacadeServer implements AutoCloseable {
       liveness.election().start();
       liveness.detector().start();
       server.start();
+      ops.start();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -99,14 +103,20 @@ public final class FacadeServer implements AutoCloseable {
     readiness = scheduler.scheduleWithFixedDelay(
         () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
         0, 200, TimeUnit.MILLISECONDS);
-    log.info("facade {} serving gRPC on {}:{} (prefix {}, etcd {})", config.replicaId(),
-        config.listenHost(), server.getPort(), store.keys().prefix(), config.etcdEndpoints());
+    log.info("facade {} serving gRPC on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
+        config.replicaId(), config.listenHost(), server.getPort(), config.httpHost(), ops.port(),
+        store.keys().prefix(), config.etcdEndpoints());
     return this;
   }
 
   /** The failure-detection parts a replica runs, started after the cache and stopped first. */
   public record Liveness(DetectorElection election, FailureDetector detector,
       LeaseKeepAlives keepAlives, ScheduledExecutorService thread, TopologyWriter writer) {}
+
+  /** The bound HTTP operations port. */
+  public int httpPort() {
+    return ops.port();
+  }
 
   /** The bound gRPC port (useful with port 0). */
   public int port() {
@@ -156,6 +166,7 @@ public final class FacadeServer implements AutoCloseable {
     if (readiness != null) {
       readiness.cancel(false);
     }
+    ops.close();
     hub.close(); // ends watch streams now, so their clients move to another replica
     liveness.detector().close();
     liveness.election().close(); // gives the election up, so another replica detects at once

@@ -3,13 +3,13 @@ package io.gitstratum.coordinator.facade.server;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 
-/** The hash ring of the latest topology asked for, rebuilt only when the topology changes. */
-final class RingCache {
+/** The hash ring of the latest topology asked for, rebuilt only when the topology changes. Thread-safe. */
+public final class RingCache {
   private record Entry(Topology topology, ConsistentHashRing ring) {}
 
   private volatile Entry last;
 
-  ConsistentHashRing ringFor(Topology topology) {
+  public ConsistentHashRing ringFor(Topology topology) {
     Entry entry = last;
     if (entry == null || entry.topology() != topology) {
       entry = new Entry(topology,

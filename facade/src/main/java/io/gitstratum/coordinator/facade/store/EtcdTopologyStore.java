@@ -18,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
@@ -48,8 +49,11 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
+  private final FacadeMetrics metrics;
 
-  public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout) {
+  public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout,
+      FacadeMetrics metrics) {
+    this.metrics = metrics;
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
     this.lease = client.getLeaseClient();
@@ -74,33 +78,33 @@ public final class EtcdTopologyStore {
         .setWrittenBy(replicaId)
         .setWrittenAt(nowMs)
         .build();
-    TxnResponse response = Deadlines.await(kv.txn()
+    TxnResponse response = await(kv.txn()
         .If(new Cmp(schemaKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
         .Then(Op.put(schemaKey, bytes(RecordCodec.encode(marker)), PutOption.DEFAULT))
         .Else(Op.get(schemaKey, GetOption.DEFAULT))
-        .commit(), timeout, "schema check");
+        .commit(), "schema check");
     Optional<SchemaRecord> found = response.isSucceeded() ? Optional.empty()
         : response.getGetResponses().get(0).getKvs().stream().findFirst()
             .map(kvp -> RecordCodec.decodeSchema(keys.schema(), kvp.getValue().getBytes()));
     SchemaCompatibility.check(keys.prefix(), found);
 
     ByteSequence ringKey = bytes(keys.ringConfig());
-    Deadlines.await(kv.txn()
+    await(kv.txn()
         .If(new Cmp(ringKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
         .Then(Op.put(ringKey, bytes(RecordCodec.encode(defaultRing)), PutOption.DEFAULT))
-        .commit(), timeout, "ring config bootstrap");
+        .commit(), "ring config bootstrap");
   }
 
   /** Reads version, ring configuration and every node at one revision. */
   public StoreSnapshot read() {
-    TxnResponse response = Deadlines.await(kv.txn()
+    TxnResponse response = await(kv.txn()
         .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
             Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
             Op.get(bytes(keys.nodesPrefix()), GetOption.builder().isPrefix(true).build()),
             Op.get(bytes(keys.alivePrefix()), GetOption.builder().isPrefix(true).build()),
             Op.get(bytes(keys.gracePrefix()),
                 GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
-        .commit(), timeout, "topology read");
+        .commit(), "topology read");
     List<GetResponse> gets = response.getGetResponses();
     long version = 0;
     long versionModRevision = 0;
@@ -137,15 +141,15 @@ public final class EtcdTopologyStore {
    * seen this revision has every committed topology change.
    */
   public long currentVersionRevision() {
-    GetResponse response = Deadlines.await(
-        kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout, "version read");
+    GetResponse response = await(
+        kv.get(bytes(keys.version()), GetOption.DEFAULT), "version read");
     return response.getKvs().isEmpty() ? 0 : response.getKvs().get(0).getModRevision();
   }
 
   /** etcd's current topology version (a linearizable read); 0 before the first change. */
   public long currentVersion() {
-    GetResponse response = Deadlines.await(
-        kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout, "version read");
+    GetResponse response = await(
+        kv.get(bytes(keys.version()), GetOption.DEFAULT), "version read");
     return response.getKvs().isEmpty() ? 0
         : RecordCodec.decodeVersion(keys.version(), response.getKvs().get(0).getValue().getBytes());
   }
@@ -162,9 +166,9 @@ public final class EtcdTopologyStore {
     if (upToVersion - afterVersion > limit) {
       return Optional.empty();
     }
-    GetResponse response = Deadlines.await(kv.get(bytes(keys.event(afterVersion + 1)),
-        GetOption.builder().withRange(bytes(keys.event(upToVersion + 1))).build()),
-        timeout, "event log read");
+    GetOption range = GetOption.builder().withRange(bytes(keys.event(upToVersion + 1))).build();
+    GetResponse response = await(kv.get(bytes(keys.event(afterVersion + 1)), range),
+        "event log read");
     List<TopologyUpdate> events = new ArrayList<>(response.getKvs().size());
     long expected = afterVersion + 1;
     for (KeyValue kvp : response.getKvs()) {
@@ -217,10 +221,10 @@ public final class EtcdTopologyStore {
           bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
     }
     ByteSequence versionKey = bytes(keys.version());
-    TxnResponse response = Deadlines.await(kv.txn()
+    TxnResponse response = await(kv.txn()
         .If(new Cmp(versionKey, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersionModRevision)))
         .Then(ops.values().toArray(Op[]::new))
-        .commit(), timeout, "topology commit");
+        .commit(), "topology commit");
     return new CommitResult(response.isSucceeded(), response.getHeader().getRevision());
   }
 
@@ -296,8 +300,7 @@ public final class EtcdTopologyStore {
       return List.of();
     }
     try {
-      Deadlines.await(CompletableFuture.allOf(grants.toArray(CompletableFuture[]::new)), timeout,
-          "lease grant");
+      await(CompletableFuture.allOf(grants.toArray(CompletableFuture[]::new)), "lease grant");
     } catch (RuntimeException e) {
       grants.forEach(g -> g.thenAccept(this::revokeLeaseQuietly));
       throw e;
@@ -315,9 +318,12 @@ public final class EtcdTopologyStore {
     if (version <= 1) {
       return;
     }
-    Deadlines.await(kv.delete(bytes(keys.event(1)),
-        DeleteOption.builder().withRange(bytes(keys.event(version))).build()),
-        timeout, "event trim");
+    await(kv.delete(bytes(keys.event(1)),
+        DeleteOption.builder().withRange(bytes(keys.event(version))).build()), "event trim");
+  }
+
+  private <T> T await(CompletableFuture<T> call, String operation) {
+    return metrics.etcd(operation, () -> Deadlines.await(call, timeout, operation));
   }
 
   private Op putNode(NodeInfo node) {

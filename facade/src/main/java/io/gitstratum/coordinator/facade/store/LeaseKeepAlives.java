@@ -5,6 +5,7 @@ import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -35,6 +36,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
 
   private final List<ManagedChannel> channels;
   private final Duration timeout;
+  private final FacadeMetrics metrics;
   private final Object lock = new Object();
 
   @GuardedBy("lock")
@@ -49,7 +51,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
   @GuardedBy("lock")
   private long streamId;
 
-  public LeaseKeepAlives(List<String> endpoints, Duration timeout) {
+  public LeaseKeepAlives(List<String> endpoints, Duration timeout, FacadeMetrics metrics) {
+    this.metrics = metrics;
     this.channels = endpoints.stream().map(LeaseKeepAlives::channel).toList();
     this.timeout = timeout;
   }
@@ -77,7 +80,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
         failAll(streamId, e);
       }
     }
-    return Deadlines.await(answer, timeout, "lease keep-alive");
+    return metrics.etcd("lease keep-alive", () ->
+        Deadlines.await(answer, timeout, "lease keep-alive"));
   }
 
   @GuardedBy("lock")

@@ -103,6 +103,10 @@ final class Subscription {
     schedule();
   }
 
+  int queued() {
+    return queued.get();
+  }
+
   boolean isClosed() {
     return closed.get();
   }

@@ -71,6 +71,15 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     return subscriptions.size();
   }
 
+  /** Updates waiting in all streams' queues (bounded by streams × queue capacity). */
+  public long queuedUpdates() {
+    long total = 0;
+    for (Subscription subscription : subscriptions) {
+      total += subscription.queued();
+    }
+    return total;
+  }
+
   /**
    * Starts a stream from {@code since_version}.
    *

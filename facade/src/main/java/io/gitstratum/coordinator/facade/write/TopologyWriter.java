@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
@@ -40,6 +41,7 @@ public final class TopologyWriter implements AutoCloseable {
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final Duration timeout;
+  private final FacadeMetrics metrics;
   private final int maxAttempts;
   private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
       Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
@@ -54,7 +56,8 @@ public final class TopologyWriter implements AutoCloseable {
    * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
    */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
-      int maxAttempts, Duration aliveTtl, Duration graceTtl) {
+      int maxAttempts, Duration aliveTtl, Duration graceTtl, FacadeMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.cache = cache;
     this.timeout = timeout;
@@ -142,9 +145,11 @@ public final class TopologyWriter implements AutoCloseable {
       }
       try {
         if (commit(seen, updates, effects)) {
+          metrics.batch(decided.size());
           decided.forEach(Decided::complete);
           return;
         }
+        metrics.casConflict();
       } catch (UnavailableException e) {
         failAll(batch, e);
         return;

@@ -46,7 +46,8 @@ public final class FacadeHarness implements AutoCloseable {
    */
   public FacadeConfig config(String cluster) {
     FacadeConfig d = FacadeConfig.defaults(etcdEndpoints);
-    return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "replica-" + servers.size(),
+    return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "127.0.0.1", 0,
+        "replica-" + servers.size(),
         etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
         Duration.ofMillis(500), d.casAttempts(), d.heartbeatInterval(), d.suspectTimeout(),
         d.downTimeout(), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), Duration.ofSeconds(2),

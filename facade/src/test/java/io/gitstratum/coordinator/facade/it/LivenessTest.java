@@ -14,7 +14,6 @@ import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
-import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
@@ -61,13 +60,11 @@ class LivenessTest {
   }
 
   static NodeInfo node(String id) {
-    return NodeInfo.newBuilder().setId(id).setAddress("10.0.0.1").setPort(7000)
-        .setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("g-" + id).build();
+    return TestNodes.node(id);
   }
 
   static HeartbeatRequest beat(String id, NodeState reported) {
-    return HeartbeatRequest.newBuilder().setNodeId(id).setGenerationId("g-" + id)
-        .setReportedState(reported).build();
+    return TestNodes.beat(id, reported);
   }
 
   private static NodeState stateOf(CoordinatorServiceBlockingStub stub, String id) {

@@ -1,0 +1,147 @@
+package io.gitstratum.coordinator.facade.metrics;
+
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Every metric one facade replica exports, in its own registry (so several replicas in one JVM,
+ * as in tests, do not mix). Names follow Prometheus conventions: a {@code gitstratum_coordinator_}
+ * prefix, base units, {@code _total} for counters. Thread-safe.
+ */
+public final class FacadeMetrics {
+  private static final String P = "gitstratum_coordinator_";
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+
+  private final Counter rpcs = Counter.builder().name(P + "rpc_requests_total")
+      .help("gRPC requests by method and status code").labelNames("method", "code")
+      .register(registry);
+  private final Histogram rpcLatency = Histogram.builder().name(P + "rpc_duration_seconds")
+      .help("gRPC request latency by method (streams: until the stream ends)").unit(Unit.SECONDS)
+      .labelNames("method").classicOnly()
+      .classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
+      .register(registry);
+  private final Histogram etcdLatency = Histogram.builder().name(P + "etcd_request_duration_seconds")
+      .help("etcd call latency by operation").unit(Unit.SECONDS).labelNames("operation")
+      .classicOnly()
+      .classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5)
+      .register(registry);
+  private final Counter etcdErrors = Counter.builder().name(P + "etcd_errors_total")
+      .help("etcd calls that failed or timed out, by operation").labelNames("operation")
+      .register(registry);
+  private final Counter casConflicts = Counter.builder().name(P + "cas_conflicts_total")
+      .help("topology commits that lost the compare on the version key and were retried")
+      .register(registry);
+  private final Histogram batchSize = Histogram.builder().name(P + "commit_batch_size")
+      .help("commands per group-commit transaction").classicOnly()
+      .classicUpperBounds(1, 2, 4, 8, 16, 30).register(registry);
+  private final Counter detector = Counter.builder().name(P + "detector_transitions_total")
+      .help("failure detector decisions by target state").labelNames("state").register(registry);
+  private final Counter heartbeats = Counter.builder().name(P + "heartbeats_total")
+      .help("heartbeats by outcome: renewed (lease keep-alive only) or written (a transition)")
+      .labelNames("outcome").register(registry);
+
+  public FacadeMetrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Gauges read from the replica's state at scrape time. */
+  public void observeState(Supplier<Topology> topology, LongSupplier subscribers,
+      LongSupplier queuedUpdates, BooleanSupplier protecting) {
+    GaugeWithCallback.builder().name(P + "nodes").help("registered nodes by type and state")
+        .labelNames("type", "state")
+        .callback(cb -> countByTypeAndState(topology.get()).forEach((type, states) ->
+            states.forEach((state, n) -> cb.call(n, label(type), label(state)))))
+        .register(registry);
+    GaugeWithCallback.builder().name(P + "topology_version")
+        .help("topology version held by this replica's cache")
+        .callback(cb -> cb.call(topology.get().version())).register(registry);
+    GaugeWithCallback.builder().name(P + "watch_subscribers")
+        .help("open WatchTopology streams on this replica")
+        .callback(cb -> cb.call(subscribers.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name(P + "watch_queued_updates")
+        .help("updates queued for all watch streams of this replica")
+        .callback(cb -> cb.call(queuedUpdates.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name(P + "mass_expiry_protection")
+        .help("1 while SUSPECT->DOWN is paused because most live nodes are SUSPECT")
+        .callback(cb -> cb.call(protecting.getAsBoolean() ? 1 : 0)).register(registry);
+  }
+
+  public void rpc(String method, String code, long nanos) {
+    rpcs.labelValues(method, code).inc();
+    rpcLatency.labelValues(method).observe(nanos / 1e9);
+  }
+
+  /** Times one etcd call and counts its failure. */
+  public <T> T etcd(String operation, Supplier<T> call) {
+    long start = System.nanoTime();
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      etcdErrors.labelValues(operation).inc();
+      throw e;
+    } finally {
+      etcdLatency.labelValues(operation).observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  public void casConflict() {
+    casConflicts.inc();
+  }
+
+  public void batch(int commands) {
+    batchSize.observe(commands);
+  }
+
+  public void detected(NodeState state) {
+    detector.labelValues(label(state)).inc();
+  }
+
+  public void heartbeat(boolean written) {
+    heartbeats.labelValues(written ? "written" : "renewed").inc();
+  }
+
+  private static Map<NodeType, Map<NodeState, Integer>> countByTypeAndState(Topology topology) {
+    Map<NodeType, Map<NodeState, Integer>> counts = new EnumMap<>(NodeType.class);
+    for (NodeType type : new NodeType[] {NodeType.NODE_TYPE_FRONTEND, NodeType.NODE_TYPE_METADATA,
+        NodeType.NODE_TYPE_OBJECT}) {
+      Map<NodeState, Integer> states = new EnumMap<>(NodeState.class);
+      for (NodeState state : new NodeState[] {NodeState.NODE_STATE_JOINING,
+          NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING, NodeState.NODE_STATE_SUSPECT,
+          NodeState.NODE_STATE_DOWN}) {
+        states.put(state, 0);
+      }
+      counts.put(type, states);
+    }
+    for (NodeInfo node : topology.nodes()) {
+      Map<NodeState, Integer> states = counts.get(node.getType());
+      if (states != null) {
+        states.merge(node.getState(), 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
+  /** NODE_STATE_ACTIVE → active, NODE_TYPE_OBJECT → object. */
+  static String label(Enum<?> value) {
+    String name = value.name().toLowerCase(java.util.Locale.ROOT);
+    return name.substring(name.indexOf('_', name.indexOf('_') + 1) + 1);
+  }
+}
