@@ -4,15 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./ensure-etcd.sh
-if [ -x /usr/bin/chromium ]; then
-  exit 0
+if [ ! -x /usr/bin/chromium ]; then
+  echo "chromium not found: installing Debian's chromium (headless browser test)" >&2
+  ./apt-install.sh chromium
 fi
-echo "chromium not found: installing Debian's chromium (headless browser test)" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "need root (or sudo) to install chromium" >&2; exit 1; }
-  SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium >/dev/null

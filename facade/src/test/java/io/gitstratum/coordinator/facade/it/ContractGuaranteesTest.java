@@ -31,10 +31,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,20 +42,18 @@ class ContractGuaranteesTest {
   @RegisterExtension
   static final EtcdExtension etcd = EtcdExtension.singleMember();
 
+  @RegisterExtension
+  final PerTestFacades facades = new PerTestFacades(etcd);
+
   private FacadeHarness harness;
   private String cluster;
   private CoordinatorServiceBlockingStub facade;
 
   @BeforeEach
-  void start(TestInfo test) {
-    cluster = FacadeHarness.clusterFor(test);
-    harness = new FacadeHarness(etcd.endpoints());
+  void bind() {
+    harness = facades.harness();
+    cluster = facades.cluster();
     facade = harness.stub(harness.start(cluster));
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
   }
 
   static NodeInfo object(String id, String generation) {

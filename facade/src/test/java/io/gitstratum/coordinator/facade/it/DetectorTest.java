@@ -23,10 +23,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,18 +36,16 @@ class DetectorTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
+  @RegisterExtension
+  final PerTestFacades facades = new PerTestFacades(etcd);
+
   private FacadeHarness harness;
   private String cluster;
 
   @BeforeEach
-  void start(TestInfo test) {
-    cluster = FacadeHarness.clusterFor(test);
-    harness = new FacadeHarness(etcd.endpoints());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
+  void bind() {
+    harness = facades.harness();
+    cluster = facades.cluster();
   }
 
   private static long count(CoordinatorServiceBlockingStub stub, NodeState state) {

@@ -121,8 +121,11 @@ public final class FacadeHarness implements AutoCloseable {
 
   /** A cluster name of its own for one test method, so tests sharing an etcd do not meet. */
   public static String clusterFor(org.junit.jupiter.api.TestInfo test) {
-    String name = test.getTestMethod().orElseThrow().getName();
-    return name.length() <= 60 ? name : name.substring(0, 60);
+    return clusterFor(test.getTestMethod().orElseThrow().getName());
+  }
+
+  static String clusterFor(String testName) {
+    return testName.length() <= 60 ? testName : testName.substring(0, 60);
   }
 
   public static Keyspace keys(String cluster) {

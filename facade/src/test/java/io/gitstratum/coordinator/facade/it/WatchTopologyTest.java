@@ -27,10 +27,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,18 +40,16 @@ class WatchTopologyTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
+  @RegisterExtension
+  final PerTestFacades facades = new PerTestFacades(etcd);
+
   private FacadeHarness harness;
   private String cluster;
 
   @BeforeEach
-  void start(TestInfo test) {
-    cluster = FacadeHarness.clusterFor(test);
-    harness = new FacadeHarness(etcd.endpoints());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
+  void bind() {
+    harness = facades.harness();
+    cluster = facades.cluster();
   }
 
   static RegisterNodeRequest register(String id) {
