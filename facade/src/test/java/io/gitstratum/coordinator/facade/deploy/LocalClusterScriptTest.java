@@ -1,0 +1,118 @@
+package io.gitstratum.coordinator.facade.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.facade.FacadeMain;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/local-cluster without running a cluster: the script parses, answers help, and its fixed
+ * ports neither repeat nor collide with what deploy/run-local.sh uses (so both can run at once).
+ * Starting the cluster itself takes etcd and two JVMs; deploy/README.md's walk-through does that.
+ */
+class LocalClusterScriptTest {
+  private static final Path ROOT = ManifestsTest.repositoryRoot();
+  private static final Path SCRIPT = ROOT.resolve("deploy/local-cluster");
+
+  @Test
+  void scriptParsesAndIsExecutable() throws Exception {
+    assertTrue(Files.isExecutable(SCRIPT), SCRIPT + " must be executable");
+    Result syntax = run("bash", "-n", SCRIPT.toString());
+    assertEquals(0, syntax.exitCode(), "bash -n: " + syntax.output());
+  }
+
+  @Test
+  void helpRunsWithoutStartingAnything() throws Exception {
+    // Runs the script's top (settings, functions) under set -euo pipefail, and nothing else.
+    Result help = run("bash", SCRIPT.toString(), "help");
+    assertEquals(0, help.exitCode(), help.output());
+    for (String command : List.of("start", "status", "stop", "kill-facade", "kill-etcd",
+        "restart-etcd")) {
+      assertTrue(help.output().contains("deploy/local-cluster " + command), command + " in help");
+    }
+    Result unknown = run("bash", SCRIPT.toString(), "no-such-command");
+    assertEquals(2, unknown.exitCode(), unknown.output());
+  }
+
+  @Test
+  void portsDoNotCollide() throws IOException {
+    Map<String, List<Integer>> ports = portArrays();
+    assertEquals(Set.of("ETCD_CLIENT_PORTS", "ETCD_PEER_PORTS", "FACADE_GRPC_PORTS",
+        "FACADE_HTTP_PORTS"), ports.keySet(), "port arrays in deploy/local-cluster");
+    assertEquals(3, ports.get("ETCD_CLIENT_PORTS").size(), "3 etcd members");
+    assertEquals(3, ports.get("ETCD_PEER_PORTS").size(), "3 etcd members");
+    assertEquals(2, ports.get("FACADE_GRPC_PORTS").size(), "2 facade replicas");
+    assertEquals(2, ports.get("FACADE_HTTP_PORTS").size(), "2 facade replicas");
+
+    List<Integer> all = new ArrayList<>();
+    ports.values().forEach(all::addAll);
+    Set<Integer> distinct = new TreeSet<>(all);
+    assertEquals(all.size(), distinct.size(), "a port is used twice: " + ports);
+    for (int port : all) {
+      assertTrue(port >= 1024 && port <= 65535, "unprivileged port expected, got " + port);
+    }
+
+    // deploy/run-local.sh runs the facade with its defaults and the embedded etcd.
+    FacadeConfig runLocal = parse("--embedded-etcd");
+    Set<Integer> runLocalPorts = Set.of(runLocal.listenPort(), runLocal.httpPort(),
+        runLocal.embeddedEtcdPort(), runLocal.embeddedEtcdPort() + 1);
+    for (int port : runLocalPorts) {
+      assertTrue(!distinct.contains(port), "port " + port + " is also used by run-local.sh");
+    }
+  }
+
+  /** The {@code NAME_PORTS=(1 2 3)} lines of the script. */
+  private static Map<String, List<Integer>> portArrays() throws IOException {
+    Matcher m = Pattern.compile("(?m)^([A-Z_]+_PORTS)=\\(([0-9 ]*)\\)\\s*$")
+        .matcher(Files.readString(SCRIPT));
+    Map<String, List<Integer>> arrays = new LinkedHashMap<>();
+    while (m.find()) {
+      List<Integer> values = new ArrayList<>();
+      for (String token : m.group(2).trim().split("\\s+")) {
+        values.add(Integer.parseInt(token));
+      }
+      arrays.put(m.group(1), values);
+    }
+    return arrays;
+  }
+
+  private static FacadeConfig parse(String... args) {
+    StringWriter err = new StringWriter();
+    FacadeMain.Parsed parsed = FacadeMain.parse(args, new PrintWriter(new StringWriter(), true),
+        new PrintWriter(err, true));
+    assertEquals(0, parsed.exitCode(), err.toString());
+    return parsed.config();
+  }
+
+  private record Result(int exitCode, String output) {}
+
+  private static Result run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).directory(ROOT.toFile())
+        .redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    boolean done = process.waitFor(30, TimeUnit.SECONDS);
+    if (!done) {
+      process.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish in 30 s");
+    }
+    return new Result(process.exitValue(),
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+}
