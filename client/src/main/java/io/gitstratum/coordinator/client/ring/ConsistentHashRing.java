@@ -12,11 +12,11 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The consistent hash ring that places keys on object nodes (CONTRACT.md, section "Hash ring"),
@@ -41,9 +41,6 @@ public final class ConsistentHashRing {
 
   /** Replication factor when the config leaves the field at 0 (gitstratum's default). */
   public static final int DEFAULT_REPLICATION_FACTOR = 3;
-
-  /** Size of the key space, 2^64, as a double. */
-  private static final double TWO_TO_64 = 0x1p64;
 
   private final int virtualNodesPerPhysical;
   private final int replicationFactor;
@@ -107,7 +104,7 @@ public final class ConsistentHashRing {
       pointList.add(new RingPoint(positions[k], memberIds[pointMembers[k]]));
     }
     points = Collections.unmodifiableList(pointList);
-    ownershipShares = computeOwnershipShares();
+    ownershipShares = RingShares.of(points);
   }
 
   /**
@@ -206,6 +203,45 @@ public final class ConsistentHashRing {
     return memberIds.length;
   }
 
+  /** The physical members ordered by node id, draining ones flagged. Unmodifiable. */
+  public List<RingMember> members() {
+    List<RingMember> out = new ArrayList<>(memberIds.length);
+    for (int m = 0; m < memberIds.length; m++) {
+      out.add(new RingMember(memberIds[m], memberDraining[m]));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * Visits the distinct members in the order placement takes them: walking the points from the
+   * first one at or after {@code position}, wrapping around, each member once. Plain placement
+   * is the first {@link #replicationFactor()} members of this walk; other placements (such as
+   * {@link LabelSpread}) choose among them in the same order.
+   *
+   * @param skipDraining leave DRAINING members out (write placement)
+   * @param visitor gets each member's id; returns false to stop the walk
+   */
+  public void walkFrom(long position, boolean skipDraining, Predicate<String> visitor) {
+    int eligible = skipDraining ? writableMemberCount : memberIds.length;
+    if (eligible == 0) {
+      return;
+    }
+    boolean[] seen = new boolean[memberIds.length];
+    int visited = 0;
+    int k = firstPointAtOrAfter(position);
+    for (int step = 0; step < positions.length && visited < eligible; step++) {
+      int member = pointMembers[k];
+      if (!seen[member] && !(skipDraining && memberDraining[member])) {
+        seen[member] = true;
+        visited++;
+        if (!visitor.test(memberIds[member])) {
+          return;
+        }
+      }
+      k = (k + 1 == positions.length) ? 0 : k + 1;
+    }
+  }
+
   /**
    * All points sorted by unsigned position (ties by node id, then point index). Unmodifiable.
    */
@@ -253,7 +289,12 @@ public final class ConsistentHashRing {
    *     replication factor
    */
   public List<String> replicasForWrite(byte[] key) {
-    return walk(RingHashing.keyPosition(key), true);
+    return replicasForPositionWrite(RingHashing.keyPosition(key));
+  }
+
+  /** Write replicas of an unsigned ring position. See {@link #replicasForWrite(byte[])}. */
+  public List<String> replicasForPositionWrite(long position) {
+    return walk(position, true);
   }
 
   /** Write replicas of a string key (UTF-8). See {@link #replicasForWrite(byte[])}. */
@@ -318,36 +359,6 @@ public final class ConsistentHashRing {
    */
   public Map<String, Double> ownershipShares() {
     return ownershipShares;
-  }
-
-  private Map<String, Double> computeOwnershipShares() {
-    double[] shares = new double[memberIds.length];
-    int n = positions.length;
-    if (n > 0) {
-      boolean allEqual = true;
-      for (int k = 0; k < n; k++) {
-        // Unsigned arc length mod 2^64: subtraction wraps exactly as the ring does.
-        long arc = positions[k] - positions[k == 0 ? n - 1 : k - 1];
-        if (arc != 0) {
-          allEqual = false;
-        }
-        shares[pointMembers[k]] += unsignedToDouble(arc) / TWO_TO_64;
-      }
-      if (allEqual) {
-        // All points coincide (e.g. a single point): the first one owns the whole ring.
-        shares[pointMembers[0]] = 1.0;
-      }
-    }
-    Map<String, Double> result = new LinkedHashMap<>();
-    for (int m = 0; m < memberIds.length; m++) {
-      result.put(memberIds[m], shares[m]);
-    }
-    return Collections.unmodifiableMap(result);
-  }
-
-  private static double unsignedToDouble(long value) {
-    double d = (double) (value >>> 1) * 2.0;
-    return d + (value & 1L);
   }
 
   /** The points as protobuf entries, in {@link #points()} order (for {@code GetHashRing}). */

@@ -1,0 +1,424 @@
+package io.gitstratum.coordinator.client.agent;
+
+import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
+import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.ZombieGenerationException;
+import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
+import io.gitstratum.coordinator.proto.HeartbeatResponse;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator side of a serving node's life: register, heartbeat, report readiness and
+ * draining, deregister.
+ *
+ * <ul>
+ *   <li>Each agent has a fresh generation id (a UUID): create one agent per process start, so the
+ *       facade can tell a restarted process from a zombie.
+ *   <li>{@link #start()} registers the node (JOINING) and starts heartbeats, the first at once,
+ *       then at the interval the facade advises ({@code heartbeat_interval_ms}; 10 s until it
+ *       has). After a failed heartbeat the next comes after half the interval.
+ *   <li>{@link #markReady()} reports ACTIVE, {@link #drain()} DRAINING; both send a heartbeat
+ *       at once and return when the facade acknowledged it.
+ *   <li>{@code refresh_required} is passed to {@link NodeAgentListener#refreshRequired}.
+ *   <li>NOT_FOUND (an operator deregistered the node, or the facade lost it) makes the agent
+ *       register again with the same generation and report its state at once.
+ *   <li>FAILED_PRECONDITION (another process registered the same id) stops the agent:
+ *       {@link AgentState#REPLACED}, {@link #failure()}, {@link NodeAgentListener#stopped}.
+ *   <li>{@link #close()} stops heartbeats and deregisters the node with its generation id.
+ * </ul>
+ *
+ * <p>Thread-safe. Heartbeats are sent one at a time (a lock orders them, so a state reported
+ * later is never overtaken by an older one). The agent does not own the client; it owns its
+ * scheduler unless one was given.
+ */
+public final class NodeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  private static final Duration MIN_INTERVAL = Duration.ofMillis(50);
+
+  private final CoordinatorClient client;
+  private final NodeInfo node;
+  private final NodeAgentListener listener;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final ReentrantLock beatLock = new ReentrantLock();
+
+  private volatile AgentState state = AgentState.NEW;
+  private volatile NodeState reported = NodeState.NODE_STATE_JOINING;
+  private volatile Duration interval;
+  private volatile Instant lastAcknowledged;
+  private volatile CoordinatorClientException failure;
+  private long knownVersion; // guarded by beatLock
+  private ScheduledFuture<?> nextBeat; // guarded by this
+
+  private NodeAgent(Builder b) {
+    this.client = b.client;
+    this.node = NodeInfo.newBuilder()
+        .setId(b.nodeId).setAddress(b.address).setPort(b.port).setType(b.type)
+        .setGenerationId(b.generationId).putAllLabels(b.labels)
+        .build();
+    this.listener = b.listener;
+    this.clock = b.clock;
+    this.interval = b.defaultInterval;
+    this.ownsScheduler = b.scheduler == null;
+    this.scheduler = ownsScheduler ? Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "node-agent-" + b.nodeId);
+      t.setDaemon(true);
+      return t;
+    }) : b.scheduler;
+  }
+
+  public static Builder builder(CoordinatorClient client) {
+    return new Builder(client);
+  }
+
+  /**
+   * Registers the node (JOINING) and starts heartbeats. Blocks for the RegisterNode call.
+   *
+   * @throws CoordinatorClientException when registration fails (the agent stays NEW; call
+   *     again or close it)
+   * @throws IllegalStateException when already started or closed
+   */
+  public void start() {
+    beatLock.lock();
+    try {
+      if (state != AgentState.NEW) {
+        throw new IllegalStateException("agent for " + node.getId() + " is " + state);
+      }
+      knownVersion = client.registerNode(node).getTopologyVersion();
+      state = AgentState.JOINING;
+      log.info("registered node {} (generation {}) at version {}", node.getId(),
+          node.getGenerationId(), knownVersion);
+    } finally {
+      beatLock.unlock();
+    }
+    scheduleBeat(Duration.ZERO);
+  }
+
+  /**
+   * Reports the node ready to serve (ACTIVE). Sends a heartbeat at once.
+   *
+   * @throws CoordinatorClientException when that heartbeat fails; later heartbeats still
+   *     report ACTIVE
+   * @throws IllegalStateException before {@link #start()} or once REPLACED or CLOSED
+   */
+  public void markReady() {
+    report(NodeState.NODE_STATE_ACTIVE);
+  }
+
+  /**
+   * Reports the node leaving (DRAINING): routers stop placing writes on it, reads still reach
+   * it. The facade keeps DRAINING until the node registers again. Sends a heartbeat at once.
+   *
+   * @throws CoordinatorClientException when that heartbeat fails; later heartbeats still
+   *     report DRAINING
+   * @throws IllegalStateException before {@link #start()} or once REPLACED or CLOSED
+   */
+  public void drain() {
+    report(NodeState.NODE_STATE_DRAINING);
+  }
+
+  private void report(NodeState wanted) {
+    beatLock.lock(); // one report at a time, so a drain is never overwritten by a racing ready
+    try {
+      AgentState now = state;
+      if (now == AgentState.NEW) {
+        throw new IllegalStateException("start() the agent first");
+      }
+      if (now.isTerminal()) {
+        throw new IllegalStateException("the agent of node " + node.getId() + " is " + now,
+            failure);
+      }
+      // DRAINING is final for this process: a late markReady must not undo it.
+      if (reported != NodeState.NODE_STATE_DRAINING) {
+        reported = wanted;
+      }
+      beat();
+    } finally {
+      beatLock.unlock();
+    }
+  }
+
+  public AgentState state() {
+    return state;
+  }
+
+  public String nodeId() {
+    return node.getId();
+  }
+
+  public String generationId() {
+    return node.getGenerationId();
+  }
+
+  /** The node as registered (no server-maintained fields). */
+  public NodeInfo node() {
+    return node;
+  }
+
+  /** The heartbeat interval in use (the facade's advice once it answered). */
+  public Duration heartbeatInterval() {
+    return interval;
+  }
+
+  /** When the facade last acknowledged a heartbeat (by the agent's clock). */
+  public Optional<Instant> lastAcknowledged() {
+    return Optional.ofNullable(lastAcknowledged);
+  }
+
+  /** Why the agent stopped, when it is {@link AgentState#REPLACED}. */
+  public Optional<CoordinatorClientException> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  private synchronized void scheduleBeat(Duration delay) {
+    if (state.isTerminal()) {
+      return;
+    }
+    nextBeat = scheduler.schedule(this::scheduledBeat, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void scheduledBeat() {
+    boolean failed = false;
+    try {
+      beat();
+    } catch (ZombieGenerationException e) {
+      return; // stopped
+    } catch (CoordinatorClientException e) {
+      log.warn("heartbeat of node {} failed: {}", node.getId(), e.getMessage());
+      failed = true;
+    } catch (RuntimeException e) {
+      log.error("heartbeat of node {} failed", node.getId(), e);
+      failed = true;
+    }
+    // Read after the beat: its answer may have changed the advised interval.
+    Duration next = failed ? interval.dividedBy(2) : interval;
+    scheduleBeat(next.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : next);
+  }
+
+  /** Sends one heartbeat with the state to report; re-registers after NOT_FOUND. */
+  private void beat() {
+    beatLock.lock();
+    try {
+      if (state.isTerminal()) {
+        return;
+      }
+      NodeState wanted = reported;
+      try {
+        acknowledged(client.heartbeat(request(wanted)), wanted);
+      } catch (NodeNotFoundException e) {
+        log.warn("node {} is not registered any more ({}); registering it again", node.getId(),
+            e.getMessage());
+        knownVersion = client.registerNode(node).getTopologyVersion();
+        state = AgentState.JOINING;
+        notify(() -> listener.reregistered());
+        acknowledged(client.heartbeat(request(wanted)), wanted);
+      }
+    } catch (ZombieGenerationException e) {
+      stopReplaced(e);
+      throw e;
+    } finally {
+      beatLock.unlock();
+    }
+  }
+
+  private HeartbeatRequest request(NodeState wanted) {
+    return HeartbeatRequest.newBuilder()
+        .setNodeId(node.getId())
+        .setGenerationId(node.getGenerationId())
+        .setReportedState(wanted)
+        .setKnownVersion(knownVersion)
+        .build();
+  }
+
+  /** Assumes beatLock is held. */
+  private void acknowledged(HeartbeatResponse response, NodeState wanted) {
+    lastAcknowledged = clock.instant();
+    log.debug("heartbeat of node {} ({}) acknowledged at version {}", node.getId(), wanted,
+        response.getCurrentVersion());
+    if (response.getHeartbeatIntervalMs() > 0) {
+      interval = Duration.ofMillis(response.getHeartbeatIntervalMs());
+    }
+    state = switch (wanted) {
+      case NODE_STATE_ACTIVE -> AgentState.ACTIVE;
+      case NODE_STATE_DRAINING -> AgentState.DRAINING;
+      default -> AgentState.JOINING;
+    };
+    if (response.getRefreshRequired()) {
+      long current = response.getCurrentVersion();
+      notify(() -> listener.refreshRequired(current));
+      knownVersion = current;
+    }
+  }
+
+  /** Assumes beatLock is held. */
+  private void stopReplaced(ZombieGenerationException cause) {
+    if (state.isTerminal()) {
+      return;
+    }
+    failure = cause;
+    state = AgentState.REPLACED;
+    cancelBeats();
+    log.error("node {} was registered again by another process; this one (generation {}) "
+        + "stops acting as the node: {}", node.getId(), node.getGenerationId(),
+        cause.getMessage());
+    notify(() -> listener.stopped(cause));
+  }
+
+  private synchronized void cancelBeats() {
+    if (nextBeat != null) {
+      nextBeat.cancel(false);
+    }
+  }
+
+  private void notify(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("node agent listener failed", e);
+    }
+  }
+
+  /**
+   * Stops heartbeats and deregisters the node with its generation id (unless it was REPLACED or
+   * never started). Blocks for the DeregisterNode call; a failure is logged, not thrown (the
+   * facade marks a silent node SUSPECT then DOWN anyway). Idempotent.
+   */
+  @Override
+  public void close() {
+    beatLock.lock();
+    try {
+      AgentState was = state;
+      if (was == AgentState.CLOSED) {
+        return;
+      }
+      state = AgentState.CLOSED;
+      cancelBeats();
+      if (was != AgentState.NEW && was != AgentState.REPLACED) {
+        try {
+          long version = client.deregisterNode(node.getId(), node.getGenerationId())
+              .getTopologyVersion();
+          log.info("deregistered node {} at version {}", node.getId(), version);
+        } catch (ZombieGenerationException e) {
+          log.warn("node {} belongs to another process now; not deregistered", node.getId());
+        } catch (CoordinatorClientException e) {
+          log.warn("could not deregister node {}: {}", node.getId(), e.getMessage());
+        }
+      }
+    } finally {
+      beatLock.unlock();
+    }
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /** Settings of a {@link NodeAgent}. Not thread-safe. */
+  public static final class Builder {
+    private final CoordinatorClient client;
+    private String nodeId;
+    private String address;
+    private int port;
+    private NodeType type = NodeType.NODE_TYPE_OBJECT;
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private String generationId = UUID.randomUUID().toString();
+    private NodeAgentListener listener = new NodeAgentListener() {};
+    private Clock clock = Clock.systemUTC();
+    private ScheduledExecutorService scheduler;
+    private Duration defaultInterval = Duration.ofSeconds(10);
+
+    private Builder(CoordinatorClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** The node id (1-128 chars of {@code [A-Za-z0-9._:-]}). Required. */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** Where clients reach the node. Required. */
+    public Builder address(String address, int port) {
+      this.address = address;
+      this.port = port;
+      return this;
+    }
+
+    /** The node type (default OBJECT). */
+    public Builder type(NodeType type) {
+      this.type = Objects.requireNonNull(type, "type");
+      return this;
+    }
+
+    /** A label such as {@code zone=eu-1a}. */
+    public Builder label(String key, String value) {
+      labels.put(key, value);
+      return this;
+    }
+
+    public Builder labels(Map<String, String> labels) {
+      this.labels.putAll(labels);
+      return this;
+    }
+
+    /** Replaces the random generation id (tests; never reuse one across process starts). */
+    public Builder generationId(String generationId) {
+      this.generationId = Objects.requireNonNull(generationId, "generationId");
+      return this;
+    }
+
+    public Builder listener(NodeAgentListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The clock of {@link NodeAgent#lastAcknowledged()} (default UTC system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Runs heartbeats here instead of on a thread of the agent's own (not shut down). */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** The interval until the facade advises one (default 10 s, the facade's default). */
+    public Builder defaultHeartbeatInterval(Duration interval) {
+      this.defaultInterval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException when the node id or address is missing
+     */
+    public NodeAgent build() {
+      if (nodeId == null || nodeId.isEmpty()) {
+        throw new IllegalArgumentException("nodeId is required");
+      }
+      if (address == null || address.isEmpty()) {
+        throw new IllegalArgumentException("address is required");
+      }
+      return new NodeAgent(this);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.gitstratum.coordinator.client.cli;
+
+import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
+import io.gitstratum.coordinator.client.errors.InvalidArgumentException;
+import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.UnavailableException;
+import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.client.failover.EndpointResolver;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code coordctl}: the operator's command line for a gitstratum coordinator.
+ *
+ * <p>Exit codes: 0 success, 1 other errors (including an unhealthy {@code health}), 2 bad flags
+ * or arguments (also when the facade answers INVALID_ARGUMENT), 3 no facade reachable, 4 unknown
+ * node. Results go to standard output, errors to standard error.
+ *
+ * <p>No static logger here: {@link #main} configures logging before any logger exists.
+ */
+@Command(name = "coordctl", mixinStandardHelpOptions = true, version = "coordctl 0.1.0",
+    description = "Inspect and operate a gitstratum coordinator (a facade over etcd).",
+    subcommands = {TopologyCommand.class, WatchCommand.class, RingCommand.class,
+        HealthCommand.class, LeaderCommand.class, DrainCommand.class, DeregisterCommand.class,
+        RegisterCommand.class},
+    footer = {"", "Exit codes: 0 ok, 1 error, 2 bad flags, 3 facade unreachable, 4 unknown node."})
+public final class CoordCtl implements Runnable {
+  public static final int OK = 0;
+  public static final int ERROR = 1;
+  public static final int USAGE = 2;
+  public static final int UNREACHABLE = 3;
+  public static final int UNKNOWN_NODE = 4;
+
+  /** Environment variable with the default endpoint list. */
+  public static final String ENDPOINTS_ENV = "COORDCTL_ENDPOINTS";
+
+  @Option(names = "--endpoints", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT[,...]",
+      defaultValue = "${env:" + ENDPOINTS_ENV + ":-localhost:9000}",
+      description = "Facade endpoints, comma-separated, or dns:///NAME:PORT for every address "
+          + "of a name (default: $" + ENDPOINTS_ENV + ", else localhost:9000).")
+  String endpoints;
+
+  @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+      defaultValue = "5s", converter = DurationConverter.class,
+      description = "Deadline of each call attempt, e.g. 500ms, 5s (default: 5s).")
+  Duration timeout;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  Clock clock = Clock.systemUTC();
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+  }
+
+  /** A client for {@code --endpoints}; the caller closes it. */
+  CoordinatorClient connect() {
+    try {
+      return CoordinatorClient.builder(EndpointResolver.splitSpecs(endpoints))
+          .deadline(timeout)
+          .maxAttempts(4)
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "bad --endpoints '" + endpoints + "': " + e.getMessage());
+    }
+  }
+
+  public static void main(String[] args) {
+    LogSetup.configure("ERROR");
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs one command line; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CoordCtl root = new CoordCtl();
+    CommandLine cli = new CommandLine(root);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler(CoordCtl::badUsage);
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof CommandLine.ParameterException pe) {
+        return badUsage(pe, args);
+      }
+      PrintWriter errors = cmd.getErr();
+      errors.println("coordctl: " + describe(e, root));
+      errors.flush();
+      return exitCode(e);
+    });
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** A bad flag: the message and where to read more (the whole usage when no args at all). */
+  private static int badUsage(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("coordctl: " + e.getMessage());
+    if (args.length == 0) {
+      cmd.usage(err);
+    } else {
+      err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    }
+    err.flush();
+    return USAGE;
+  }
+
+  static int exitCode(Throwable e) {
+    if (e instanceof CommandLine.ParameterException || e instanceof InvalidArgumentException) {
+      return USAGE;
+    }
+    if (e instanceof UnavailableException) {
+      return UNREACHABLE;
+    }
+    if (e instanceof NodeNotFoundException) {
+      return UNKNOWN_NODE;
+    }
+    return ERROR;
+  }
+
+  private static String describe(Throwable e, CoordCtl root) {
+    if (e instanceof UnavailableException) {
+      return "cannot reach the coordinator at " + root.endpoints + ": " + e.getMessage();
+    }
+    if (e instanceof CoordinatorClientException || e instanceof CliException) {
+      return e.getMessage();
+    }
+    return e.toString();
+  }
+
+  /** A failure with a message for the user and nothing more to show (exit code 1). */
+  static final class CliException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CliException(String message) {
+      super(message);
+    }
+  }
+
+  /** Parses {@code 500ms}, {@code 5s}, {@code 2m} or ISO-8601 ({@code PT5S}). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+      try {
+        if (v.startsWith("pt")) {
+          return Duration.parse(value.trim());
+        } else if (v.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        } else if (v.endsWith("s")) {
+          return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+        } else if (v.endsWith("m")) {
+          return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+        }
+      } catch (RuntimeException e) {
+        // falls through to the message below
+      }
+      throw new CommandLine.TypeConversionException(
+          "'" + value + "' is not a duration such as 500ms, 5s, 2m or PT5S");
+    }
+  }
+}

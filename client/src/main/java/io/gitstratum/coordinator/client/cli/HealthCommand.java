@@ -1,0 +1,37 @@
+package io.gitstratum.coordinator.client.cli;
+
+import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code coordctl health}: HealthCheck of the replica that answers; exit 1 when unhealthy. */
+@Command(name = "health", description = "Show a replica's health (exit code 1 when unhealthy).")
+final class HealthCommand implements java.util.concurrent.Callable<Integer> {
+  @ParentCommand
+  CoordCtl root;
+
+  @Override
+  public Integer call() {
+    HealthCheckResponse health;
+    String endpoint;
+    try (CoordinatorClient client = root.connect()) {
+      health = client.healthCheck();
+      endpoint = client.currentEndpoint().orElse("?");
+    }
+    PrintWriter out = root.spec.commandLine().getOut();
+    out.printf("healthy:           %s%n", health.getHealthy() ? "yes" : "NO");
+    out.printf("answered by:       %s (%s)%n", endpoint,
+        health.getRaftState().name().replace("RAFT_STATE_", "").toLowerCase());
+    out.printf("detector leader:   %s%n", health.getLeaderId().isEmpty() ? "none"
+        : health.getLeaderId() + " at " + health.getLeaderAddress());
+    out.printf("topology version:  %d%n", health.getTopologyVersion());
+    out.printf("nodes:             %d active, %d suspect, %d down%n", health.getActiveNodes(),
+        health.getSuspectNodes(), health.getDownNodes());
+    out.printf("watch streams:     %d%n", health.getWatchSubscribers());
+    out.printf("etcd:              term %d, revision %d%n", health.getRaftTerm(),
+        health.getAppliedIndex());
+    return health.getHealthy() ? CoordCtl.OK : CoordCtl.ERROR;
+  }
+}

@@ -1,0 +1,24 @@
+package io.gitstratum.coordinator.client.cli;
+
+import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.proto.NodeInfo;
+
+/** A node as the topology holds it right now, for commands that act on one node. */
+record NodeLookup(NodeInfo node, long version) {
+
+  /**
+   * Reads the topology linearizably (so a node registered a moment ago through another replica
+   * is found) and returns the node.
+   *
+   * @throws NodeNotFoundException when no node has that id (exit code 4)
+   */
+  static NodeLookup find(CoordinatorClient client, String nodeId) {
+    Topology topology = Topology.fromResponse(client.getTopology(true));
+    NodeInfo node = topology.node(nodeId).orElseThrow(() -> new NodeNotFoundException(
+        "unknown node '" + nodeId + "': not in the topology (version " + topology.version()
+            + ")", "", null));
+    return new NodeLookup(node, topology.version());
+  }
+}

@@ -1,0 +1,69 @@
+package io.gitstratum.coordinator.client.topology;
+
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A watcher's listeners and the translation of applied steps into their callbacks. Adding and
+ * removing is thread-safe; the watcher calls {@link #resynced} and {@link #changed} one at a time
+ * (under its lock), so listeners hear events in version order. A failing listener is logged and
+ * does not keep the others from hearing the event.
+ */
+final class TopologyListeners {
+  private static final Logger log = LoggerFactory.getLogger(TopologyListeners.class);
+
+  private final List<TopologyListener> listeners = new CopyOnWriteArrayList<>();
+
+  void add(TopologyListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  void remove(TopologyListener listener) {
+    listeners.remove(listener);
+  }
+
+  void resynced(TopologyFollower.Step step) {
+    each(l -> l.resynced(step.before(), step.after()));
+  }
+
+  /** Reports an applied change; the removed or previous node comes from the step's "before". */
+  void changed(TopologyFollower.Step step) {
+    TopologyUpdate u = step.update();
+    Topology after = step.after();
+    switch (u.getUpdateCase()) {
+      case NODE_ADDED -> each(l -> l.nodeAdded(u.getNodeAdded(), after));
+      case NODE_UPDATED -> {
+        NodeInfo previous = known(step.before(), u.getNodeUpdated().getId());
+        each(l -> l.nodeUpdated(previous, u.getNodeUpdated(), after));
+      }
+      case NODE_REMOVED -> {
+        NodeInfo removed = known(step.before(), u.getNodeRemoved());
+        each(l -> l.nodeRemoved(removed, after));
+      }
+      case HASH_RING_CONFIG_UPDATED ->
+          each(l -> l.ringConfigChanged(u.getHashRingConfigUpdated(), after));
+      default -> { } // the follower applies nothing else
+    }
+  }
+
+  /** The node as held, or just its id when the topology did not hold it. */
+  private static NodeInfo known(Topology topology, String nodeId) {
+    return topology.node(nodeId).orElse(NodeInfo.newBuilder().setId(nodeId).build());
+  }
+
+  private void each(Consumer<TopologyListener> event) {
+    for (TopologyListener listener : listeners) {
+      try {
+        event.accept(listener);
+      } catch (RuntimeException e) {
+        log.warn("topology listener {} failed", listener, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package io.gitstratum.coordinator.facade.clientit;
+
+import static io.gitstratum.coordinator.facade.clientit.ClientFailoverTest.endpoint;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.JsonFormat;
+import io.gitstratum.coordinator.client.cli.CoordCtl;
+import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.clientit.CoordCtlProcesses.Result;
+import io.gitstratum.coordinator.facade.clientit.CoordCtlProcesses.Running;
+import io.gitstratum.coordinator.facade.it.FacadeHarness;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.GetTopologyResponse;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Every coordctl subcommand as its own {@code java} process against a real facade: output and
+ * exit codes (0 ok, 1 error, 2 bad flags, 3 unreachable, 4 unknown node). One facade for the
+ * class; the tests run in order on one evolving topology, so each checks what it changed.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class CoordCtlProcessTest {
+  @RegisterExtension
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
+
+  private static FacadeHarness harness;
+  private static CoordinatorClient client;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void start() {
+    harness = new FacadeHarness(etcd.endpoints());
+    // Nothing heartbeats here after one state change: keep every node ACTIVE for the class.
+    FacadeServer replica = harness.start("coordctl", c -> c.withLiveness(Duration.ofSeconds(10),
+        Duration.ofMinutes(5), Duration.ofMinutes(10)));
+    client = CoordinatorClient.builder(List.of(endpoint(replica))).build();
+    env = Map.of(CoordCtl.ENDPOINTS_ENV, endpoint(replica));
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    harness.close();
+  }
+
+  private static Result ok(String... args) throws InterruptedException {
+    Result r = CoordCtlProcesses.run(env, args);
+    assertEquals(0, r.code(), r.toString());
+    return r;
+  }
+
+  private static NodeInfo node(String id) {
+    return Topology.fromResponse(client.getTopology(true)).node(id).orElseThrow();
+  }
+
+  @Test
+  void operatorSession() throws Exception {
+    // register (the endpoint comes from COORDCTL_ENDPOINTS); three more through the library
+    Result registered = ok("register", "--id", "obj-1", "--address", "10.0.0.1", "--port",
+        "7000", "--type", "object", "--label", "zone=z1", "--generation", "gen-1");
+    assertTrue(registered.out().startsWith("node obj-1 registered (generation gen-1)"),
+        registered.toString());
+    for (int i = 2; i <= 4; i++) {
+      client.registerNode(NodeInfo.newBuilder().setId("obj-" + i).setAddress("10.0.0." + i)
+          .setPort(7000).setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("gen-" + i)
+          .putLabels("zone", "z" + (i % 3)).build());
+    }
+    for (int i = 1; i <= 4; i++) {
+      client.heartbeat(HeartbeatRequest.newBuilder().setNodeId("obj-" + i)
+          .setGenerationId("gen-" + i).setReportedState(NodeState.NODE_STATE_ACTIVE).build());
+    }
+    GetTopologyResponse now = client.getTopology(true);
+    long version = now.getVersion();
+
+    // Read-only commands, side by side.
+    List<Result> reads = CoordCtlProcesses.runAll(env, List.of(
+        new String[] {"topology"},
+        new String[] {"topology", "--output", "json"},
+        new String[] {"ring"},
+        new String[] {"ring", "lookup", "repo/alpha"},
+        new String[] {"health"},
+        new String[] {"leader"},
+        new String[] {"watch", "--since", String.valueOf(version - 1), "--max-updates", "1"}));
+    reads.forEach(r -> assertEquals(0, r.code(), r.toString()));
+
+    Result table = reads.get(0);
+    assertTrue(table.out().startsWith("topology version " + version + ", 4 nodes"),
+        table.toString());
+    assertTrue(Pattern.compile("(?m)^ID +TYPE +STATE +ADDRESS +LABELS +LAST CHANGE$")
+        .matcher(table.out()).find(), table.toString());
+    assertTrue(Pattern.compile("(?m)^obj-3 +OBJECT +ACTIVE +10\\.0\\.0\\.3:7000 +zone=z0 +"
+        + "\\d{4}-\\d\\d-\\d\\dT.*ago\\)$").matcher(table.out()).find(), table.toString());
+
+    GetTopologyResponse.Builder parsed = GetTopologyResponse.newBuilder();
+    JsonFormat.parser().merge(reads.get(1).out(), parsed);
+    assertEquals(now, parsed.build());
+
+    Result ring = reads.get(2);
+    assertTrue(ring.out().startsWith("ring at topology version " + version
+        + ": 64 points, 4 nodes, replication factor 3"), ring.toString());
+    double total = 0;
+    Matcher share = Pattern.compile("(?m)^obj-\\d +16 +([0-9.]+)%$").matcher(ring.out());
+    int rows = 0;
+    while (share.find()) {
+      total += Double.parseDouble(share.group(1));
+      rows++;
+    }
+    assertEquals(4, rows, ring.toString());
+    assertEquals(100.0, total, 0.05);
+
+    Topology topology = Topology.fromResponse(now);
+    List<String> expected = ConsistentHashRing.fromNodes(topology.nodes(),
+        topology.ringConfig()).replicasFor("repo/alpha");
+    Result lookup = reads.get(3);
+    for (int r = 0; r < 3; r++) {
+      assertTrue(Pattern.compile("(?m)^" + (r + 1) + " +" + expected.get(r) + " +ACTIVE ")
+          .matcher(lookup.out()).find(), lookup.toString());
+    }
+
+    assertTrue(reads.get(4).out().contains("healthy:           yes"), reads.get(4).toString());
+    assertTrue(reads.get(4).out().contains("nodes:             4 active, 0 suspect, 0 down"),
+        reads.get(4).toString());
+    assertTrue(reads.get(5).out().startsWith("leader replica-0 at "), reads.get(5).toString());
+    assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1",
+        reads.get(6).out().strip(), reads.get(6).toString());
+
+    // drain: DRAINING, sent with the node's registered generation
+    Result drain = ok("drain", "obj-2");
+    assertTrue(drain.out().startsWith("node obj-2 is DRAINING (was ACTIVE)"), drain.toString());
+    assertEquals(NodeState.NODE_STATE_DRAINING, node("obj-2").getState());
+
+    // watch: a live change arrives while it runs
+    long beforeLive = client.getTopology(true).getVersion();
+    Running live = CoordCtlProcesses.start(env, "watch", "--max-updates", "2");
+    Awaitility.await().atMost(Duration.ofSeconds(20))
+        .until(() -> live.stdout().contains("full_sync"));
+    Result deregister = ok("deregister", "obj-4");
+    assertTrue(deregister.out().startsWith("node obj-4 deregistered (was ACTIVE)"),
+        deregister.toString());
+    Result watched = live.await();
+    assertEquals(0, watched.code(), watched.toString());
+    assertEquals(List.of("v" + beforeLive + " full_sync 4 nodes (0 frontend, 0 metadata, "
+        + "4 object)", "v" + (beforeLive + 1) + " removed obj-4"), watched.out().lines().toList());
+    assertTrue(client.getTopology(true).getObjectNodesList().stream()
+        .noneMatch(n -> n.getId().equals("obj-4")));
+  }
+
+  @Test
+  void errorsHaveTheirExitCodes() throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort(); // nothing listens there once closed
+    }
+    List<Result> runs = CoordCtlProcesses.runAll(env, List.of(
+        new String[] {"drain", "no-such-node"},
+        new String[] {"deregister", "no-such-node"},
+        new String[] {"topology", "--colour"},
+        new String[] {"register", "--id", "no spaces allowed", "--address", "10.0.0.9",
+            "--port", "7000", "--type", "object"},
+        new String[] {"--endpoints", "127.0.0.1:" + closed, "--timeout", "1s", "health"}));
+
+    assertEquals(CoordCtl.UNKNOWN_NODE, runs.get(0).code(), runs.get(0).toString());
+    assertTrue(runs.get(0).err().startsWith("coordctl: unknown node 'no-such-node'"),
+        runs.get(0).toString());
+    assertEquals(CoordCtl.UNKNOWN_NODE, runs.get(1).code(), runs.get(1).toString());
+
+    assertEquals(CoordCtl.USAGE, runs.get(2).code(), runs.get(2).toString());
+    assertTrue(runs.get(2).err().contains("Unknown option: '--colour'"), runs.get(2).toString());
+    assertEquals(CoordCtl.USAGE, runs.get(3).code(), runs.get(3).toString());
+    assertTrue(runs.get(3).err().contains("INVALID_ARGUMENT"), runs.get(3).toString());
+
+    Result unreachable = runs.get(4);
+    assertEquals(CoordCtl.UNREACHABLE, unreachable.code(), unreachable.toString());
+    assertTrue(unreachable.err().startsWith("coordctl: cannot reach the coordinator at "
+        + "127.0.0.1:" + closed), unreachable.toString());
+    assertEquals("", unreachable.out());
+  }
+}
