@@ -1,12 +1,16 @@
 package io.gitstratum.coordinator.facade.config;
 
 import io.gitstratum.coordinator.facade.detect.DetectorSettings;
+import io.gitstratum.coordinator.facade.guard.LimitSettings;
+import io.gitstratum.coordinator.facade.store.EtcdAccess;
+import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -155,6 +159,115 @@ public final class FacadeCommand {
           + "default ${DEFAULT-VALUE})")
   int embeddedEtcdPort;
 
+  @Option(names = "--rate-registrations",
+      defaultValue = "${env:GS_RATE_REGISTRATIONS:-50}",
+      description = "RegisterNode + DeregisterNode per second per client; 0: no limit "
+          + "(env GS_RATE_REGISTRATIONS, default ${DEFAULT-VALUE})")
+  int rateRegistrations;
+
+  @Option(names = "--rate-heartbeats", defaultValue = "${env:GS_RATE_HEARTBEATS:-200}",
+      description = "Heartbeats per second per client; 0: no limit "
+          + "(env GS_RATE_HEARTBEATS, default ${DEFAULT-VALUE})")
+  int rateHeartbeats;
+
+  @Option(names = "--rate-reads", defaultValue = "${env:GS_RATE_READS:-1000}",
+      description = "reads (GetTopology, GetHashRing, GetLeader, HealthCheck, WatchTopology "
+          + "openings) per second per client; 0: no limit (env GS_RATE_READS, "
+          + "default ${DEFAULT-VALUE})")
+  int rateReads;
+
+  @Option(names = "--replica-rate-registrations",
+      defaultValue = "${env:GS_REPLICA_RATE_REGISTRATIONS:-1000}",
+      description = "registrations per second for all clients of a replica; 0: no limit "
+          + "(env GS_REPLICA_RATE_REGISTRATIONS, default ${DEFAULT-VALUE})")
+  int replicaRateRegistrations;
+
+  @Option(names = "--replica-rate-heartbeats",
+      defaultValue = "${env:GS_REPLICA_RATE_HEARTBEATS:-10000}",
+      description = "heartbeats per second for all clients of a replica; 0: no limit "
+          + "(env GS_REPLICA_RATE_HEARTBEATS, default ${DEFAULT-VALUE})")
+  int replicaRateHeartbeats;
+
+  @Option(names = "--replica-rate-reads", defaultValue = "${env:GS_REPLICA_RATE_READS:-50000}",
+      description = "reads per second for all clients of a replica; 0: no limit "
+          + "(env GS_REPLICA_RATE_READS, default ${DEFAULT-VALUE})")
+  int replicaRateReads;
+
+  @Option(names = "--max-watch-streams-per-client",
+      defaultValue = "${env:GS_MAX_WATCH_STREAMS_PER_CLIENT:-100}",
+      description = "open WatchTopology streams per client; 0: no limit "
+          + "(env GS_MAX_WATCH_STREAMS_PER_CLIENT, default ${DEFAULT-VALUE})")
+  int maxWatchStreamsPerClient;
+
+  @Option(names = "--limit-tracked-clients",
+      defaultValue = "${env:GS_LIMIT_TRACKED_CLIENTS:-20000}",
+      description = "most per-client rate trackers (one per client and category, ~550 bytes "
+          + "each) held at once; least recently used are forgotten "
+          + "(env GS_LIMIT_TRACKED_CLIENTS, default ${DEFAULT-VALUE})")
+  int limitTrackedClients;
+
+  @Option(names = "--max-request-bytes", defaultValue = "${env:GS_MAX_REQUEST_BYTES:-1048576}",
+      description = "largest request message accepted (env GS_MAX_REQUEST_BYTES, "
+          + "default ${DEFAULT-VALUE})")
+  int maxRequestBytes;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:GS_TLS_CERT}",
+      description = "PEM certificate chain for the gRPC port; unset: plaintext "
+          + "(env GS_TLS_CERT)")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:GS_TLS_KEY}",
+      description = "PEM (PKCS#8) private key of --tls-cert (env GS_TLS_KEY)")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", defaultValue = "${env:GS_TLS_CLIENT_CA}",
+      description = "PEM CA bundle; when set, clients must present a certificate it signed "
+          + "(mutual TLS) and node-bound authorization applies (env GS_TLS_CLIENT_CA)")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-crl", defaultValue = "${env:GS_TLS_CRL}",
+      description = "PEM certificate revocation list(s) for client certificates "
+          + "(env GS_TLS_CRL)")
+  Path tlsCrl;
+
+  @Option(names = "--tls-protocols", split = ",",
+      defaultValue = "${env:GS_TLS_PROTOCOLS:-TLSv1.3}",
+      description = "TLS versions of the gRPC port: TLSv1.3 and/or TLSv1.2 "
+          + "(env GS_TLS_PROTOCOLS, default ${DEFAULT-VALUE})")
+  List<String> tlsProtocols;
+
+  @Option(names = "--tls-reload-interval", converter = DurationConverter.class,
+      defaultValue = "${env:GS_TLS_RELOAD_INTERVAL:-10s}",
+      description = "how often certificate, key, CA and CRL files are checked for changes "
+          + "(env GS_TLS_RELOAD_INTERVAL, default ${DEFAULT-VALUE})")
+  Duration tlsReloadInterval;
+
+  @Option(names = "--operators", split = ",", defaultValue = "${env:GS_OPERATORS:-}",
+      description = "client certificate identities that may register, heartbeat and "
+          + "deregister any node (env GS_OPERATORS, comma-separated, default none)")
+  List<String> operators;
+
+  @Option(names = "--etcd-ca", defaultValue = "${env:GS_ETCD_CA}",
+      description = "PEM CA bundle that signs etcd's server certificates; with https:// "
+          + "endpoints (env GS_ETCD_CA, default the JVM's trust store)")
+  Path etcdCa;
+
+  @Option(names = "--etcd-cert", defaultValue = "${env:GS_ETCD_CERT}",
+      description = "PEM client certificate for etcd (client-certificate auth) (env GS_ETCD_CERT)")
+  Path etcdCert;
+
+  @Option(names = "--etcd-key", defaultValue = "${env:GS_ETCD_KEY}",
+      description = "PEM (PKCS#8) private key of --etcd-cert (env GS_ETCD_KEY)")
+  Path etcdKey;
+
+  @Option(names = "--etcd-user", defaultValue = "${env:GS_ETCD_USER}",
+      description = "etcd user for password authentication (env GS_ETCD_USER)")
+  String etcdUser;
+
+  @Option(names = "--etcd-password-file", defaultValue = "${env:GS_ETCD_PASSWORD_FILE}",
+      description = "file holding --etcd-user's password (env GS_ETCD_PASSWORD_FILE)")
+  Path etcdPasswordFile;
+
   /** @throws IllegalArgumentException with a message naming the flag when a value is invalid */
   public FacadeConfig toConfig() {
     String host = host("--listen", listen);
@@ -171,7 +284,15 @@ public final class FacadeCommand {
         new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
         sessionTtl, detector(),
         embeddedEtcd ? embeddedEtcdDir : null,
-        embeddedEtcdPort);
+        embeddedEtcdPort,
+        new LimitSettings(rateRegistrations, rateHeartbeats, rateReads, replicaRateRegistrations,
+            replicaRateHeartbeats, replicaRateReads, maxWatchStreamsPerClient,
+            limitTrackedClients, maxRequestBytes),
+        new TlsSettings(tlsCert, tlsKey, tlsClientCa, tlsCrl, tlsProtocols, tlsReloadInterval,
+            operators.stream().map(String::trim).filter(o -> !o.isEmpty())
+                .collect(Collectors.toSet())),
+        embeddedEtcd ? EtcdAccess.none()
+            : new EtcdAccess(etcdCa, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
   }
 
   private static String host(String flag, String hostPort) {

@@ -1,6 +1,9 @@
 package io.gitstratum.coordinator.facade.config;
 
 import io.gitstratum.coordinator.facade.detect.DetectorSettings;
+import io.gitstratum.coordinator.facade.guard.LimitSettings;
+import io.gitstratum.coordinator.facade.store.EtcdAccess;
+import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +32,9 @@ import java.util.List;
  * @param detector failure detector behaviour
  * @param embeddedEtcdDir when set, the facade starts its own local etcd with this data dir
  * @param embeddedEtcdPort client port of the embedded etcd
+ * @param limits request rate, stream and size limits
+ * @param tls TLS of the gRPC port and node-bound authorization
+ * @param etcdAccess TLS and authentication towards etcd
  */
 public record FacadeConfig(
     String listenHost,
@@ -53,7 +59,10 @@ public record FacadeConfig(
     Duration sessionTtl,
     DetectorSettings detector,
     Path embeddedEtcdDir,
-    int embeddedEtcdPort) {
+    int embeddedEtcdPort,
+    LimitSettings limits,
+    TlsSettings tls,
+    EtcdAccess etcdAccess) {
 
   public FacadeConfig {
     etcdEndpoints = List.copyOf(etcdEndpoints);
@@ -76,6 +85,7 @@ public record FacadeConfig(
         "--heartbeat-interval must be shorter than --suspect-timeout");
     require(wholeSeconds(sessionTtl) && sessionTtl.compareTo(Duration.ofSeconds(2)) >= 0,
         "--session-ttl must be whole seconds, at least 2s");
+    etcdAccess.tls(etcdEndpoints); // rejects a mix of http and https endpoints
   }
 
   /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
@@ -84,7 +94,9 @@ public record FacadeConfig(
         etcdEndpoints,
         "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10), DetectorSettings.defaults(), null, 2379);
+        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10),
+        DetectorSettings.defaults(), null, 2379,
+        LimitSettings.defaults(), TlsSettings.plaintext(), EtcdAccess.none());
   }
 
   public FacadeConfig withEtcdEndpoints(List<String> endpoints) {
@@ -92,7 +104,8 @@ public record FacadeConfig(
         replicaId, endpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        limits, tls, etcdAccess);
   }
 
   public FacadeConfig withWatch(WatchSettings settings) {
@@ -100,7 +113,8 @@ public record FacadeConfig(
         replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, settings, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, settings, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        limits, tls, etcdAccess);
   }
 
   public FacadeConfig withLiveness(Duration heartbeat, Duration suspect, Duration down) {
@@ -108,7 +122,8 @@ public record FacadeConfig(
         replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeat, suspect, down, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        limits, tls, etcdAccess);
   }
 
   public FacadeConfig withDetector(DetectorSettings settings) {
@@ -116,7 +131,36 @@ public record FacadeConfig(
         replicaId, etcdEndpoints,
         etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
         heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, settings, embeddedEtcdDir, embeddedEtcdPort);
+        replicationFactor, watch, sessionTtl, settings, embeddedEtcdDir, embeddedEtcdPort,
+        limits, tls, etcdAccess);
+  }
+
+  public FacadeConfig withLimits(LimitSettings settings) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, etcdEndpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        settings, tls, etcdAccess);
+  }
+
+  public FacadeConfig withTls(TlsSettings settings) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, etcdEndpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        limits, settings, etcdAccess);
+  }
+
+  /** Other etcd endpoints reached with other credentials (etcd with TLS and auth). */
+  public FacadeConfig withEtcd(List<String> endpoints, EtcdAccess access) {
+    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
+        replicaId, endpoints,
+        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+        limits, tls, access);
   }
 
   private static boolean wholeSeconds(Duration d) {

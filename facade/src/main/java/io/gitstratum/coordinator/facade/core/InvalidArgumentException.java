@@ -1,5 +1,7 @@
 package io.gitstratum.coordinator.facade.core;
 
+import java.util.Map;
+
 /** Bad input; names the field (as a proto path such as {@code node.labels}) and the rule broken. */
 public final class InvalidArgumentException extends CoordinatorException {
   private static final long serialVersionUID = 1L;
@@ -7,11 +9,16 @@ public final class InvalidArgumentException extends CoordinatorException {
   private final String field;
 
   public InvalidArgumentException(String field, String rule) {
-    super(field + ": " + rule, null);
+    super(ErrorReason.INVALID_FIELD, field + ": " + rule, null);
     this.field = field;
   }
 
   public String field() {
     return field;
+  }
+
+  @Override
+  public Map<String, String> metadata() {
+    return Map.of("field", field);
   }
 }

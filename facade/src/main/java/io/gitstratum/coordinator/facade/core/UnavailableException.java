@@ -1,10 +1,38 @@
 package io.gitstratum.coordinator.facade.core;
 
-/** etcd could not be reached or did not answer within its deadline; the call is safe to retry. */
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The request could not be served right now; it is safe to retry, here or on another replica.
+ * The reason says why: etcd failed or was too slow ({@link ErrorReason#ETCD_UNAVAILABLE}, the
+ * default), this replica's cache does not follow etcd, the replica is shutting down, or the
+ * topology changed too fast for a write to commit.
+ */
 public final class UnavailableException extends CoordinatorException {
   private static final long serialVersionUID = 1L;
 
+  private static final Set<ErrorReason> REASONS = EnumSet.of(ErrorReason.ETCD_UNAVAILABLE,
+      ErrorReason.REPLICA_NOT_READY, ErrorReason.SHUTTING_DOWN, ErrorReason.WRITE_CONTENTION);
+
+  /** etcd could not be reached or did not answer within its deadline. */
   public UnavailableException(String message, Throwable cause) {
-    super(message, cause);
+    this(ErrorReason.ETCD_UNAVAILABLE, message, cause);
+  }
+
+  public UnavailableException(ErrorReason reason, String message, Throwable cause) {
+    super(reason, message, cause);
+    if (!REASONS.contains(reason)) {
+      throw new IllegalArgumentException(reason + " is not an unavailability");
+    }
+  }
+
+  public static UnavailableException notReady(String message) {
+    return new UnavailableException(ErrorReason.REPLICA_NOT_READY, message, null);
+  }
+
+  public static UnavailableException shuttingDown() {
+    return new UnavailableException(ErrorReason.SHUTTING_DOWN,
+        "this facade replica is shutting down; use another replica", null);
   }
 }

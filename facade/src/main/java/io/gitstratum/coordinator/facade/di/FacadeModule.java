@@ -6,6 +6,11 @@ import io.etcd.jetcd.Client;
 import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.guard.ClientIdentities;
+import io.gitstratum.coordinator.facade.guard.GuardInterceptor;
+import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
+import io.gitstratum.coordinator.facade.guard.RequestRateLimits;
+import io.gitstratum.coordinator.facade.guard.WatchStreamCounter;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
@@ -15,7 +20,10 @@ import io.gitstratum.coordinator.facade.metrics.RpcMetricsInterceptor;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
 import io.gitstratum.coordinator.facade.ops.StatusReport;
 import io.gitstratum.coordinator.facade.server.RingCache;
+import io.gitstratum.coordinator.facade.server.StatusMapper;
+import io.gitstratum.coordinator.facade.store.EtcdConnector;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Named;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
@@ -26,7 +34,6 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.grpc.ServerBuilder;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.time.Duration;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,15 +45,14 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static Client etcdClient(FacadeConfig config) {
-    return Client.builder()
-        .endpoints(config.etcdEndpoints().toArray(String[]::new))
-        .connectTimeout(config.etcdTimeout())
-        // jetcd retries failed calls itself; keep that inside our own per-call deadline.
-        .retryMaxDuration(config.etcdTimeout())
-        .keepaliveTime(Duration.ofSeconds(10))
-        .keepaliveTimeout(Duration.ofSeconds(3))
-        .build();
+  static EtcdConnector etcdConnector(FacadeConfig config) {
+    return new EtcdConnector(config.etcdEndpoints(), config.etcdAccess(), config.etcdTimeout());
+  }
+
+  @Provides
+  @Singleton
+  static Client etcdClient(EtcdConnector connector) {
+    return connector.client();
   }
 
   @Provides
@@ -124,8 +130,10 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static LeaseKeepAlives keepAlives(FacadeConfig config, FacadeMetrics metrics) {
-    return new LeaseKeepAlives(config.etcdEndpoints(), config.etcdTimeout(), metrics);
+  static LeaseKeepAlives keepAlives(EtcdConnector connector, FacadeConfig config,
+      FacadeMetrics metrics) {
+    return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcdTimeout(),
+        metrics);
   }
 
   @Provides
@@ -159,16 +167,42 @@ final class FacadeModule {
         });
     return new WatchHub(cache, store,
         () -> leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse(""), clock,
-        config.watch(), config.etcdTimeout(), senders, scheduler);
+        config.watch(), config.etcdTimeout(), senders, scheduler, StatusMapper::toException);
   }
 
   @Provides
   @Singleton
   static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
       EtcdTopologyStore store, WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector,
-      Leadership leadership, Clock clock, FacadeConfig config, RingCache rings) {
+      Leadership leadership, Clock clock, FacadeConfig config, RingCache rings,
+      NodeAuthorizer authorizer) {
     return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
-        clock, config.etcdTimeout(), rings);
+        clock, config.etcdTimeout(), rings, authorizer);
+  }
+
+  @Provides
+  @Singleton
+  static NodeAuthorizer authorizer(FacadeConfig config) {
+    return new NodeAuthorizer(config.tls().mutual(), config.tls().operators());
+  }
+
+  @Provides
+  @Singleton
+  static ServerTls serverTls(FacadeConfig config, Clock clock) {
+    return new ServerTls(config.tls(), clock);
+  }
+
+  @Provides
+  @Singleton
+  static ClientIdentities identities(ServerTls tls) {
+    return new ClientIdentities(tls.settings().mutual(), tls::isRevoked);
+  }
+
+  @Provides
+  @Singleton
+  static GuardInterceptor guard(FacadeConfig config, ClientIdentities identities) {
+    return new GuardInterceptor(identities, new RequestRateLimits(config.limits()),
+        new WatchStreamCounter(config.limits().watchStreamsPerClient()));
   }
 
   @Provides
@@ -206,10 +240,14 @@ final class FacadeModule {
       ScheduledExecutorService scheduler,
       @Named("detector") ScheduledExecutorService detectorThread, Clock clock,
       ServerBuilder<?> builder, CoordinatorService service, OpsHttpServer ops,
-      FacadeMetrics metrics) {
+      FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls) {
+    tls.applyTo(builder);
+    builder.maxInboundMessageSize(config.limits().maxRequestBytes());
+    // The last interceptor added runs first: metrics see every call, refused ones included.
+    builder.intercept(guard);
     builder.intercept(new RpcMetricsInterceptor(metrics));
     return new FacadeServer(config, client, store, cache, supervisor, hub,
         new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), ops,
-        scheduler, clock, builder, service);
+        scheduler, clock, builder, service, tls);
   }
 }

@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.liveness;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.GenerationMismatchException;
 import io.gitstratum.coordinator.facade.core.HeartbeatOutcome;
 import io.gitstratum.coordinator.facade.core.LivenessView;
@@ -92,11 +93,12 @@ public final class HeartbeatHandler {
       long current = store.currentVersionRevision();
       try {
         if (!cache.awaitVersionRevision(current, timeout)) {
-          throw new UnavailableException("the topology cache is behind etcd", e);
+          throw new UnavailableException(ErrorReason.REPLICA_NOT_READY,
+              "the topology cache is behind etcd", e);
         }
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
-        throw new UnavailableException("interrupted", ie);
+        throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", ie);
       }
       return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
           clock.millis());

@@ -3,10 +3,12 @@ package io.gitstratum.coordinator.facade.server;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
+import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.liveness.HeartbeatHandler;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
@@ -38,8 +40,9 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The gRPC face of the contract: validates, delegates to the write path or the cache, and maps
- * errors. No topology logic lives here.
+ * The gRPC face of the contract: validates, checks that the caller may act on the node (mutual
+ * TLS), delegates to the write path or the cache, and maps errors. No topology logic lives here.
+ * Rate limits and identities are settled before a call gets here ({@code guard}).
  */
 public final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
   private final TopologyCache cache;
@@ -52,10 +55,12 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final HeartbeatHandler heartbeats;
   private final FailureDetector detector;
   private final RingCache rings;
+  private final NodeAuthorizer authorizer;
 
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
-      Clock clock, Duration timeout, RingCache rings) {
+      Clock clock, Duration timeout, RingCache rings, NodeAuthorizer authorizer) {
+    this.authorizer = authorizer;
     this.rings = rings;
     this.cache = cache;
     this.hub = hub;
@@ -73,6 +78,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       StreamObserver<RegisterNodeResponse> observer) {
     StatusMapper.respond("RegisterNode", observer, () -> {
       NodeInfo node = RequestValidator.register(request);
+      authorizer.requireMayActOn(node.getId());
       return writer.execute((view, liveness) ->
           TopologyTransitions.register(view, node, clock.millis()));
     });
@@ -83,6 +89,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       StreamObserver<DeregisterNodeResponse> observer) {
     StatusMapper.respond("DeregisterNode", observer, () -> {
       RequestValidator.deregister(request);
+      authorizer.requireMayActOn(request.getNodeId());
       return writer.execute((view, liveness) -> TopologyTransitions.deregister(view, request));
     });
   }
@@ -103,7 +110,11 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
-    StatusMapper.respond("Heartbeat", observer, () -> heartbeats.heartbeat(request));
+    StatusMapper.respond("Heartbeat", observer, () -> {
+      RequestValidator.heartbeat(request);
+      authorizer.requireMayActOn(request.getNodeId());
+      return heartbeats.heartbeat(request);
+    });
   }
 
   @Override
@@ -112,7 +123,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     try {
       hub.subscribe(request, (ServerCallStreamObserver<TopologyUpdate>) observer);
     } catch (RuntimeException e) {
-      observer.onError(StatusMapper.toStatus(e).asRuntimeException());
+      StatusMapper.fail("WatchTopology", observer, e);
     }
   }
 
@@ -174,15 +185,15 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       long current = store.currentVersionRevision();
       try {
         if (!cache.awaitVersionRevision(current, timeout)) {
-          throw new UnavailableException("the topology cache did not reach etcd revision "
-              + current + " within " + timeout, null);
+          throw UnavailableException.notReady("the topology cache did not reach etcd revision "
+              + current + " within " + timeout);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new UnavailableException("interrupted", e);
+        throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", e);
       }
     } else if (!cache.isSynced() && cache.state().revision() == 0) {
-      throw new UnavailableException("the topology cache has not loaded from etcd yet", null);
+      throw UnavailableException.notReady("the topology cache has not loaded from etcd yet");
     }
     return cache.state().topology();
   }

@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.proto.HashRingConfig;
@@ -50,11 +51,13 @@ public final class FacadeServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private ScheduledFuture<?> readiness;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final ServerTls tls;
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
       OpsHttpServer ops, ScheduledExecutorService scheduler,
-      Clock clock, ServerBuilder<?> builder, CoordinatorService service) {
+      Clock clock, ServerBuilder<?> builder, CoordinatorService service, ServerTls tls) {
+    this.tls = tls;
     this.config = config;
     this.etcd = etcd;
     this.store = store;
@@ -66,7 +69,8 @@ public final class FacadeServer implements AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.server = builder
-        .addService(service)
+        // Malformed requests become INVALID_ARGUMENT in our code, not INTERNAL in gRPC's.
+        .addService(RequestDecoding.strict(service.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -90,6 +94,7 @@ public final class FacadeServer implements AutoCloseable {
       liveness.election().start();
       liveness.detector().start();
       server.start();
+      tls.startReloading(scheduler);
       ops.start();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -103,8 +108,10 @@ public final class FacadeServer implements AutoCloseable {
     readiness = scheduler.scheduleWithFixedDelay(
         () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
         0, 200, TimeUnit.MILLISECONDS);
-    log.info("facade {} serving gRPC on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
-        config.replicaId(), config.listenHost(), server.getPort(), config.httpHost(), ops.port(),
+    log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
+        config.replicaId(), !config.tls().enabled() ? "plaintext"
+            : config.tls().mutual() ? "mutual TLS" : "TLS",
+        config.listenHost(), server.getPort(), config.httpHost(), ops.port(),
         store.keys().prefix(), config.etcdEndpoints());
     return this;
   }

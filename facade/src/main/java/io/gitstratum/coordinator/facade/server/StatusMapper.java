@@ -1,47 +1,102 @@
 package io.gitstratum.coordinator.facade.server;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.gitstratum.coordinator.facade.core.CoordinatorException;
-import io.gitstratum.coordinator.facade.core.GenerationMismatchException;
-import io.gitstratum.coordinator.facade.core.InvalidArgumentException;
-import io.gitstratum.coordinator.facade.core.NodeNotFoundException;
-import io.gitstratum.coordinator.facade.core.ResourceExhaustedException;
-import io.gitstratum.coordinator.facade.core.TypeConflictException;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.core.ErrorReason;
+import io.gitstratum.coordinator.schema.codec.CorruptRecordException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place where the facade's errors become gRPC statuses (CONTRACT.md, Errors). */
-final class StatusMapper {
+/**
+ * The one place where the facade's errors become gRPC statuses (CONTRACT.md, Errors;
+ * docs/ERRORS.md). Every status carries a {@code google.rpc.ErrorInfo} in domain
+ * {@value #DOMAIN} with the error's stable reason and metadata, plus a
+ * {@code google.rpc.RetryInfo} when the error names a retry delay; clients read these from the
+ * {@code grpc-status-details-bin} trailer and never parse the message. Stateless, thread-safe.
+ */
+public final class StatusMapper {
   private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+
+  /** {@code ErrorInfo.domain} of every facade error. */
+  public static final String DOMAIN = "gitstratum.io";
 
   private StatusMapper() {}
 
-  static Status toStatus(Throwable error) {
-    if (error instanceof CoordinatorException) {
-      return codeOf((CoordinatorException) error).withDescription(error.getMessage());
-    }
-    return Status.INTERNAL.withDescription("internal error: " + error);
+  /** The gRPC status code a reason is sent with; exhaustive, so a new reason needs a code. */
+  public static Status.Code codeOf(ErrorReason reason) {
+    return switch (reason) {
+      case INVALID_FIELD, MALFORMED_REQUEST -> Status.Code.INVALID_ARGUMENT;
+      case NODE_NOT_FOUND -> Status.Code.NOT_FOUND;
+      case GENERATION_MISMATCH -> Status.Code.FAILED_PRECONDITION;
+      case TYPE_CONFLICT -> Status.Code.ALREADY_EXISTS;
+      case RATE_LIMITED, WATCHER_LIMIT -> Status.Code.RESOURCE_EXHAUSTED;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+      case CERTIFICATE_REVOKED, CERTIFICATE_REQUIRED -> Status.Code.UNAUTHENTICATED;
+      case ETCD_UNAVAILABLE, REPLICA_NOT_READY, SHUTTING_DOWN, WRITE_CONTENTION ->
+          Status.Code.UNAVAILABLE;
+      case CORRUPT_RECORD, INTERNAL -> Status.Code.INTERNAL;
+    };
   }
 
-  private static Status codeOf(CoordinatorException e) {
-    if (e instanceof InvalidArgumentException) {
-      return Status.INVALID_ARGUMENT;
-    } else if (e instanceof NodeNotFoundException) {
-      return Status.NOT_FOUND;
-    } else if (e instanceof GenerationMismatchException) {
-      return Status.FAILED_PRECONDITION;
-    } else if (e instanceof TypeConflictException) {
-      return Status.ALREADY_EXISTS;
-    } else if (e instanceof ResourceExhaustedException) {
-      return Status.RESOURCE_EXHAUSTED;
-    } else if (e instanceof UnavailableException) {
-      return Status.UNAVAILABLE;
+  /**
+   * The status exception (code, message and detail trailers) that reports {@code error}.
+   * Anything that is not a coordinator exception is a bug: INTERNAL, without its message (which
+   * may describe internals); the caller logs it.
+   */
+  public static StatusRuntimeException toException(Throwable error) {
+    if (error instanceof CoordinatorException e) {
+      return build(e.reason(), e.getMessage(), e.metadata(), e.retryDelay());
     }
-    return Status.INTERNAL; // a new subclass without a mapping is a bug
+    if (error instanceof CorruptRecordException e) {
+      return build(ErrorReason.CORRUPT_RECORD, "a record in etcd cannot be decoded; an operator "
+          + "must repair key " + e.key(), Map.of("key", e.key()), Optional.empty());
+    }
+    return build(ErrorReason.INTERNAL, "internal error (" + error.getClass().getSimpleName()
+        + "); the facade logged it", Map.of(), Optional.empty());
+  }
+
+  private static StatusRuntimeException build(ErrorReason reason, String message,
+      Map<String, String> metadata, Optional<Duration> retryDelay) {
+    Status.Code code = codeOf(reason);
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
+        .setCode(code.value())
+        .setMessage(message == null ? "" : message)
+        .addDetails(Any.pack(ErrorInfo.newBuilder()
+            .setDomain(DOMAIN)
+            .setReason(reason.name())
+            .putAllMetadata(metadata)
+            .build()));
+    retryDelay.ifPresent(delay -> status.addDetails(Any.pack(RetryInfo.newBuilder()
+        .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(delay.getSeconds())
+            .setNanos(delay.getNano()))
+        .build())));
+    return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  /**
+   * Reports {@code error} on {@code observer}, logging what an operator should see: bugs and
+   * corrupt records at ERROR with the stack, unavailability at WARN.
+   */
+  public static void fail(String rpc, StreamObserver<?> observer, Throwable error) {
+    StatusRuntimeException status = toException(error);
+    Status.Code code = status.getStatus().getCode();
+    if (code == Status.Code.INTERNAL) {
+      log.error("{} failed with an internal error", rpc, error);
+    } else if (code == Status.Code.UNAVAILABLE) {
+      log.warn("{} unavailable: {}", rpc, error.getMessage());
+    }
+    observer.onError(status);
   }
 
   /** Runs a unary handler and answers with its result or its mapped error. */
@@ -50,13 +105,7 @@ final class StatusMapper {
     try {
       response = handler.get();
     } catch (RuntimeException e) {
-      Status status = toStatus(e);
-      if (status.getCode() == Status.Code.INTERNAL) {
-        log.error("{} failed with an internal error", rpc, e);
-      } else if (status.getCode() == Status.Code.UNAVAILABLE) {
-        log.warn("{} unavailable: {}", rpc, e.getMessage());
-      }
-      observer.onError(new StatusRuntimeException(status));
+      fail(rpc, observer, e);
       return;
     }
     observer.onNext(response);

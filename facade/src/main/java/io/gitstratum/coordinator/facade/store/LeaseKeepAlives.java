@@ -8,17 +8,15 @@ import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +27,15 @@ import org.slf4j.LoggerFactory;
  * waiting callers by lease id.
  *
  * <p>On a stream failure every waiting caller fails (UNAVAILABLE, safe to retry) and the next
- * call opens a new stream on the next endpoint. Thread-safe; owns its channels.
+ * call opens a new stream on the next endpoint. With etcd auth, each stream carries the auth
+ * token; one etcd rejected is fetched again for the next stream. Thread-safe; owns its
+ * channels.
  */
 public final class LeaseKeepAlives implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeepAlives.class);
 
   private final List<ManagedChannel> channels;
+  private final Optional<EtcdAuthToken> token;
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final Object lock = new Object();
@@ -51,17 +52,16 @@ public final class LeaseKeepAlives implements AutoCloseable {
   @GuardedBy("lock")
   private long streamId;
 
-  public LeaseKeepAlives(List<String> endpoints, Duration timeout, FacadeMetrics metrics) {
+  /**
+   * @param channels one per etcd endpoint (see {@link EtcdConnector#channels()}); owned from now
+   * @param token etcd's auth token when etcd wants a user and password
+   */
+  public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
+      Duration timeout, FacadeMetrics metrics) {
     this.metrics = metrics;
-    this.channels = endpoints.stream().map(LeaseKeepAlives::channel).toList();
+    this.channels = List.copyOf(channels);
+    this.token = token;
     this.timeout = timeout;
-  }
-
-  private static ManagedChannel channel(String endpoint) {
-    URI uri = URI.create(endpoint);
-    // TLS to etcd comes with the hardening work; plaintext endpoints only for now.
-    return NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext()
-        .keepAliveTime(30, TimeUnit.SECONDS).build();
   }
 
   /**
@@ -71,6 +71,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * @throws UnavailableException when etcd did not answer within the deadline
    */
   public long keepAlive(long leaseId) {
+    // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lock.
+    token.ifPresent(t -> t.ensure(currentChannel()));
     CompletableFuture<Long> answer = new CompletableFuture<>();
     synchronized (lock) {
       waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
@@ -82,6 +84,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
     }
     return metrics.etcd("lease keep-alive", () ->
         Deadlines.await(answer, timeout, "lease keep-alive"));
+  }
+
+  private ManagedChannel currentChannel() {
+    synchronized (lock) {
+      return channels.get(endpoint % channels.size());
+    }
   }
 
   @GuardedBy("lock")
@@ -102,7 +110,11 @@ public final class LeaseKeepAlives implements AutoCloseable {
   }
 
   private StreamObserver<LeaseKeepAliveRequest> open(ManagedChannel channel, long id) {
-    return LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
+    LeaseGrpc.LeaseStub stub = LeaseGrpc.newStub(channel);
+    if (token.isPresent()) {
+      stub = stub.withInterceptors(token.get().interceptor());
+    }
+    return stub.leaseKeepAlive(new StreamObserver<>() {
       @Override
       public void onNext(LeaseKeepAliveResponse response) {
         answer(response);
@@ -135,6 +147,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
   }
 
   private void failAll(long id, Throwable cause) {
+    token.ifPresent(t -> t.invalidateIfRejected(cause));
     List<CompletableFuture<Long>> failed;
     synchronized (lock) {
       if (id != streamId || requests == null) {

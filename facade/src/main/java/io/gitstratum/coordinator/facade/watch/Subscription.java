@@ -4,7 +4,7 @@ import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.Keepalive;
 import io.gitstratum.coordinator.proto.Lagged;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.Queue;
@@ -13,7 +13,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One WatchTopology stream: a bounded queue of change events and a drain task that writes them
@@ -29,6 +32,8 @@ import java.util.function.Supplier;
  * drain runs at a time, and the fields marked drain-confined are touched only by it.
  */
 final class Subscription {
+  private static final Logger log = LoggerFactory.getLogger(Subscription.class);
+
   private final ServerCallStreamObserver<TopologyUpdate> stream;
   private final Supplier<Topology> current;
   private final Supplier<String> leaderId;
@@ -36,6 +41,7 @@ final class Subscription {
   private final int capacity;
   private final Runnable onClose;
   private final LongSupplier serverTime;
+  private final Function<Throwable, StatusRuntimeException> errors;
 
   private final Queue<TopologyUpdate> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -55,7 +61,9 @@ final class Subscription {
 
   Subscription(ServerCallStreamObserver<TopologyUpdate> stream, long sinceVersion,
       Supplier<Topology> current, Supplier<String> leaderId, LongSupplier serverTime,
-      Executor executor, int capacity, Runnable onClose) {
+      Executor executor, int capacity, Runnable onClose,
+      Function<Throwable, StatusRuntimeException> errors) {
+    this.errors = errors;
     this.stream = stream;
     this.lastDelivered = sinceVersion;
     this.current = current;
@@ -111,12 +119,12 @@ final class Subscription {
     return closed.get();
   }
 
-  /** Ends the stream from the server side (shutdown). */
-  void close(Status status) {
+  /** Ends the stream from the server side with {@code reason}, reported as its gRPC status. */
+  void close(RuntimeException reason) {
     if (closed.compareAndSet(false, true)) {
       onClose.run();
       try {
-        stream.onError(status.asRuntimeException());
+        stream.onError(errors.apply(reason));
       } catch (IllegalStateException e) {
         // already cancelled by the client
       }
@@ -142,7 +150,8 @@ final class Subscription {
         lastSentNanos = System.nanoTime();
       }
     } catch (RuntimeException e) {
-      close(Status.INTERNAL.withDescription("watch stream failed: " + e));
+      log.error("watch stream failed", e);
+      close(e);
     } finally {
       scheduled.set(false);
     }

@@ -1,12 +1,13 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
-import io.gitstratum.coordinator.facade.core.ResourceExhaustedException;
+import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.core.WatcherLimitException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.proto.WatchTopologyRequest;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,14 +44,17 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private final UpdateBuffer buffer;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> keepalives;
+  private final Function<Throwable, StatusRuntimeException> errors;
 
   /**
    * @param senders runs the per-stream drains; owned (and shut down) by the hub
    * @param timeout bound on etcd reads and catch-up waits when a stream starts
+   * @param errors turns the reason a stream ends into its gRPC status (the server's one mapping)
    */
   public WatchHub(TopologyCache cache, EtcdTopologyStore store, Supplier<String> leaderId,
       Clock clock, WatchSettings settings, Duration timeout, ExecutorService senders,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler, Function<Throwable, StatusRuntimeException> errors) {
+    this.errors = errors;
     this.cache = cache;
     this.store = store;
     this.leaderId = leaderId;
@@ -83,19 +88,18 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   /**
    * Starts a stream from {@code since_version}.
    *
-   * @throws ResourceExhaustedException beyond the subscriber limit
+   * @throws WatcherLimitException beyond the subscriber limit
    * @throws UnavailableException when etcd cannot tell what to replay
    */
   public void subscribe(WatchTopologyRequest request, ServerCallStreamObserver<TopologyUpdate> stream) {
     if (subscriptions.size() >= settings.maxSubscribers()) {
-      throw new ResourceExhaustedException("this replica serves its limit of "
-          + settings.maxSubscribers() + " watch streams; use another replica or retry later");
+      throw new WatcherLimitException("replica", settings.maxSubscribers());
     }
     long since = request.getSinceVersion();
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
         leaderId, clock::millis, senders, settings.queueCapacity(),
-        () -> subscriptions.remove(self[0]));
+        () -> subscriptions.remove(self[0]), errors);
     self[0] = subscription;
     stream.setOnCancelHandler(subscription::cancelled);
     // Live events queue up from here on; the replay decided below covers everything before.
@@ -134,12 +138,12 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private void awaitVersion(long version) {
     try {
       if (!cache.awaitVersion(version, timeout)) {
-        throw new UnavailableException("this replica did not reach version " + version
-            + " within " + timeout, null);
+        throw UnavailableException.notReady("this replica did not reach version " + version
+            + " within " + timeout);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UnavailableException("interrupted", e);
+      throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", e);
     }
   }
 
@@ -188,7 +192,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     cache.removeListener(this);
     keepalives.cancel(false);
     for (Subscription subscription : List.copyOf(subscriptions)) {
-      subscription.close(Status.UNAVAILABLE.withDescription("facade replica shutting down"));
+      subscription.close(UnavailableException.shuttingDown());
     }
     senders.shutdown();
   }

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.write;
 
+import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +46,7 @@ final class Pending<R> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       answer.cancel(false);
-      throw new UnavailableException("interrupted", e);
+      throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", e);
     }
   }
 }

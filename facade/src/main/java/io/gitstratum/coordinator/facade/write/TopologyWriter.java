@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.write;
 import io.github.resilience4j.core.IntervalFunction;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
 import io.gitstratum.coordinator.facade.core.Transition;
@@ -76,7 +77,7 @@ public final class TopologyWriter implements AutoCloseable {
    */
   public <R> R execute(Command<R> command) {
     if (closed) {
-      throw new UnavailableException("this replica is shutting down", null);
+      throw UnavailableException.shuttingDown();
     }
     Pending<R> pending = new Pending<>(command);
     queue.add(pending);
@@ -107,14 +108,14 @@ public final class TopologyWriter implements AutoCloseable {
     }
     Pending<?> left;
     while ((left = queue.poll()) != null) {
-      left.fail(new UnavailableException("this replica is shutting down", null));
+      left.fail(UnavailableException.shuttingDown());
     }
   }
 
   private void commitBatch(List<Pending<?>> batch) throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
       if (!cache.awaitSynced(timeout)) {
-        failAll(batch, new UnavailableException("the topology cache is not following etcd", null));
+        failAll(batch, UnavailableException.notReady("the topology cache is not following etcd"));
         return;
       }
       TopologyCache.State seen = cache.state();
@@ -155,8 +156,9 @@ public final class TopologyWriter implements AutoCloseable {
         return;
       }
       if (attempt >= maxAttempts) {
-        failAll(batch, new UnavailableException("topology is changing too fast: no commit after "
-            + maxAttempts + " attempts; retry later", null));
+        failAll(batch, new UnavailableException(ErrorReason.WRITE_CONTENTION,
+            "topology is changing too fast: no commit after " + maxAttempts
+                + " attempts; retry later", null));
         return;
       }
       Thread.sleep(backoff.apply(attempt));

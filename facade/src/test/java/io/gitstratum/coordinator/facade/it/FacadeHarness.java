@@ -6,6 +6,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.di.FacadeComponent;
+import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
@@ -42,7 +43,8 @@ public final class FacadeHarness implements AutoCloseable {
   /**
    * Short etcd timeouts so that failure tests finish in seconds. Nodes in most tests never
    * heartbeat, so liveness keeps its defaults (30 s / 60 s) here; liveness tests shorten it with
-   * {@link #fastLiveness}.
+   * {@link #fastLiveness}. No rate or stream limits: every test client calls from 127.0.0.1, so
+   * they would all share one client's limits; the limit tests set their own.
    */
   public FacadeConfig config(String cluster) {
     FacadeConfig d = FacadeConfig.defaults(etcdEndpoints);
@@ -51,7 +53,7 @@ public final class FacadeHarness implements AutoCloseable {
         etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
         Duration.ofMillis(500), d.casAttempts(), d.heartbeatInterval(), d.suspectTimeout(),
         d.downTimeout(), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), Duration.ofSeconds(2),
-        d.detector(), null, 0);
+        d.detector(), null, 0, LimitSettings.unlimited(), d.tls(), d.etcdAccess());
   }
 
   public FacadeServer start(String cluster) {

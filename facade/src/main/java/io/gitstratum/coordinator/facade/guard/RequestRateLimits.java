@@ -1,0 +1,122 @@
+package io.gitstratum.coordinator.facade.guard;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import io.gitstratum.coordinator.facade.core.RateLimitedException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Per-second request limits, per client identity and for the whole replica, separately for
+ * registrations, heartbeats and reads (Resilience4j rate limiters that never wait: a request
+ * either gets a permit now or is refused with the time until the next one).
+ *
+ * <p>Memory is bounded: a client's limiter is created on its first request of a category and
+ * forgotten after {@link #IDLE_EVICTION} without one, or earlier when more than
+ * {@code trackedClients} limiters exist (least recently used first). Forgetting an idle client
+ * loses nothing, since after one refresh period its permits are all back anyway. Thread-safe.
+ */
+public final class RequestRateLimits {
+  /** Rates are per second: permits are refilled once per period. */
+  static final Duration PERIOD = Duration.ofSeconds(1);
+
+  /** Longer than {@link #PERIOD}, so that an evicted limiter was full anyway. */
+  static final Duration IDLE_EVICTION = Duration.ofMinutes(1);
+
+  private static final Duration MIN_RETRY_DELAY = Duration.ofMillis(10);
+
+  private record Key(String client, RequestCategory category) {}
+
+  private final Map<RequestCategory, Integer> perClient = new EnumMap<>(RequestCategory.class);
+  private final Map<RequestCategory, Integer> perReplica = new EnumMap<>(RequestCategory.class);
+  private final Map<RequestCategory, AtomicRateLimiter> replica =
+      new EnumMap<>(RequestCategory.class);
+  private final Cache<Key, AtomicRateLimiter> clients;
+  private final Supplier<Long> nanoTime;
+
+  public RequestRateLimits(LimitSettings settings) {
+    this(settings, System::nanoTime);
+  }
+
+  /** @param nanoTime the clock of every limiter and of idle eviction, in nanoseconds */
+  public RequestRateLimits(LimitSettings settings, Supplier<Long> nanoTime) {
+    this.nanoTime = nanoTime;
+    perClient.put(RequestCategory.REGISTRATIONS, settings.registrationsPerClient());
+    perClient.put(RequestCategory.HEARTBEATS, settings.heartbeatsPerClient());
+    perClient.put(RequestCategory.READS, settings.readsPerClient());
+    perReplica.put(RequestCategory.REGISTRATIONS, settings.registrationsPerReplica());
+    perReplica.put(RequestCategory.HEARTBEATS, settings.heartbeatsPerReplica());
+    perReplica.put(RequestCategory.READS, settings.readsPerReplica());
+    perReplica.forEach((category, limit) -> {
+      if (limit > 0) {
+        replica.put(category, limiter("replica-" + category.label(), limit));
+      }
+    });
+    this.clients = CacheBuilder.newBuilder()
+        .maximumSize(settings.trackedClients())
+        .expireAfterAccess(IDLE_EVICTION)
+        .ticker(new Ticker() {
+          @Override
+          public long read() {
+            return nanoTime.get();
+          }
+        })
+        .build();
+  }
+
+  /**
+   * Takes one permit of {@code category} for {@code client}, then one of the replica's.
+   *
+   * @throws RateLimitedException when either has none left now, with the wait until the next
+   */
+  public void acquire(ClientIdentity client, RequestCategory category) {
+    int clientLimit = perClient.get(category);
+    if (clientLimit > 0) {
+      AtomicRateLimiter own = clientLimiter(new Key(client.key(), category), clientLimit);
+      if (!own.acquirePermission()) {
+        throw new RateLimitedException("client", category.label(), clientLimit, delay(own));
+      }
+    }
+    AtomicRateLimiter shared = replica.get(category);
+    if (shared != null && !shared.acquirePermission()) {
+      throw new RateLimitedException("replica", category.label(), perReplica.get(category),
+          delay(shared));
+    }
+  }
+
+  /** Client limiters currently held (bounded by {@code trackedClients}). */
+  public long trackedLimiters() {
+    clients.cleanUp();
+    return clients.size();
+  }
+
+  private AtomicRateLimiter clientLimiter(Key key, int limit) {
+    try {
+      return clients.get(key, () -> limiter(key.category().label(), limit));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create a rate limiter", e.getCause());
+    }
+  }
+
+  private AtomicRateLimiter limiter(String name, int perSecond) {
+    RateLimiterConfig config = RateLimiterConfig.custom()
+        .limitForPeriod(perSecond)
+        .limitRefreshPeriod(PERIOD)
+        .timeoutDuration(Duration.ZERO)
+        .build();
+    return new AtomicRateLimiter(name, config, Map.of(), nanoTime);
+  }
+
+  private static Duration delay(RateLimiter limiter) {
+    long nanos = ((AtomicRateLimiter) limiter).getDetailedMetrics().getNanosToWait();
+    Duration delay = Duration.ofNanos(nanos);
+    return delay.compareTo(MIN_RETRY_DELAY) < 0 ? MIN_RETRY_DELAY : delay;
+  }
+}

@@ -1,0 +1,98 @@
+package io.gitstratum.coordinator.facade.store;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens the facade's connections to etcd as {@link EtcdAccess} says: the jetcd client (KV,
+ * watch, leases, election) and plain gRPC channels for the shared lease keep-alive stream, both
+ * over TLS for {@code https://} endpoints and both authenticated, with a client certificate or
+ * with a user whose password is read from a file once, at start-up. Stateless after
+ * construction; callers own (and close) what it opens.
+ */
+public final class EtcdConnector {
+  private final List<String> endpoints;
+  private final EtcdAccess access;
+  private final Duration timeout;
+  private final SslContext tls;
+  private final String password;
+
+  /** @throws IllegalArgumentException when a TLS or password file cannot be used */
+  public EtcdConnector(List<String> endpoints, EtcdAccess access, Duration timeout) {
+    this.endpoints = List.copyOf(endpoints);
+    this.access = access;
+    this.timeout = timeout;
+    this.tls = access.tls(endpoints) ? EtcdTls.clientContext(access) : null;
+    this.password = access.passwordAuth() ? readPassword(access) : null;
+  }
+
+  /** The jetcd client; the caller closes it. */
+  public Client client() {
+    ClientBuilder builder = Client.builder()
+        .endpoints(endpoints.toArray(String[]::new))
+        .connectTimeout(timeout)
+        // jetcd retries failed calls itself; keep that inside our own per-call deadline.
+        .retryMaxDuration(timeout)
+        .keepaliveTime(Duration.ofSeconds(10))
+        .keepaliveTimeout(Duration.ofSeconds(3));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    if (password != null) {
+      builder.user(ByteSequence.from(access.user(), StandardCharsets.UTF_8))
+          .password(ByteSequence.from(password, StandardCharsets.UTF_8));
+    }
+    return builder.build();
+  }
+
+  /** One gRPC channel per endpoint, for streams jetcd does not offer; the caller closes them. */
+  public List<ManagedChannel> channels() {
+    return endpoints.stream().map(this::channel).toList();
+  }
+
+  /** The auth token holder for {@link #channels()}, when etcd wants a user and password. */
+  public Optional<EtcdAuthToken> token() {
+    return password == null ? Optional.empty()
+        : Optional.of(new EtcdAuthToken(access.user(), password, timeout));
+  }
+
+  private ManagedChannel channel(String endpoint) {
+    URI uri = URI.create(endpoint);
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort())
+        .keepAliveTime(30, TimeUnit.SECONDS);
+    if (tls != null) {
+      builder.sslContext(tls);
+    } else {
+      builder.usePlaintext();
+    }
+    return builder.build();
+  }
+
+  private static String readPassword(EtcdAccess access) {
+    try {
+      String text = Files.readString(access.passwordFile(), StandardCharsets.UTF_8);
+      // The file's final line break is not part of the password.
+      String password = text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+          : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException(access.passwordFile() + " holds an empty password");
+      }
+      return password;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the etcd password file "
+          + access.passwordFile() + ": " + e, e);
+    }
+  }
+}

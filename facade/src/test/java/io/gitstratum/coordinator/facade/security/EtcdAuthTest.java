@@ -1,0 +1,271 @@
+package io.gitstratum.coordinator.facade.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.auth.Permission;
+import io.gitstratum.coordinator.etcdlocal.EtcdBinary;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.it.FacadeHarness;
+import io.gitstratum.coordinator.facade.it.TestNodes;
+import io.gitstratum.coordinator.facade.it.WatchRecorder;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.store.EtcdAccess;
+import io.gitstratum.coordinator.facade.store.EtcdAuthToken;
+import io.gitstratum.coordinator.facade.store.EtcdConnector;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The facade against an etcd that speaks only TLS, requires client certificates and has auth
+ * enabled: with a password user and with a client-certificate user, each holding only the role
+ * that deploy/etcd-auth/create-role.sh creates (read and write on the facade's prefix). The
+ * facade serves; the same credentials cannot touch a key outside the prefix.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class EtcdAuthTest {
+  private static final String CLUSTER = "secured";
+  private static final String PREFIX = "/gitstratum/" + CLUSTER + "/";
+  private static final String ROLE = "gitstratum-coordinator";
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  @TempDir
+  static Path dir;
+
+  private static TestPki pki;
+  private static TlsEtcd etcd;
+  private static Client admin;
+  private static EtcdAccess passwordAccess;
+  private static EtcdAccess certificateAccess;
+  private static TestPki.Issued stranger;
+
+  @BeforeAll
+  static void startEtcdWithAuth() throws Exception {
+    pki = TestPki.create(dir, "etcd");
+    etcd = TlsEtcd.start(dir, pki);
+    TestPki.Issued root = pki.client("root", "root", null);
+    // Its CN names no etcd user: whatever it may do comes from the password's token.
+    stranger = pki.client("stranger", "no-such-user", null);
+    TestPki.Issued coordinator = pki.client("coordinator-cert", "coordinator-cert", null);
+    Path password = dir.resolve("coordinator.password");
+    Files.writeString(password, "s3cret-" + System.nanoTime() + "\n");
+
+    admin = connector(new EtcdAccess(pki.caFile(), root.certificate(), root.key(), null, null))
+        .client();
+    var auth = admin.getAuthClient();
+    auth.userAdd(bytes("root"), bytes("root-" + System.nanoTime())).get(5, TimeUnit.SECONDS);
+    auth.userGrantRole(bytes("root"), bytes("root")).get(5, TimeUnit.SECONDS);
+    auth.roleAdd(bytes(ROLE)).get(5, TimeUnit.SECONDS);
+    auth.roleGrantPermission(bytes(ROLE), bytes(PREFIX), prefixEnd(PREFIX),
+        Permission.Type.READWRITE).get(5, TimeUnit.SECONDS);
+    auth.userAdd(bytes("coordinator"), bytes(Files.readString(password).strip()))
+        .get(5, TimeUnit.SECONDS);
+    auth.userGrantRole(bytes("coordinator"), bytes(ROLE)).get(5, TimeUnit.SECONDS);
+    // etcd 3.4 wants a password for every user; certificate auth never uses it.
+    auth.userAdd(bytes("coordinator-cert"), bytes("unused-" + System.nanoTime()))
+        .get(5, TimeUnit.SECONDS);
+    auth.userGrantRole(bytes("coordinator-cert"), bytes(ROLE)).get(5, TimeUnit.SECONDS);
+    auth.authEnable().get(5, TimeUnit.SECONDS);
+
+    passwordAccess = new EtcdAccess(pki.caFile(), stranger.certificate(), stranger.key(),
+        "coordinator", password);
+    certificateAccess = new EtcdAccess(pki.caFile(), coordinator.certificate(),
+        coordinator.key(), null, null);
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    if (admin != null) {
+      admin.close();
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  private static EtcdConnector connector(EtcdAccess access) {
+    return new EtcdConnector(List.of(etcd.endpoint()), access, TIMEOUT);
+  }
+
+  @Test
+  void aFacadeWithAPasswordUserServesAndStaysInItsPrefix() throws Exception {
+    servesAndStaysInItsPrefix(passwordAccess, "pw");
+  }
+
+  @Test
+  void aFacadeWithAClientCertificateUserServesAndStaysInItsPrefix() throws Exception {
+    servesAndStaysInItsPrefix(certificateAccess, "cert");
+  }
+
+  private void servesAndStaysInItsPrefix(EtcdAccess access, String tag) throws Exception {
+    try (FacadeHarness harness = new FacadeHarness(List.of(etcd.endpoint()))) {
+      FacadeServer server = harness.start(harness.config(CLUSTER)
+          .withEtcd(List.of(etcd.endpoint()), access));
+      CoordinatorServiceBlockingStub facade = harness.stub(server);
+      try (WatchRecorder watch = WatchRecorder.watch(harness.channel(server), 0)) {
+        watch.await(u -> u.hasFullSync(), Duration.ofSeconds(10));
+        String id = "obj-" + tag;
+        facade.registerNode(RegisterNodeRequest.newBuilder().setNode(TestNodes.node(id)).build());
+        watch.await(u -> u.hasNodeAdded() && u.getNodeAdded().getId().equals(id),
+            Duration.ofSeconds(10));
+        // The steady-state heartbeat renews the lease over the facade's own TLS channel.
+        facade.heartbeat(TestNodes.beat(id, NodeState.NODE_STATE_ACTIVE));
+        facade.heartbeat(TestNodes.beat(id, NodeState.NODE_STATE_ACTIVE));
+        facade.deregisterNode(DeregisterNodeRequest.newBuilder().setNodeId(id).build());
+      }
+    }
+    try (Client same = connector(access).client()) {
+      same.getKVClient().put(bytes(PREFIX + "probe-" + tag), bytes("ok"))
+          .get(5, TimeUnit.SECONDS);
+      for (String outside : List.of("/elsewhere/" + tag, "/gitstratum/other-cluster/" + tag,
+          "/gitstratum/secured")) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> same.getKVClient()
+            .put(bytes(outside), bytes("x")).get(5, TimeUnit.SECONDS));
+        assertTrue(String.valueOf(e.getCause()).contains("permission denied"),
+            outside + ": " + e.getCause());
+      }
+      ExecutionException read = assertThrows(ExecutionException.class, () -> same.getKVClient()
+          .get(bytes("/elsewhere/" + tag)).get(5, TimeUnit.SECONDS));
+      assertTrue(String.valueOf(read.getCause()).contains("permission denied"),
+          String.valueOf(read.getCause()));
+    }
+  }
+
+  @Test
+  void theKeepAliveChannelAuthenticatesAndRefreshesItsToken() throws Exception {
+    EtcdConnector connector = connector(passwordAccess);
+    List<ManagedChannel> channels = connector.channels();
+    try {
+      EtcdAuthToken token = connector.token().orElseThrow();
+      KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channels.get(0))
+          .withInterceptors(token.interceptor());
+      RangeRequest inPrefix = RangeRequest.newBuilder()
+          .setKey(ByteString.copyFromUtf8(PREFIX + "x")).build();
+      token.ensure(channels.get(0));
+      kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix);
+
+      // A password change (here to the same password) makes etcd drop the user's tokens.
+      admin.getAuthClient().userChangePassword(bytes("coordinator"),
+          bytes(Files.readString(passwordAccess.passwordFile()).strip()))
+          .get(5, TimeUnit.SECONDS);
+      StatusRuntimeException stale = assertThrows(StatusRuntimeException.class,
+          () -> kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix));
+      token.invalidateIfRejected(stale);
+      token.ensure(channels.get(0));
+      kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix);
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+
+    long lease = admin.getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
+    try (LeaseKeepAlives keepAlives = new LeaseKeepAlives(connector.channels(),
+        connector.token(), TIMEOUT, new FacadeMetrics())) {
+      assertTrue(keepAlives.keepAlive(lease) > 0);
+    }
+    Path wrong = dir.resolve("wrong.password");
+    Files.writeString(wrong, "not-the-password\n");
+    EtcdConnector bad = connector(new EtcdAccess(pki.caFile(), stranger.certificate(),
+        stranger.key(), "coordinator", wrong));
+    try (LeaseKeepAlives keepAlives = new LeaseKeepAlives(bad.channels(), bad.token(), TIMEOUT,
+        new FacadeMetrics())) {
+      UnavailableException e = assertThrows(UnavailableException.class,
+          () -> keepAlives.keepAlive(lease));
+      assertTrue(e.getMessage().contains("authentication"), e.getMessage());
+    }
+  }
+
+  @Test
+  void theRoleScriptCreatesARoleLimitedToThePrefix() throws Exception {
+    TestPki.Issued root = pki.client("root-cli", "root", null);
+    Path password = dir.resolve("scripted.password");
+    Files.writeString(password, "scripted-" + System.nanoTime() + "\n");
+    List<String> args = List.of("--prefix", "/gitstratum/scripted/", "--role", "scripted-role",
+        "--user", "scripted", "--password-file", password.toString());
+    Map<String, String> env = Map.of(
+        "ETCDCTL_ENDPOINTS", etcd.endpoint(),
+        "ETCDCTL_CACERT", pki.caFile().toString(),
+        "ETCDCTL_CERT", root.certificate().toString(),
+        "ETCDCTL_KEY", root.key().toString());
+    String first = runScript(args, env);
+    assertTrue(first.contains("role scripted-role created"), first);
+    String again = runScript(args, env);
+    assertTrue(again.contains("role scripted-role exists")
+        && again.contains("user scripted exists"), "running it again keeps what exists: " + again);
+
+    EtcdAccess scripted = new EtcdAccess(pki.caFile(), stranger.certificate(), stranger.key(),
+        "scripted", password);
+    try (Client client = connector(scripted).client()) {
+      client.getKVClient().put(bytes("/gitstratum/scripted/x"), bytes("ok"))
+          .get(5, TimeUnit.SECONDS);
+      ExecutionException e = assertThrows(ExecutionException.class, () -> client.getKVClient()
+          .put(bytes(PREFIX + "x"), bytes("x")).get(5, TimeUnit.SECONDS));
+      assertTrue(String.valueOf(e.getCause()).contains("permission denied"));
+    }
+  }
+
+  private static String runScript(List<String> args, Map<String, String> env)
+      throws IOException, InterruptedException {
+    Path script = repositoryRoot().resolve("deploy/etcd-auth/create-role.sh");
+    List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    // etcdctl ships next to etcd.
+    Path etcdDir = EtcdBinary.require().toAbsolutePath().getParent();
+    builder.environment().put("PATH", etcdDir + ":" + System.getenv("PATH"));
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS), "script finished");
+    assertEquals(0, process.exitValue(), output);
+    return output;
+  }
+
+  private static Path repositoryRoot() {
+    Path dir = Path.of("").toAbsolutePath();
+    for (int i = 0; i < 5 && dir != null; i++, dir = dir.getParent()) {
+      if (Files.exists(dir.resolve("deploy/etcd-auth/create-role.sh"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("repository root not found from " + Path.of("")
+        .toAbsolutePath());
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+
+  /** The end of the key range a prefix covers: its last byte plus one. */
+  private static ByteSequence prefixEnd(String prefix) {
+    byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+    end[end.length - 1]++;
+    return ByteSequence.from(end);
+  }
+}
