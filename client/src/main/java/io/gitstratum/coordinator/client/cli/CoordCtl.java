@@ -4,9 +4,11 @@ import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
+import io.gitstratum.coordinator.client.failover.ChannelFactory;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.client.failover.EndpointResolver;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import picocli.CommandLine;
@@ -50,6 +52,22 @@ public final class CoordCtl implements Runnable {
       description = "Deadline of each call attempt, e.g. 500ms, 5s (default: 5s).")
   Duration timeout;
 
+  @Option(names = "--tls-ca", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      defaultValue = "${env:COORDCTL_TLS_CA}",
+      description = "PEM CA of the facade's certificate: connect with TLS (env COORDCTL_TLS_CA).")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      defaultValue = "${env:COORDCTL_TLS_CERT}",
+      description = "PEM client certificate, for a facade that requires mutual TLS "
+          + "(env COORDCTL_TLS_CERT).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      defaultValue = "${env:COORDCTL_TLS_KEY}",
+      description = "PEM PKCS#8 key of --tls-cert (env COORDCTL_TLS_KEY).")
+  Path tlsKey;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -63,10 +81,16 @@ public final class CoordCtl implements Runnable {
   /** A client for {@code --endpoints}; the caller closes it. */
   CoordinatorClient connect() {
     try {
-      return CoordinatorClient.builder(EndpointResolver.splitSpecs(endpoints))
-          .deadline(timeout)
-          .maxAttempts(4)
-          .build();
+      if ((tlsCert == null) != (tlsKey == null) || (tlsCert != null && tlsCa == null)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--tls-cert and --tls-key go together, and need --tls-ca");
+      }
+      CoordinatorClient.Builder client = CoordinatorClient.builder(
+          EndpointResolver.splitSpecs(endpoints)).deadline(timeout).maxAttempts(4);
+      if (tlsCa != null) {
+        client.channelFactory(ChannelFactory.tls(tlsCa, tlsCert, tlsKey));
+      }
+      return client.build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "bad --endpoints '" + endpoints + "': " + e.getMessage());

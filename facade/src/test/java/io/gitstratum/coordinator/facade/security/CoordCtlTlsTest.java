@@ -1,0 +1,90 @@
+package io.gitstratum.coordinator.facade.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.client.cli.CoordCtl;
+import io.gitstratum.coordinator.facade.it.PerTestFacades;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.tls.TlsSettings;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** coordctl takes the same TLS settings as the facade: CA, client certificate and key. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CoordCtlTlsTest {
+  @RegisterExtension
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
+
+  @RegisterExtension
+  final PerTestFacades facades = new PerTestFacades(etcd);
+
+  @TempDir
+  static Path dir;
+
+  private static TestPki pki;
+  private static TestPki.Issued server;
+  private static TestPki.Issued node1;
+
+  @BeforeAll
+  static void issue() {
+    pki = TestPki.create(dir, "coordctl");
+    server = pki.server("server", "coordinator");
+    node1 = pki.client("node1", "some-host.example", "obj-1");
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run coordctl(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = CoordCtl.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void talksMutualTlsWithTheNodesOwnIdentity() {
+    FacadeServer facade = facades.harness().start(facades.cluster(), c -> c.withTls(
+        new TlsSettings(server.certificate(), server.key(), pki.caFile(), null,
+            List.of("TLSv1.3"), Duration.ofSeconds(10), Set.of())));
+    String endpoint = "127.0.0.1:" + facade.port();
+    String[] tls = {"--tls-ca", pki.caFile().toString(), "--tls-cert",
+        node1.certificate().toString(), "--tls-key", node1.key().toString()};
+
+    Run own = coordctl(concat(new String[] {"--endpoints", endpoint, "register", "--id",
+        "obj-1", "--address", "10.0.0.1", "--port", "7000", "--type", "object"}, tls));
+    assertEquals(CoordCtl.OK, own.exit(), own.err());
+    Run read = coordctl(concat(new String[] {"--endpoints", endpoint, "topology"}, tls));
+    assertEquals(CoordCtl.OK, read.exit(), read.err());
+    assertTrue(read.out().contains("obj-1"), read.out());
+
+    Run other = coordctl(concat(new String[] {"--endpoints", endpoint, "register", "--id",
+        "obj-2", "--address", "10.0.0.1", "--port", "7000", "--type", "object"}, tls));
+    assertEquals(CoordCtl.ERROR, other.exit());
+    assertTrue(other.err().toLowerCase().contains("permission"), other.err());
+
+    Run plaintext = coordctl("--endpoints", endpoint, "--timeout", "1s", "topology");
+    assertEquals(CoordCtl.UNREACHABLE, plaintext.exit(), plaintext.err());
+
+    Run half = coordctl("--endpoints", endpoint, "--tls-cert", node1.certificate().toString(),
+        "topology");
+    assertEquals(CoordCtl.USAGE, half.exit(), half.err());
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
