@@ -147,6 +147,7 @@ public final class TopologyWriter implements AutoCloseable {
       try {
         if (commit(seen, updates, effects)) {
           metrics.batch(decided.size());
+          updates.forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);
           return;
         }
@@ -229,6 +230,20 @@ public final class TopologyWriter implements AutoCloseable {
       }
     }
     return writes;
+  }
+
+  /** One line per topology change, on the replica that wrote it. */
+  private static void logChange(TopologyUpdate update) {
+    switch (update.getUpdateCase()) {
+      case NODE_ADDED -> log.info("topology v{}: node {} added ({}, {}:{})", update.getVersion(),
+          update.getNodeAdded().getId(), update.getNodeAdded().getType(),
+          update.getNodeAdded().getAddress(), update.getNodeAdded().getPort());
+      case NODE_UPDATED -> log.info("topology v{}: node {} now {}", update.getVersion(),
+          update.getNodeUpdated().getId(), update.getNodeUpdated().getState());
+      case NODE_REMOVED -> log.info("topology v{}: node {} removed", update.getVersion(),
+          update.getNodeRemoved());
+      default -> log.info("topology v{}: {}", update.getVersion(), update.getUpdateCase());
+    }
   }
 
   private static void failAll(List<Pending<?>> batch, RuntimeException error) {
