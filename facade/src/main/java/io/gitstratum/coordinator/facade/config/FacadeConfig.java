@@ -100,67 +100,236 @@ public record FacadeConfig(
   }
 
   public FacadeConfig withEtcdEndpoints(List<String> endpoints) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, endpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        limits, tls, etcdAccess);
+    return toBuilder().etcdEndpoints(endpoints).build();
   }
 
   public FacadeConfig withWatch(WatchSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, etcdEndpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, settings, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        limits, tls, etcdAccess);
+    return toBuilder().watch(settings).build();
   }
 
   public FacadeConfig withLiveness(Duration heartbeat, Duration suspect, Duration down) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, etcdEndpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeat, suspect, down, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        limits, tls, etcdAccess);
+    return toBuilder().heartbeatInterval(heartbeat).suspectTimeout(suspect).downTimeout(down)
+        .build();
   }
 
   public FacadeConfig withDetector(DetectorSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, etcdEndpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, settings, embeddedEtcdDir, embeddedEtcdPort,
-        limits, tls, etcdAccess);
+    return toBuilder().detector(settings).build();
   }
 
   public FacadeConfig withLimits(LimitSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, etcdEndpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        settings, tls, etcdAccess);
+    return toBuilder().limits(settings).build();
   }
 
   public FacadeConfig withTls(TlsSettings settings) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, etcdEndpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        limits, settings, etcdAccess);
+    return toBuilder().tls(settings).build();
   }
 
   /** Other etcd endpoints reached with other credentials (etcd with TLS and auth). */
   public FacadeConfig withEtcd(List<String> endpoints, EtcdAccess access) {
-    return new FacadeConfig(listenHost, listenPort, advertiseAddress, httpHost, httpPort,
-        replicaId, endpoints,
-        etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
-        heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
-        replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
-        limits, tls, access);
+    return toBuilder().etcdEndpoints(endpoints).etcdAccess(access).build();
+  }
+
+  /** A builder holding this configuration's values; {@link Builder#build} validates again. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes some settings of a configuration, one copy routine for all of them. */
+  public static final class Builder {
+    private String listenHost;
+    private int listenPort;
+    private String advertiseAddress;
+    private String httpHost;
+    private int httpPort;
+    private String replicaId;
+    private List<String> etcdEndpoints;
+    private String etcdRoot;
+    private String cluster;
+    private Duration etcdTimeout;
+    private Duration startupTimeout;
+    private Duration cacheCheckInterval;
+    private int casAttempts;
+    private Duration heartbeatInterval;
+    private Duration suspectTimeout;
+    private Duration downTimeout;
+    private int virtualNodesPerPhysical;
+    private int replicationFactor;
+    private WatchSettings watch;
+    private Duration sessionTtl;
+    private DetectorSettings detector;
+    private Path embeddedEtcdDir;
+    private int embeddedEtcdPort;
+    private LimitSettings limits;
+    private TlsSettings tls;
+    private EtcdAccess etcdAccess;
+
+    private Builder(FacadeConfig from) {
+      listenHost = from.listenHost;
+      listenPort = from.listenPort;
+      advertiseAddress = from.advertiseAddress;
+      httpHost = from.httpHost;
+      httpPort = from.httpPort;
+      replicaId = from.replicaId;
+      etcdEndpoints = from.etcdEndpoints;
+      etcdRoot = from.etcdRoot;
+      cluster = from.cluster;
+      etcdTimeout = from.etcdTimeout;
+      startupTimeout = from.startupTimeout;
+      cacheCheckInterval = from.cacheCheckInterval;
+      casAttempts = from.casAttempts;
+      heartbeatInterval = from.heartbeatInterval;
+      suspectTimeout = from.suspectTimeout;
+      downTimeout = from.downTimeout;
+      virtualNodesPerPhysical = from.virtualNodesPerPhysical;
+      replicationFactor = from.replicationFactor;
+      watch = from.watch;
+      sessionTtl = from.sessionTtl;
+      detector = from.detector;
+      embeddedEtcdDir = from.embeddedEtcdDir;
+      embeddedEtcdPort = from.embeddedEtcdPort;
+      limits = from.limits;
+      tls = from.tls;
+      etcdAccess = from.etcdAccess;
+    }
+
+    public Builder listenHost(String listenHost) {
+      this.listenHost = listenHost;
+      return this;
+    }
+
+    public Builder listenPort(int listenPort) {
+      this.listenPort = listenPort;
+      return this;
+    }
+
+    public Builder advertiseAddress(String advertiseAddress) {
+      this.advertiseAddress = advertiseAddress;
+      return this;
+    }
+
+    public Builder httpHost(String httpHost) {
+      this.httpHost = httpHost;
+      return this;
+    }
+
+    public Builder httpPort(int httpPort) {
+      this.httpPort = httpPort;
+      return this;
+    }
+
+    public Builder replicaId(String replicaId) {
+      this.replicaId = replicaId;
+      return this;
+    }
+
+    public Builder etcdEndpoints(List<String> etcdEndpoints) {
+      this.etcdEndpoints = etcdEndpoints;
+      return this;
+    }
+
+    public Builder etcdRoot(String etcdRoot) {
+      this.etcdRoot = etcdRoot;
+      return this;
+    }
+
+    public Builder cluster(String cluster) {
+      this.cluster = cluster;
+      return this;
+    }
+
+    public Builder etcdTimeout(Duration etcdTimeout) {
+      this.etcdTimeout = etcdTimeout;
+      return this;
+    }
+
+    public Builder startupTimeout(Duration startupTimeout) {
+      this.startupTimeout = startupTimeout;
+      return this;
+    }
+
+    public Builder cacheCheckInterval(Duration cacheCheckInterval) {
+      this.cacheCheckInterval = cacheCheckInterval;
+      return this;
+    }
+
+    public Builder casAttempts(int casAttempts) {
+      this.casAttempts = casAttempts;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    public Builder suspectTimeout(Duration suspectTimeout) {
+      this.suspectTimeout = suspectTimeout;
+      return this;
+    }
+
+    public Builder downTimeout(Duration downTimeout) {
+      this.downTimeout = downTimeout;
+      return this;
+    }
+
+    public Builder virtualNodesPerPhysical(int virtualNodesPerPhysical) {
+      this.virtualNodesPerPhysical = virtualNodesPerPhysical;
+      return this;
+    }
+
+    public Builder replicationFactor(int replicationFactor) {
+      this.replicationFactor = replicationFactor;
+      return this;
+    }
+
+    public Builder watch(WatchSettings watch) {
+      this.watch = watch;
+      return this;
+    }
+
+    public Builder sessionTtl(Duration sessionTtl) {
+      this.sessionTtl = sessionTtl;
+      return this;
+    }
+
+    public Builder detector(DetectorSettings detector) {
+      this.detector = detector;
+      return this;
+    }
+
+    public Builder embeddedEtcdDir(Path embeddedEtcdDir) {
+      this.embeddedEtcdDir = embeddedEtcdDir;
+      return this;
+    }
+
+    public Builder embeddedEtcdPort(int embeddedEtcdPort) {
+      this.embeddedEtcdPort = embeddedEtcdPort;
+      return this;
+    }
+
+    public Builder limits(LimitSettings limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public Builder tls(TlsSettings tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    public Builder etcdAccess(EtcdAccess etcdAccess) {
+      this.etcdAccess = etcdAccess;
+      return this;
+    }
+
+    public FacadeConfig build() {
+      return new FacadeConfig(
+          listenHost, listenPort, advertiseAddress, httpHost, httpPort, replicaId, etcdEndpoints,
+          etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+          heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+          replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
+          limits, tls, etcdAccess);
+    }
   }
 
   private static boolean wholeSeconds(Duration d) {

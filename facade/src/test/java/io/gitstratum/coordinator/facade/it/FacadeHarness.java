@@ -47,14 +47,21 @@ public final class FacadeHarness implements AutoCloseable {
    * they would all share one client's limits; the limit tests set their own.
    */
   public FacadeConfig config(String cluster) {
-    FacadeConfig d = FacadeConfig.defaults(etcdEndpoints);
-    return new FacadeConfig("127.0.0.1", 0, "127.0.0.1:0", "127.0.0.1", 0,
-        "replica-" + servers.size(),
-        etcdEndpoints, d.etcdRoot(), cluster, Duration.ofSeconds(2), Duration.ofSeconds(10),
-        Duration.ofMillis(500), d.casAttempts(), d.heartbeatInterval(), d.suspectTimeout(),
-        d.downTimeout(), d.virtualNodesPerPhysical(), d.replicationFactor(), d.watch(), Duration.ofSeconds(2),
-        d.detector(), null, 0, LimitSettings.unlimited(), d.tls(), d.etcdAccess());
+    // Every test client comes from 127.0.0.1: one rate-limit budget would throttle them all.
+    return FacadeConfig.defaults(etcdEndpoints).toBuilder()
+        .listenHost("127.0.0.1").listenPort(0).advertiseAddress("127.0.0.1:0")
+        .httpHost("127.0.0.1").httpPort(0)
+        .replicaId("replica-" + servers.size())
+        .cluster(cluster)
+        .etcdTimeout(Duration.ofSeconds(2))
+        .startupTimeout(Duration.ofSeconds(10))
+        .cacheCheckInterval(Duration.ofMillis(500))
+        .sessionTtl(Duration.ofSeconds(2))
+        .embeddedEtcdPort(0)
+        .limits(LimitSettings.unlimited())
+        .build();
   }
+
 
   public FacadeServer start(String cluster) {
     return start(config(cluster));
