@@ -1,0 +1,191 @@
+package io.gitstratum.coordinator.bench.facade;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One facade replica in its own JVM ({@code java -jar coordinator-facade.jar ...}), so that its
+ * CPU time and heap are its own and not the load generator's. Listens on loopback only; output
+ * goes to a log file. Owns its process and channels; {@link #close()} stops them.
+ */
+public final class FacadeProcess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FacadeProcess.class);
+
+  /** Rate limits switched off (0 = no limit), by their environment variables. */
+  public static final List<String> RATE_LIMITS = List.of("GS_RATE_HEARTBEATS", "GS_RATE_READS",
+      "GS_RATE_REGISTRATIONS", "GS_REPLICA_RATE_HEARTBEATS", "GS_REPLICA_RATE_READS",
+      "GS_REPLICA_RATE_REGISTRATIONS", "GS_MAX_WATCH_STREAMS_PER_CLIENT");
+
+  private final FacadeProfile profile;
+  private final Process process;
+  private final int grpcPort;
+  private final int httpPort;
+  private final Path logFile;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Thread hook;
+  private final double etcdWatchersBefore;
+
+  private FacadeProcess(FacadeProfile profile, Process process, int grpcPort, int httpPort,
+      Path logFile, double etcdWatchersBefore) {
+    this.profile = profile;
+    this.process = process;
+    this.grpcPort = grpcPort;
+    this.httpPort = httpPort;
+    this.logFile = logFile;
+    this.etcdWatchersBefore = etcdWatchersBefore;
+    this.hook = new Thread(process::destroyForcibly, "facade-kill-" + profile);
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /**
+   * Starts a replica and waits until its gRPC health check answers SERVING.
+   *
+   * @param jvmArgs extra JVM flags (GC log, flight recorder)
+   * @param etcdWatchersBefore etcd's watcher count before the start, for attributing watchers
+   */
+  public static FacadeProcess start(Path jar, FacadeProfile profile, String etcdEndpoint,
+      List<String> jvmArgs, Path logDir, Duration timeout, double etcdWatchersBefore)
+      throws IOException, InterruptedException {
+    int grpc = freePort();
+    int http = freePort();
+    Files.createDirectories(logDir);
+    Path logFile = logDir.resolve("facade-" + profile.cluster() + ".log");
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", jar.toString(),
+        "--listen", "127.0.0.1:" + grpc,
+        "--advertise", "127.0.0.1:" + grpc,
+        "--http-listen", "127.0.0.1:" + http,
+        "--replica-id", profile.cluster(),
+        "--etcd-endpoints", etcdEndpoint,
+        "--cluster", profile.cluster()));
+    cmd.addAll(profile.args());
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
+    builder.environment().put("GS_LOG_LEVEL", "INFO");
+    // This load generator is ONE client simulating thousands of nodes: the replica's per-client
+    // and per-replica rate limits would measure themselves, not the replica. Set through the
+    // environment so that a replica without these settings simply ignores them.
+    for (String limit : RATE_LIMITS) {
+      builder.environment().put(limit, "0");
+    }
+    FacadeProcess facade = new FacadeProcess(profile, builder.start(), grpc, http, logFile,
+        etcdWatchersBefore);
+    try {
+      facade.awaitServing(timeout);
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      facade.close();
+      throw e;
+    }
+    log.info("facade {} serving on 127.0.0.1:{} (pid {}, log {})", profile.cluster(), grpc,
+        facade.pid(), logFile);
+    return facade;
+  }
+
+  private void awaitServing(Duration timeout) throws IOException, InterruptedException {
+    ManagedChannel channel = newChannel();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IOException("facade exited with " + process.exitValue() + "; see " + logFile
+            + ":\n" + tail());
+      }
+      try {
+        HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.newBuilder().setService("gitstratum.CoordinatorService")
+                .build());
+        if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        // not listening yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("facade not SERVING after " + timeout + "; see " + logFile);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  public FacadeProfile profile() {
+    return profile;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  /** The replica's Prometheus endpoint. */
+  public String metricsUrl() {
+    return "http://127.0.0.1:" + httpPort + "/metrics";
+  }
+
+  public double etcdWatchersBefore() {
+    return etcdWatchersBefore;
+  }
+
+  /** A new plaintext channel to the replica (one HTTP/2 connection), closed with it. */
+  public synchronized ManagedChannel newChannel() {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort)
+        .usePlaintext().build();
+    channels.add(channel);
+    return channel;
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Closes the channels, then stops the replica (SIGTERM, then SIGKILL after 15 s). */
+  @Override
+  public void close() {
+    synchronized (this) {
+      channels.forEach(ManagedChannel::shutdownNow);
+      channels.clear();
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already exiting; the hook kills the process
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
