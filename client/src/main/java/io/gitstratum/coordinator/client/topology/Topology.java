@@ -128,12 +128,15 @@ public final class Topology implements TopologyView {
 
   /**
    * A mutable copy used to apply several updates at once (a batch of writes, or a burst of watch
-   * events) without copying the node map per update. Not thread-safe; confine to one thread.
+   * events) without copying the node map per update. {@link #build()} hands the map over to the
+   * new Topology without copying it again, after which the draft is spent. Not thread-safe;
+   * confine to one thread.
    */
   public static final class Draft implements TopologyView {
     private long version;
     private final Map<String, NodeInfo> nodes;
     private HashRingConfig ringConfig;
+    private boolean spent;
 
     private Draft(Topology base) {
       this.version = base.version;
@@ -157,6 +160,7 @@ public final class Topology implements TopologyView {
     }
 
     public Draft apply(TopologyUpdate update) {
+      checkNotSpent();
       if (update.getPreviousVersion() != version || update.getVersion() != version + 1) {
         throw new TopologyGapException(version, update.getPreviousVersion(), update.getVersion());
       }
@@ -174,12 +178,22 @@ public final class Topology implements TopologyView {
 
     /** Sets state that does not come from change events (the ring config written at bootstrap). */
     public Draft ringConfig(HashRingConfig config) {
+      checkNotSpent();
       this.ringConfig = config;
       return this;
     }
 
+    /** The topology as drafted; the draft cannot change afterwards (the map is shared). */
     public Topology build() {
-      return new Topology(version, Collections.unmodifiableMap(new HashMap<>(nodes)), ringConfig);
+      checkNotSpent();
+      spent = true;
+      return new Topology(version, Collections.unmodifiableMap(nodes), ringConfig);
+    }
+
+    private void checkNotSpent() {
+      if (spent) {
+        throw new IllegalStateException("this draft was built already");
+      }
     }
   }
 }
