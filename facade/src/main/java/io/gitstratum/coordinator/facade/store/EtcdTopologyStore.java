@@ -141,17 +141,20 @@ public final class EtcdTopologyStore {
    * seen this revision has every committed topology change.
    */
   public long currentVersionRevision() {
-    GetResponse response = await(
-        kv.get(bytes(keys.version()), GetOption.DEFAULT), "version read");
-    return response.getKvs().isEmpty() ? 0 : response.getKvs().get(0).getModRevision();
+    return readVersionKey().map(KeyValue::getModRevision).orElse(0L);
   }
 
   /** etcd's current topology version (a linearizable read); 0 before the first change. */
   public long currentVersion() {
+    return readVersionKey()
+        .map(kvp -> RecordCodec.decodeVersion(keys.version(), kvp.getValue().getBytes()))
+        .orElse(0L);
+  }
+
+  private Optional<KeyValue> readVersionKey() {
     GetResponse response = await(
         kv.get(bytes(keys.version()), GetOption.DEFAULT), "version read");
-    return response.getKvs().isEmpty() ? 0
-        : RecordCodec.decodeVersion(keys.version(), response.getKvs().get(0).getValue().getBytes());
+    return response.getKvs().stream().findFirst();
   }
 
   /**
