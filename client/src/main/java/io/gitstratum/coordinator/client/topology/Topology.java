@@ -5,13 +5,13 @@ import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.proto.NodeType;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.pcollections.PSortedMap;
+import org.pcollections.TreePMap;
 
 /**
  * The cluster membership at one version: nodes by id and the ring configuration. Immutable and
@@ -19,18 +19,25 @@ import java.util.Optional;
  *
  * <p>Both the facade's cache and the client's watcher hold one, and both change it only by
  * applying the same {@link TopologyUpdate}s that the watch stream carries.
+ *
+ * <p>Nodes live in a persistent sorted map, so a change costs O(log n) and shares the rest with
+ * the previous version (a 30,000-node cluster is not copied per change), and node counts by type
+ * and state are kept as changes are applied rather than counted on demand.
  */
 public final class Topology implements TopologyView {
-  private static final Topology EMPTY =
-      new Topology(0, Map.of(), HashRingConfig.getDefaultInstance());
+  private static final Topology EMPTY = new Topology(0, TreePMap.empty(), StateCounts.NONE,
+      HashRingConfig.getDefaultInstance());
 
   private final long version;
-  private final Map<String, NodeInfo> nodes;
+  private final PSortedMap<String, NodeInfo> nodes;
+  private final StateCounts counts;
   private final HashRingConfig ringConfig;
 
-  private Topology(long version, Map<String, NodeInfo> nodes, HashRingConfig ringConfig) {
+  private Topology(long version, PSortedMap<String, NodeInfo> nodes, StateCounts counts,
+      HashRingConfig ringConfig) {
     this.version = version;
     this.nodes = nodes;
+    this.counts = counts;
     this.ringConfig = ringConfig;
   }
 
@@ -39,11 +46,11 @@ public final class Topology implements TopologyView {
   }
 
   public static Topology of(long version, Collection<NodeInfo> nodes, HashRingConfig ringConfig) {
-    Map<String, NodeInfo> byId = new HashMap<>();
-    for (NodeInfo node : nodes) {
-      byId.put(node.getId(), node);
-    }
-    return new Topology(version, Collections.unmodifiableMap(byId), ringConfig);
+    Draft draft = new Draft(EMPTY);
+    nodes.forEach(draft::put);
+    draft.version = version;
+    draft.ringConfig = ringConfig;
+    return draft.build();
   }
 
   /** The topology a {@code full_sync} carries. */
@@ -69,7 +76,7 @@ public final class Topology implements TopologyView {
     return ringConfig;
   }
 
-  /** Every node, unordered and unmodifiable. */
+  /** Every node, sorted by id, unmodifiable. */
   public Collection<NodeInfo> nodes() {
     return nodes.values();
   }
@@ -78,14 +85,14 @@ public final class Topology implements TopologyView {
     return nodes.size();
   }
 
+  /** Nodes in {@code state}, of any type; O(1). */
   public int count(NodeState state) {
-    int n = 0;
-    for (NodeInfo node : nodes.values()) {
-      if (node.getState() == state) {
-        n++;
-      }
-    }
-    return n;
+    return counts.of(state);
+  }
+
+  /** Nodes of {@code type} in {@code state}; O(1). */
+  public int count(NodeType type, NodeState state) {
+    return counts.of(type, state);
   }
 
   /** Nodes split by type, each list sorted by id, as GetTopology and full_sync carry them. */
@@ -93,16 +100,14 @@ public final class Topology implements TopologyView {
     GetTopologyResponse.Builder out = GetTopologyResponse.newBuilder()
         .setVersion(version)
         .setHashRingConfig(ringConfig);
-    nodes.values().stream()
-        .sorted((a, b) -> a.getId().compareTo(b.getId()))
-        .forEach(node -> {
-          switch (node.getType()) {
-            case NODE_TYPE_FRONTEND -> out.addFrontendNodes(node);
-            case NODE_TYPE_METADATA -> out.addMetadataNodes(node);
-            case NODE_TYPE_OBJECT -> out.addObjectNodes(node);
-            default -> { } // validation never stores UNKNOWN; a full sync would drop it anyway
-          }
-        });
+    for (NodeInfo node : nodes.values()) {
+      switch (node.getType()) {
+        case NODE_TYPE_FRONTEND -> out.addFrontendNodes(node);
+        case NODE_TYPE_METADATA -> out.addMetadataNodes(node);
+        case NODE_TYPE_OBJECT -> out.addObjectNodes(node);
+        default -> { } // validation never stores UNKNOWN; a full sync would drop it anyway
+      }
+    }
     return out;
   }
 
@@ -127,20 +132,21 @@ public final class Topology implements TopologyView {
   }
 
   /**
-   * A mutable copy used to apply several updates at once (a batch of writes, or a burst of watch
-   * events) without copying the node map per update. {@link #build()} hands the map over to the
-   * new Topology without copying it again, after which the draft is spent. Not thread-safe;
-   * confine to one thread.
+   * Applies several updates at once (a batch of writes, or a burst of watch events). Starting a
+   * draft and building it are O(1); each update is O(log n). The topologies it builds are
+   * snapshots: applying more afterwards does not change them. Not thread-safe; confine to one
+   * thread.
    */
   public static final class Draft implements TopologyView {
     private long version;
-    private final Map<String, NodeInfo> nodes;
+    private PSortedMap<String, NodeInfo> nodes;
+    private final StateCounts.Builder counts;
     private HashRingConfig ringConfig;
-    private boolean spent;
 
     private Draft(Topology base) {
       this.version = base.version;
-      this.nodes = new HashMap<>(base.nodes);
+      this.nodes = base.nodes;
+      this.counts = base.counts.toBuilder();
       this.ringConfig = base.ringConfig;
     }
 
@@ -160,14 +166,13 @@ public final class Topology implements TopologyView {
     }
 
     public Draft apply(TopologyUpdate update) {
-      checkNotSpent();
       if (update.getPreviousVersion() != version || update.getVersion() != version + 1) {
         throw new TopologyGapException(version, update.getPreviousVersion(), update.getVersion());
       }
       switch (update.getUpdateCase()) {
-        case NODE_ADDED -> nodes.put(update.getNodeAdded().getId(), update.getNodeAdded());
-        case NODE_UPDATED -> nodes.put(update.getNodeUpdated().getId(), update.getNodeUpdated());
-        case NODE_REMOVED -> nodes.remove(update.getNodeRemoved());
+        case NODE_ADDED -> put(update.getNodeAdded());
+        case NODE_UPDATED -> put(update.getNodeUpdated());
+        case NODE_REMOVED -> remove(update.getNodeRemoved());
         case HASH_RING_CONFIG_UPDATED -> ringConfig = update.getHashRingConfigUpdated();
         default -> throw new IllegalArgumentException(
             "not a change event: " + update.getUpdateCase());
@@ -178,21 +183,28 @@ public final class Topology implements TopologyView {
 
     /** Sets state that does not come from change events (the ring config written at bootstrap). */
     public Draft ringConfig(HashRingConfig config) {
-      checkNotSpent();
       this.ringConfig = config;
       return this;
     }
 
-    /** The topology as drafted; the draft cannot change afterwards (the map is shared). */
     public Topology build() {
-      checkNotSpent();
-      spent = true;
-      return new Topology(version, Collections.unmodifiableMap(nodes), ringConfig);
+      return new Topology(version, nodes, counts.build(), ringConfig);
     }
 
-    private void checkNotSpent() {
-      if (spent) {
-        throw new IllegalStateException("this draft was built already");
+    private void put(NodeInfo node) {
+      NodeInfo old = nodes.get(node.getId());
+      if (old != null) {
+        counts.add(old, -1);
+      }
+      counts.add(node, 1);
+      nodes = nodes.plus(node.getId(), node);
+    }
+
+    private void remove(String nodeId) {
+      NodeInfo old = nodes.get(nodeId);
+      if (old != null) {
+        counts.add(old, -1);
+        nodes = nodes.minus(nodeId);
       }
     }
   }

@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.detect;
 
 import io.gitstratum.coordinator.client.topology.Topology;
-import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
 
 /**
  * Mass-expiry protection (pure). When most live nodes go SUSPECT together, the fault is more
@@ -19,18 +19,10 @@ public final class MassExpiryGuard {
   }
 
   public boolean protecting(Topology topology) {
-    int suspect = 0;
-    int live = 0;
-    for (NodeInfo node : topology.nodes()) {
-      switch (node.getState()) {
-        case NODE_STATE_SUSPECT -> {
-          suspect++;
-          live++;
-        }
-        case NODE_STATE_JOINING, NODE_STATE_ACTIVE, NODE_STATE_DRAINING -> live++;
-        default -> { }
-      }
-    }
+    int suspect = topology.count(NodeState.NODE_STATE_SUSPECT);
+    int live = suspect + topology.count(NodeState.NODE_STATE_JOINING)
+        + topology.count(NodeState.NODE_STATE_ACTIVE)
+        + topology.count(NodeState.NODE_STATE_DRAINING);
     return protecting(suspect, live);
   }
 

@@ -1,7 +1,6 @@
 package io.gitstratum.coordinator.facade.metrics;
 
 import io.gitstratum.coordinator.client.topology.Topology;
-import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -126,15 +125,9 @@ public final class FacadeMetrics {
       for (NodeState state : new NodeState[] {NodeState.NODE_STATE_JOINING,
           NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING, NodeState.NODE_STATE_SUSPECT,
           NodeState.NODE_STATE_DOWN}) {
-        states.put(state, 0);
+        states.put(state, topology.count(type, state));
       }
       counts.put(type, states);
-    }
-    for (NodeInfo node : topology.nodes()) {
-      Map<NodeState, Integer> states = counts.get(node.getType());
-      if (states != null) {
-        states.merge(node.getState(), 1, Integer::sum);
-      }
     }
     return counts;
   }
