@@ -2,8 +2,11 @@ package io.gitstratum.coordinator.facade.cache;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.LivenessView;
+import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
@@ -11,10 +14,8 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.gitstratum.coordinator.facade.core.LivenessView;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -59,8 +60,11 @@ public final class TopologyCache {
   private boolean synced;
 
   // Written under the lock, read without it: liveness keys change independently of versions.
+  // Each entry keeps the revision that wrote it, so a late watch event about an older revision
+  // cannot undo what this replica's own commit already applied.
   private final Map<String, Long> aliveLeases = new ConcurrentHashMap<>();
-  private final Set<String> grace = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> aliveRevisions = new ConcurrentHashMap<>();
+  private final Map<String, Long> grace = new ConcurrentHashMap<>();
   private final LivenessView liveness = new LivenessView() {
     @Override
     public boolean hasAlive(String nodeId) {
@@ -69,7 +73,7 @@ public final class TopologyCache {
 
     @Override
     public boolean hasGrace(String nodeId) {
-      return grace.contains(nodeId);
+      return grace.containsKey(nodeId);
     }
   };
 
@@ -114,8 +118,10 @@ public final class TopologyCache {
           snapshot.versionModRevision(), snapshot.raftTerm());
       aliveLeases.keySet().retainAll(snapshot.alive().keySet());
       aliveLeases.putAll(snapshot.alive());
-      grace.retainAll(snapshot.grace());
-      grace.addAll(snapshot.grace());
+      aliveRevisions.clear();
+      snapshot.alive().keySet().forEach(id -> aliveRevisions.put(id, snapshot.revision()));
+      grace.keySet().retainAll(snapshot.grace());
+      snapshot.grace().forEach(id -> grace.put(id, snapshot.revision()));
       state = after;
       synced = true;
       lock.notifyAll();
@@ -133,7 +139,8 @@ public final class TopologyCache {
   }
 
   /**
-   * Applies the changes of one etcd revision.
+   * Applies the changes of one etcd revision, as the prefix watch delivers them. Change events
+   * this replica already applied from its own commit ({@link #applyCommitted}) are skipped.
    *
    * @throws io.gitstratum.coordinator.client.topology.TopologyGapException when an event does not
    *     follow the cached version; the caller must {@link #reset} from a fresh read
@@ -148,55 +155,129 @@ public final class TopologyCache {
       if (rev <= before.revision()) {
         return; // already part of the snapshot this watch started from
       }
-      Topology.Draft draft = before.topology().draft();
       List<TopologyUpdate> updates = new ArrayList<>(2);
       long versionModRevision = before.versionModRevision();
-      boolean topologyChanged = false;
+      HashRingConfig ringConfig = null;
       List<String> livenessChanged = new ArrayList<>(0);
       for (KvChange change : revision) {
         Key key = keys.parse(change.key());
         if (key instanceof Key.Alive alive) {
-          if (change.deleted()) {
-            aliveLeases.remove(alive.nodeId());
-          } else {
-            aliveLeases.put(alive.nodeId(), change.lease());
+          if (setAlive(alive.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
+            livenessChanged.add(alive.nodeId());
           }
-          livenessChanged.add(alive.nodeId());
         } else if (key instanceof Key.Grace g) {
-          if (change.deleted()) {
-            grace.remove(g.nodeId());
-          } else {
-            grace.add(g.nodeId());
+          if (setGrace(g.nodeId(), !change.deleted(), rev)) {
+            livenessChanged.add(g.nodeId());
           }
-          livenessChanged.add(g.nodeId());
         } else if (change.deleted()) {
           continue; // node deletions arrive as node_removed events; trimmed events are history
         } else if (key instanceof Key.Event) {
           TopologyUpdate update = RecordCodec.decodeUpdate(change.key(), change.value());
-          updates.add(update);
+          if (update.getVersion() > before.topology().version()) {
+            updates.add(update);
+          }
         } else if (key instanceof Key.Version) {
-          versionModRevision = change.modRevision();
+          versionModRevision = Math.max(versionModRevision, change.modRevision());
         } else if (key instanceof Key.RingConfig) {
-          draft.ringConfig(RecordCodec.decodeRingConfig(change.key(), change.value()));
-          topologyChanged = true;
+          ringConfig = RecordCodec.decodeRingConfig(change.key(), change.value());
         }
       }
+      advance(before, rev, updates, ringConfig, versionModRevision, livenessChanged);
+    }
+  }
+
+  /**
+   * Applies a transaction this replica just committed, without waiting for the watch to bring
+   * it back: the writer's next batch and its callers' reads see it at once. Idempotent with the
+   * watch, which later delivers the same revision.
+   *
+   * @param revision the commit's etcd revision
+   * @param updates the change events it wrote, consecutive from the version it compared against
+   * @param writes the liveness keys it wrote
+   */
+  public void applyCommitted(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
+    synchronized (lock) {
+      State before = state;
+      long known = before.topology().version();
+      List<TopologyUpdate> fresh = new ArrayList<>(updates.size());
+      for (TopologyUpdate update : updates) {
+        if (update.getVersion() > known) {
+          fresh.add(update);
+        }
+      }
+      List<String> livenessChanged = new ArrayList<>(writes.size());
+      for (KeyWrite write : writes) {
+        boolean changed;
+        if (write instanceof KeyWrite.PutAlive put) {
+          changed = setAlive(put.nodeId(), put.lease(), revision);
+        } else if (write instanceof KeyWrite.DeleteAlive) {
+          changed = setAlive(write.nodeId(), 0, revision);
+        } else {
+          changed = setGrace(write.nodeId(), write instanceof KeyWrite.PutGrace, revision);
+        }
+        if (changed) {
+          livenessChanged.add(write.nodeId());
+        }
+      }
+      long versionModRevision = updates.isEmpty()
+          ? before.versionModRevision() : Math.max(before.versionModRevision(), revision);
+      advance(before, before.revision(), fresh, null, versionModRevision, livenessChanged);
+    }
+  }
+
+  @GuardedBy("lock")
+  private void advance(State before, long revision, List<TopologyUpdate> updates,
+      HashRingConfig ringConfig, long versionModRevision, List<String> livenessChanged) {
+    Topology topology = before.topology();
+    if (!updates.isEmpty() || ringConfig != null) {
       // etcd delivers a transaction's keys in key order, not write order: sort the events.
       updates.sort((a, b) -> Long.compareUnsigned(a.getVersion(), b.getVersion()));
-      for (TopologyUpdate update : updates) {
-        draft.apply(update);
+      Topology.Draft draft = topology.draft();
+      if (ringConfig != null) {
+        draft.ringConfig(ringConfig);
       }
-      Topology topology = updates.isEmpty() && !topologyChanged ? before.topology() : draft.build();
-      State after = new State(topology, rev, versionModRevision, before.raftTerm());
-      state = after;
-      lock.notifyAll();
-      for (Listener listener : listeners) {
-        if (!updates.isEmpty()) {
-          listener.onUpdates(updates, after);
-        }
-        livenessChanged.forEach(listener::onLiveness);
-      }
+      updates.forEach(draft::apply);
+      topology = draft.build();
     }
+    State after = new State(topology, revision, versionModRevision, before.raftTerm());
+    state = after;
+    lock.notifyAll();
+    for (Listener listener : listeners) {
+      if (!updates.isEmpty()) {
+        listener.onUpdates(updates, after);
+      }
+      livenessChanged.forEach(listener::onLiveness);
+    }
+  }
+
+  /** Records a node's alive key (lease 0: deleted) unless a newer revision already did. */
+  @GuardedBy("lock")
+  private boolean setAlive(String nodeId, long lease, long revision) {
+    if (aliveRevisions.getOrDefault(nodeId, 0L) >= revision) {
+      return false;
+    }
+    if (lease == 0) {
+      aliveLeases.remove(nodeId);
+      aliveRevisions.remove(nodeId);
+    } else {
+      aliveLeases.put(nodeId, lease);
+      aliveRevisions.put(nodeId, revision);
+    }
+    return true;
+  }
+
+  @GuardedBy("lock")
+  private boolean setGrace(String nodeId, boolean present, long revision) {
+    Long seen = grace.get(nodeId);
+    if (seen != null && seen >= revision) {
+      return false;
+    }
+    if (present) {
+      grace.put(nodeId, revision);
+    } else {
+      grace.remove(nodeId);
+    }
+    return true;
   }
 
   /**

@@ -15,16 +15,22 @@ import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Clock;
 import java.time.Duration;
+import io.gitstratum.coordinator.facade.write.Command;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * rate. Each decision is an ordinary topology change through the write path, so it is written
  * once (the compare-and-swap makes a second leader's attempt a no-op) and reaches every watcher.
  *
- * <p>The detector compares the cache with the liveness keys on every scan, so winning the
- * election reconciles by itself. It also trims the event log. Runs on its own thread.
+ * <p>A liveness key that changes is looked at at once (only that node); a periodic scan of every
+ * node reconciles after winning the election and retries delayed or rate-limited decisions. It
+ * also trims the event log. Runs on its own thread.
  */
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
@@ -53,10 +60,12 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final MassExpiryGuard guard;
   private final FlapDamper flaps;
   private final RateLimiter downs;
-  private final AtomicBoolean scanQueued = new AtomicBoolean();
+  private final AtomicBoolean checkQueued = new AtomicBoolean();
+  private final Set<String> changed = ConcurrentHashMap.newKeySet();
 
   // Confined to the detector thread.
   private final Map<String, Long> lapsedSince = new HashMap<>();
+  private final Set<String> deciding = new HashSet<>();
   private boolean leading;
   private boolean protecting;
   private long lastTrimMs;
@@ -95,12 +104,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
 
   @Override
   public void onLiveness(String nodeId) {
-    // A lease just expired (or came back): look now rather than at the next tick.
-    if (scanQueued.compareAndSet(false, true)) {
-      thread.execute(() -> {
-        scanQueued.set(false);
-        scan();
-      });
+    // A lease just expired (or came back): look at that node now rather than at the next scan.
+    changed.add(nodeId);
+    if (checkQueued.compareAndSet(false, true)) {
+      thread.execute(this::checkChanged);
     }
   }
 
@@ -110,7 +117,35 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   @Override
   public void onResync(TopologyCache.State before, TopologyCache.State after) {}
 
+  /** Every node: reconciliation after winning the election, delayed and rate-limited decisions. */
   private void scan() {
+    whileLeading(topology -> {
+      long nowMs = clock.millis();
+      for (NodeInfo node : topology.nodes()) {
+        check(node, nowMs);
+      }
+      lapsedSince.keySet().removeIf(id -> topology.node(id).isEmpty());
+      trim(topology.version(), nowMs);
+    });
+  }
+
+  /** Only the nodes whose liveness keys changed since the last look: O(changes), not O(nodes). */
+  private void checkChanged() {
+    checkQueued.set(false);
+    List<String> ids = new ArrayList<>();
+    for (Iterator<String> it = changed.iterator(); it.hasNext(); ) {
+      ids.add(it.next());
+      it.remove();
+    }
+    whileLeading(topology -> {
+      long nowMs = clock.millis();
+      for (String id : ids) {
+        topology.node(id).ifPresent(node -> check(node, nowMs));
+      }
+    });
+  }
+
+  private void whileLeading(Consumer<Topology> work) {
     try {
       if (!leadership.isLeader()) {
         if (leading) {
@@ -131,65 +166,76 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         log.info("failure detector running: reconciling {} nodes at version {}", topology.size(),
             topology.version());
       }
-      detect(topology, clock.millis());
-      trim(topology.version(), clock.millis());
+      updateProtection(topology);
+      work.accept(topology);
     } catch (RuntimeException e) {
       // Supervised by the schedule: the next scan starts again from etcd's state.
       log.warn("failure detector scan failed: {}", e.toString());
     }
   }
 
-  private void detect(Topology topology, long nowMs) {
-    LivenessView liveness = cache.liveness();
+  private void updateProtection(Topology topology) {
     boolean nowProtecting = guard.protecting(topology);
-    if (nowProtecting != protecting) {
-      protecting = nowProtecting;
-      if (protecting) {
-        log.warn("mass-expiry protection ON: {} of {} nodes SUSPECT (> {} %), SUSPECT->DOWN paused",
-            topology.count(NodeState.NODE_STATE_SUSPECT), topology.size(),
-            Math.round(settings.massExpiryShare() * 100));
-      } else {
-        log.info("mass-expiry protection OFF: SUSPECT->DOWN resumes");
-      }
+    if (nowProtecting == protecting) {
+      return;
     }
-    Set<String> present = new HashSet<>();
-    for (NodeInfo node : topology.nodes()) {
-      String id = node.getId();
-      present.add(id);
-      if (TopologyTransitions.LIVE.contains(node.getState()) && !liveness.hasAlive(id)) {
-        long since = lapsedSince.computeIfAbsent(id, k -> nowMs);
-        if (nowMs - since >= flaps.extraDelayMs(id, nowMs)) {
-          suspect(id, nowMs);
-        }
-      } else {
-        lapsedSince.remove(id);
-      }
-      if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)
-          && !protecting && downs.acquirePermission()) {
-        down(id);
-      }
+    protecting = nowProtecting;
+    if (protecting) {
+      log.warn("mass-expiry protection ON: {} of {} nodes SUSPECT (> {} %), SUSPECT->DOWN paused",
+          topology.count(NodeState.NODE_STATE_SUSPECT), topology.size(),
+          Math.round(settings.massExpiryShare() * 100));
+    } else {
+      log.info("mass-expiry protection OFF: SUSPECT->DOWN resumes");
     }
-    lapsedSince.keySet().retainAll(present);
   }
 
+  private void check(NodeInfo node, long nowMs) {
+    String id = node.getId();
+    if (deciding.contains(id)) {
+      return; // a decision about it is being committed; the next look sees its outcome
+    }
+    LivenessView liveness = cache.liveness();
+    if (TopologyTransitions.LIVE.contains(node.getState()) && !liveness.hasAlive(id)) {
+      long since = lapsedSince.computeIfAbsent(id, k -> nowMs);
+      if (nowMs - since >= flaps.extraDelayMs(id, nowMs)) {
+        suspect(id, nowMs);
+      }
+    } else {
+      lapsedSince.remove(id);
+    }
+    if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)
+        && !protecting && downs.acquirePermission()) {
+      down(id);
+    }
+  }
+
+  // Decisions are submitted without waiting, so many expiring together share group commits.
   private void suspect(String id, long nowMs) {
-    OptionalLong version = writer.execute((view, liveness) ->
-        TopologyTransitions.suspect(view, liveness, id));
     lapsedSince.remove(id);
-    if (version.isPresent()) {
+    decide(id, (view, liveness) -> TopologyTransitions.suspect(view, liveness, id), version -> {
       flaps.suspected(id, nowMs);
       metrics.detected(NodeState.NODE_STATE_SUSPECT);
-      log.info("node {} SUSPECT: lease expired (version {})", id, version.getAsLong());
-    }
+      log.info("node {} SUSPECT: lease expired (version {})", id, version);
+    });
   }
 
   private void down(String id) {
-    OptionalLong version = writer.execute((view, liveness) ->
-        TopologyTransitions.down(view, liveness, id));
-    if (version.isPresent()) {
+    decide(id, (view, liveness) -> TopologyTransitions.down(view, liveness, id), version -> {
       metrics.detected(NodeState.NODE_STATE_DOWN);
-      log.info("node {} DOWN: grace period over (version {})", id, version.getAsLong());
-    }
+      log.info("node {} DOWN: grace period over (version {})", id, version);
+    });
+  }
+
+  private void decide(String id, Command<OptionalLong> decision, LongConsumer onWritten) {
+    deciding.add(id);
+    writer.submit(decision).whenComplete((version, error) -> thread.execute(() -> {
+      deciding.remove(id);
+      if (error != null) {
+        log.warn("failure detector could not write its decision on {}: {}", id, error.toString());
+      } else if (version.isPresent()) {
+        onWritten.accept(version.getAsLong());
+      }
+    }));
   }
 
   private void trim(long version, long nowMs) {

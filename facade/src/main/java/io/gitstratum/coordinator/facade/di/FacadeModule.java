@@ -23,6 +23,7 @@ import io.gitstratum.coordinator.facade.server.RingCache;
 import io.gitstratum.coordinator.facade.server.StatusMapper;
 import io.gitstratum.coordinator.facade.store.EtcdConnector;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Named;
@@ -34,6 +35,7 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.grpc.ServerBuilder;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -94,9 +96,14 @@ final class FacadeModule {
   @Provides
   @Singleton
   static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config,
-      FacadeMetrics metrics) {
+      LeaseKeepAlives keepAlives, FacadeMetrics metrics) {
+    long aliveTtl = config.suspectTimeout().toSeconds();
+    // Pooled alive leases are used within a quarter of their TTL (at most a second) of the grant.
+    Duration maxAge = Duration.ofMillis(Math.min(1_000, aliveTtl * 1_000 / 4));
+    LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * TopologyWriter.MAX_BATCH, maxAge,
+        System::nanoTime);
     return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts(),
-        config.suspectTimeout(), config.downTimeout().minus(config.suspectTimeout()), metrics);
+        aliveLeases, keepAlives, config.downTimeout().minus(config.suspectTimeout()), metrics);
   }
 
   @Provides

@@ -71,6 +71,13 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * @throws UnavailableException when etcd did not answer within the deadline
    */
   public long keepAlive(long leaseId) {
+    CompletableFuture<Long> answer = keepAliveAsync(leaseId);
+    return metrics.etcd("lease keep-alive", () ->
+        Deadlines.await(answer, timeout, "lease keep-alive"));
+  }
+
+  /** Sends one renewal of {@code leaseId}; the answer is its new TTL, as {@link #keepAlive}. */
+  public CompletableFuture<Long> keepAliveAsync(long leaseId) {
     // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lock.
     token.ifPresent(t -> t.ensure(currentChannel()));
     CompletableFuture<Long> answer = new CompletableFuture<>();
@@ -82,8 +89,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         failAll(streamId, e);
       }
     }
-    return metrics.etcd("lease keep-alive", () ->
-        Deadlines.await(answer, timeout, "lease keep-alive"));
+    return answer;
   }
 
   private ManagedChannel currentChannel() {

@@ -17,6 +17,10 @@ final class Pending<R> {
     this.command = command;
   }
 
+  CompletableFuture<R> answer() {
+    return answer;
+  }
+
   boolean isDone() {
     return answer.isDone();
   }

@@ -12,11 +12,15 @@ import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
  * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered retries.
  * A command that changes nothing writes nothing, after confirming with etcd that the cache was
- * current. Answers come only once this replica's cache holds the change (read-your-writes).
+ * current. A committed batch goes straight into this replica's cache before the callers get
+ * their answers (read-your-writes without waiting for the watch to bring it back).
  *
  * <p>Thread-safe; {@link #execute} blocks the caller for a bounded time.
  */
@@ -37,7 +42,7 @@ public final class TopologyWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopologyWriter.class);
 
   /** Commands per transaction: at most 4 etcd operations each, under etcd's 128 per txn. */
-  static final int MAX_BATCH = 30;
+  public static final int MAX_BATCH = 30;
 
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
@@ -46,24 +51,28 @@ public final class TopologyWriter implements AutoCloseable {
   private final int maxAttempts;
   private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
       Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
-  private final long aliveTtlSeconds;
+  private final LeasePool aliveLeases;
+  private final LeaseKeepAlives keepAlives;
   private final long graceTtlSeconds;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private volatile boolean closed;
 
   /**
-   * @param aliveTtl lease of a node's alive key: the suspect timeout
+   * @param aliveLeases leases for nodes' alive keys (TTL: the suspect timeout), granted ahead
+   * @param keepAlives renews a pooled lease to its full TTL once its alive key is written
    * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
    */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
-      int maxAttempts, Duration aliveTtl, Duration graceTtl, FacadeMetrics metrics) {
+      int maxAttempts, LeasePool aliveLeases, LeaseKeepAlives keepAlives, Duration graceTtl,
+      FacadeMetrics metrics) {
     this.metrics = metrics;
     this.store = store;
     this.cache = cache;
     this.timeout = timeout;
     this.maxAttempts = maxAttempts;
-    this.aliveTtlSeconds = aliveTtl.toSeconds();
+    this.aliveLeases = aliveLeases;
+    this.keepAlives = keepAlives;
     this.graceTtlSeconds = graceTtl.toSeconds();
     this.writer = new Thread(this::run, "facade-writer");
     this.writer.setDaemon(true);
@@ -76,13 +85,25 @@ public final class TopologyWriter implements AutoCloseable {
    * unchanged and write nothing.
    */
   public <R> R execute(Command<R> command) {
+    // Bounded: every attempt is bounded by the etcd timeout, plus waits for the cache.
+    return enqueue(command).await(timeout.multipliedBy(2L * maxAttempts + 2));
+  }
+
+  /**
+   * Like {@link #execute} without blocking: the answer completes once committed (or fails), within
+   * the bound of the writer's own attempts.
+   */
+  public <R> CompletableFuture<R> submit(Command<R> command) {
+    return enqueue(command).answer();
+  }
+
+  private <R> Pending<R> enqueue(Command<R> command) {
     if (closed) {
       throw UnavailableException.shuttingDown();
     }
     Pending<R> pending = new Pending<>(command);
     queue.add(pending);
-    // Bounded: every attempt is bounded by the etcd timeout, plus waits for the cache.
-    return pending.await(timeout.multipliedBy(2L * maxAttempts + 2));
+    return pending;
   }
 
   private void run() {
@@ -183,9 +204,11 @@ public final class TopologyWriter implements AutoCloseable {
       return false;
     }
     List<Long> leases = new ArrayList<>();
+    List<KeyWrite> writes;
     CommitResult result;
     try {
-      result = store.commit(seen.versionModRevision(), updates, keyWrites(effects, leases));
+      writes = keyWrites(effects, leases);
+      result = store.commit(seen.versionModRevision(), updates, writes);
     } catch (RuntimeException e) {
       leases.forEach(store::revokeLeaseQuietly);
       throw e;
@@ -195,19 +218,24 @@ public final class TopologyWriter implements AutoCloseable {
       cache.awaitVersionRevision(seen.versionModRevision() + 1, timeout);
       return false;
     }
-    if (!cache.awaitRevision(result.revision(), timeout)) {
-      log.warn("commit at revision {} not yet in the cache after {}; answering anyway",
-          result.revision(), timeout);
+    cache.applyCommitted(result.revision(), updates, writes);
+    for (KeyWrite write : writes) {
+      if (write instanceof KeyWrite.PutAlive alive) {
+        // A pooled lease was granted a little earlier: its TTL counts from now on.
+        keepAlives.keepAliveAsync(alive.lease());
+      }
     }
     return true;
   }
 
-  /** Turns liveness effects into key writes, granting the leases they need in parallel. */
+  /** Turns liveness effects into key writes, with the leases they need (granted in parallel). */
   private List<KeyWrite> keyWrites(List<LivenessEffect> effects, List<Long> granted) {
-    List<java.util.concurrent.CompletableFuture<Long>> grants = new ArrayList<>();
+    int attach = (int) effects.stream().filter(LivenessEffect.AttachAlive.class::isInstance).count();
+    Iterator<CompletableFuture<Long>> aliveGrants = aliveLeases.take(attach).iterator();
+    List<CompletableFuture<Long>> grants = new ArrayList<>();
     for (LivenessEffect effect : effects) {
       if (effect instanceof LivenessEffect.AttachAlive) {
-        grants.add(store.grantLeaseAsync(aliveTtlSeconds));
+        grants.add(aliveGrants.next());
       } else if (effect instanceof LivenessEffect.StartGrace) {
         grants.add(store.grantLeaseAsync(graceTtlSeconds));
       }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.client.topology.TopologyGapException;
+import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
 import io.gitstratum.coordinator.proto.HashRingConfig;
@@ -95,5 +96,51 @@ class TopologyCacheTest {
     assertFalse(cache.awaitVersionRevision(3, Duration.ofMillis(20)));
     cache.apply(List.of(event(added(1, "a"), 3), version(1, 3)));
     assertTrue(cache.awaitVersionRevision(3, Duration.ZERO));
+  }
+
+  private KvChange alive(String id, long lease, long revision) {
+    return new KvChange(keys.alive(id), "g".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        lease == 0, revision, lease);
+  }
+
+  @Test
+  void aCommitAppliedDirectlyIsNotAppliedAgainWhenTheWatchBringsIt() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.applyCommitted(11, List.of(added(1, "a"), added(2, "b")),
+        List.of(new KeyWrite.PutAlive("a", "g", 77)));
+    assertEquals(2, cache.state().topology().version());
+    assertEquals(11, cache.state().versionModRevision());
+    assertEquals(10, cache.state().revision()); // the watch has not delivered it yet
+    assertEquals(77, cache.aliveLease("a").getAsLong());
+
+    cache.apply(List.of(event(added(1, "a"), 11), event(added(2, "b"), 11), version(2, 11),
+        alive("a", 77, 11)));
+    assertEquals(2, cache.state().topology().version());
+    assertEquals(11, cache.state().revision());
+    assertEquals(1, delivered.size(), "listeners hear of each change once");
+    assertEquals(List.of(1L, 2L), delivered.get(0).stream().map(TopologyUpdate::getVersion).toList());
+  }
+
+  @Test
+  void aLateWatchEventCannotUndoAnAliveKeyFromANewerCommit() {
+    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), Map.of("a", 5L),
+        Set.of(), 10, 10, 1));
+    // The node re-registered with lease 6 at revision 12, committed by this replica ...
+    cache.applyCommitted(12, List.of(), List.of(new KeyWrite.PutAlive("a", "g", 6)));
+    // ... while the watch still brings the expiry of lease 5 at revision 11.
+    cache.apply(List.of(alive("a", 0, 11)));
+    assertEquals(6, cache.aliveLease("a").getAsLong());
+    assertTrue(cache.liveness().hasAlive("a"));
+    cache.apply(List.of(alive("a", 0, 13)));
+    assertFalse(cache.liveness().hasAlive("a"));
+  }
+
+  @Test
+  void aCommitTheWatchAlreadyDeliveredChangesNothing() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.apply(List.of(event(added(1, "a"), 11), version(1, 11)));
+    cache.applyCommitted(11, List.of(added(1, "a")), List.of());
+    assertEquals(1, cache.state().topology().version());
+    assertEquals(1, delivered.size());
   }
 }

@@ -1,0 +1,88 @@
+package io.gitstratum.coordinator.facade.store;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * Leases of one TTL granted ahead of need, so that a registration's transaction does not wait
+ * for a grant round trip first. The pool refills only what was taken, so an idle replica holds
+ * no leases for long: a pooled lease older than {@code maxAge} is dropped (it expires in etcd by
+ * itself, with nothing attached). A lease taken from the pool has lost up to {@code maxAge} of
+ * its TTL, so the writer renews it once its key is written. Thread-safe.
+ */
+public final class LeasePool {
+  private record Granted(long id, long grantedAtNanos) {}
+
+  private final EtcdTopologyStore store;
+  private final long ttlSeconds;
+  private final long maxAgeNanos;
+  private final int capacity;
+  private final LongSupplier nanoClock;
+  private final Object lock = new Object();
+  private final Deque<Granted> ready = new ArrayDeque<>();
+  private int refilling;
+
+  /**
+   * @param capacity most leases held (at least a full write batch's worth)
+   * @param maxAge a pooled lease is used only this soon after its grant
+   */
+  public LeasePool(EtcdTopologyStore store, long ttlSeconds, int capacity, Duration maxAge,
+      LongSupplier nanoClock) {
+    this.store = store;
+    this.ttlSeconds = ttlSeconds;
+    this.capacity = capacity;
+    this.maxAgeNanos = maxAge.toNanos();
+    this.nanoClock = nanoClock;
+  }
+
+  public long ttlSeconds() {
+    return ttlSeconds;
+  }
+
+  /**
+   * Starts getting {@code n} leases: fresh pooled ones at once, the rest granted now; the pool
+   * then refills what was taken in the background.
+   */
+  public List<CompletableFuture<Long>> take(int n) {
+    List<CompletableFuture<Long>> out = new ArrayList<>(n);
+    int refill;
+    synchronized (lock) {
+      long oldest = nanoClock.getAsLong() - maxAgeNanos;
+      while (!ready.isEmpty() && ready.peekFirst().grantedAtNanos() < oldest) {
+        ready.pollFirst(); // too old to hand out; etcd expires it
+      }
+      while (out.size() < n && !ready.isEmpty()) {
+        out.add(CompletableFuture.completedFuture(ready.pollLast().id()));
+      }
+      refill = Math.min(n, capacity - ready.size() - refilling);
+      refilling += Math.max(0, refill);
+    }
+    while (out.size() < n) {
+      out.add(store.grantLeaseAsync(ttlSeconds));
+    }
+    for (int i = 0; i < refill; i++) {
+      long startedAt = nanoClock.getAsLong();
+      store.grantLeaseAsync(ttlSeconds).whenComplete((id, error) -> {
+        synchronized (lock) {
+          refilling--;
+          if (error == null) {
+            ready.addLast(new Granted(id, startedAt));
+          }
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Leases held now (for tests and metrics). */
+  public int size() {
+    synchronized (lock) {
+      return ready.size();
+    }
+  }
+}
