@@ -171,10 +171,10 @@ public final class TopologyCache {
           }
         } else if (change.deleted()) {
           continue; // node deletions arrive as node_removed events; trimmed events are history
-        } else if (key instanceof Key.Event) {
-          TopologyUpdate update = RecordCodec.decodeUpdate(change.key(), change.value());
-          if (update.getVersion() > before.topology().version()) {
-            updates.add(update);
+        } else if (key instanceof Key.Event event) {
+          // This replica's own commits are applied already: skip them before decoding.
+          if (event.version() > before.topology().version()) {
+            updates.add(RecordCodec.decodeUpdate(change.key(), change.value()));
           }
         } else if (key instanceof Key.Version) {
           versionModRevision = Math.max(versionModRevision, change.modRevision());

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,13 +42,15 @@ import org.slf4j.LoggerFactory;
  * rate. Each decision is an ordinary topology change through the write path, so it is written
  * once (the compare-and-swap makes a second leader's attempt a no-op) and reaches every watcher.
  *
- * <p>A liveness key that changes is looked at at once (only that node); a periodic scan of every
- * node reconciles after winning the election and retries delayed or rate-limited decisions. It
- * also trims the event log. Runs on its own thread.
+ * <p>A node whose liveness key changes is looked at at once (only that node); a periodic scan
+ * retries delayed or rate-limited decisions, and every few seconds, after winning the election
+ * and after a resync it reconciles every node. It also trims the event log. Runs on its own
+ * thread.
  */
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
   private static final long TRIM_EVERY_MS = 5_000;
+  private static final long RECONCILE_EVERY_MS = 5_000;
 
   private final TopologyCache cache;
   private final TopologyWriter writer;
@@ -61,11 +64,14 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final FlapDamper flaps;
   private final RateLimiter downs;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
+  private volatile boolean reconcileDue = true;
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
 
   // Confined to the detector thread.
   private final Map<String, Long> lapsedSince = new HashMap<>();
   private final Set<String> deciding = new HashSet<>();
+  private final Set<String> awaitingDown = new HashSet<>();
+  private long lastReconcileMs;
   private boolean leading;
   private boolean protecting;
   private long lastTrimMs;
@@ -115,16 +121,38 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   public void onUpdates(List<TopologyUpdate> updates, TopologyCache.State after) {}
 
   @Override
-  public void onResync(TopologyCache.State before, TopologyCache.State after) {}
+  public void onResync(TopologyCache.State before, TopologyCache.State after) {
+    reconcileDue = true; // what changed in between is unknown: look at every node
+  }
 
-  /** Every node: reconciliation after winning the election, delayed and rate-limited decisions. */
+  /**
+   * Every scan interval: the nodes waiting for a delayed or rate-limited decision. Every node
+   * (reconciliation) after winning the election, after a resync, and every few seconds.
+   */
   private void scan() {
     whileLeading(topology -> {
       long nowMs = clock.millis();
-      for (NodeInfo node : topology.nodes()) {
-        check(node, nowMs);
+      if (reconcileDue || nowMs - lastReconcileMs >= RECONCILE_EVERY_MS) {
+        reconcileDue = false;
+        lastReconcileMs = nowMs;
+        for (NodeInfo node : topology.nodes()) {
+          check(node, nowMs);
+        }
+        lapsedSince.keySet().removeIf(id -> topology.node(id).isEmpty());
+        awaitingDown.removeIf(id -> topology.node(id).isEmpty());
+      } else {
+        Set<String> waiting = new HashSet<>(lapsedSince.keySet());
+        waiting.addAll(awaitingDown);
+        for (String id : waiting) {
+          Optional<NodeInfo> node = topology.node(id);
+          if (node.isPresent()) {
+            check(node.get(), nowMs);
+          } else {
+            lapsedSince.remove(id);
+            awaitingDown.remove(id);
+          }
+        }
       }
-      lapsedSince.keySet().removeIf(id -> topology.node(id).isEmpty());
       trim(topology.version(), nowMs);
     });
   }
@@ -151,6 +179,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         if (leading) {
           log.info("failure detector stopped: this replica no longer leads");
           lapsedSince.clear();
+          awaitingDown.clear();
           flaps.clear();
         }
         leading = false;
@@ -163,6 +192,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       if (!leading) {
         leading = true;
         lastTrimMs = 0;
+        reconcileDue = true;
         log.info("failure detector running: reconciling {} nodes at version {}", topology.size(),
             topology.version());
       }
@@ -203,9 +233,15 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     } else {
       lapsedSince.remove(id);
     }
-    if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)
-        && !protecting && downs.acquirePermission()) {
-      down(id);
+    if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)) {
+      if (!protecting && downs.acquirePermission()) {
+        awaitingDown.remove(id);
+        down(id);
+      } else {
+        awaitingDown.add(id); // paused or rate-limited: the next scan tries again
+      }
+    } else {
+      awaitingDown.remove(id);
     }
   }
 
