@@ -20,6 +20,7 @@ import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The heartbeat path. The common case (nothing changes, the lease is alive) costs one lease
@@ -55,21 +56,40 @@ public final class HeartbeatHandler {
         .setDownTimeoutMs(downTimeout.toMillis());
   }
 
-  public HeartbeatResponse heartbeat(HeartbeatRequest request) {
+  /**
+   * Answers a heartbeat without holding a thread while etcd works: the common case is one lease
+   * renewal; a state change, or a lease etcd says is gone, goes through the write path.
+   */
+  public CompletableFuture<HeartbeatResponse> heartbeat(HeartbeatRequest request) {
     RequestValidator.heartbeat(request);
     Transition<HeartbeatOutcome> decided = decide(request);
-    HeartbeatOutcome outcome;
-    if (!decided.changes() && renewed(request.getNodeId())) {
-      outcome = decided.response();
-      metrics.heartbeat(false);
+    OptionalLong lease = cache.aliveLease(request.getNodeId());
+    CompletableFuture<HeartbeatOutcome> outcome;
+    if (!decided.changes() && lease.isPresent()) {
+      outcome = keepAlives.keepAliveAsync(lease.getAsLong()).thenCompose(ttl -> {
+        if (ttl > 0) {
+          metrics.heartbeat(false);
+          return CompletableFuture.completedFuture(decided.response());
+        }
+        return write(request, true); // the lease expired since the cache last heard of it
+      });
     } else {
-      // A transition, or a lease that lapsed since the cache last heard of it.
-      boolean leaseGone = !decided.changes();
-      outcome = writer.execute((view, liveness) -> TopologyTransitions.heartbeat(view,
-          leaseGone ? withoutAlive(liveness, request.getNodeId()) : liveness, request,
-          clock.millis()));
-      metrics.heartbeat(true);
+      outcome = write(request, !decided.changes());
     }
+    return outcome.thenApply(written -> respond(request, written));
+  }
+
+  private CompletableFuture<HeartbeatOutcome> write(HeartbeatRequest request, boolean leaseGone) {
+    return writer.submit((view, liveness) -> TopologyTransitions.heartbeat(view,
+        leaseGone ? withoutAlive(liveness, request.getNodeId()) : liveness, request,
+        clock.millis()))
+        .thenApply(written -> {
+          metrics.heartbeat(true);
+          return written;
+        });
+  }
+
+  private HeartbeatResponse respond(HeartbeatRequest request, HeartbeatOutcome outcome) {
     long current = Math.max(outcome.version(), cache.state().topology().version());
     HeartbeatResponse.Builder response = advice.clone()
         .setCurrentVersion(current)
@@ -103,11 +123,6 @@ public final class HeartbeatHandler {
       return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
           clock.millis());
     }
-  }
-
-  private boolean renewed(String nodeId) {
-    OptionalLong lease = cache.aliveLease(nodeId);
-    return lease.isPresent() && keepAlives.keepAlive(lease.getAsLong()) > 0;
   }
 
   /** {@code known}, except that the node's alive key is gone: etcd said its lease expired. */

@@ -101,6 +101,14 @@ public final class FacadeMetrics {
     }
   }
 
+  /** Records an etcd call that completed asynchronously, started at {@code startNanos}. */
+  public void etcdDone(String operation, long startNanos, boolean succeeded) {
+    if (!succeeded) {
+      etcdErrors.labelValues(operation).inc();
+    }
+    etcdLatency.labelValues(operation).observe((System.nanoTime() - startNanos) / 1e9);
+  }
+
   public void casConflict() {
     casConflicts.inc();
   }

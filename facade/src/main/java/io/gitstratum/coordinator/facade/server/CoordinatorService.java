@@ -110,7 +110,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
-    StatusMapper.respond("Heartbeat", observer, () -> {
+    StatusMapper.respondAsync("Heartbeat", observer, () -> {
       RequestValidator.heartbeat(request);
       authorizer.requireMayActOn(request.getNodeId());
       return heartbeats.heartbeat(request);

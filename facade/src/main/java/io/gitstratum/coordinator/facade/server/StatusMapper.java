@@ -13,6 +13,8 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,5 +112,26 @@ public final class StatusMapper {
     }
     observer.onNext(response);
     observer.onCompleted();
+  }
+
+  /** As {@link #respond}, for a handler that answers later without holding a thread. */
+  static <T> void respondAsync(String rpc, StreamObserver<T> observer,
+      Supplier<CompletableFuture<T>> handler) {
+    CompletableFuture<T> response;
+    try {
+      response = handler.get();
+    } catch (RuntimeException e) {
+      fail(rpc, observer, e);
+      return;
+    }
+    response.whenComplete((value, error) -> {
+      if (error != null) {
+        fail(rpc, observer, error instanceof CompletionException && error.getCause() != null
+            ? error.getCause() : error);
+      } else {
+        observer.onNext(value);
+        observer.onCompleted();
+      }
+    });
   }
 }

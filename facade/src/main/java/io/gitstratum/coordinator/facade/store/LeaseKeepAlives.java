@@ -17,40 +17,39 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews node leases over ONE long-lived LeaseKeepAlive stream per replica, so that a heartbeat
- * costs exactly one etcd request (jetcd's keepAliveOnce opens a stream per call and sends each
- * request twice). etcd answers each request on the stream in order; responses are matched to
- * waiting callers by lease id.
+ * Renews node leases over a few long-lived LeaseKeepAlive streams per replica (each lease always
+ * on the same one), so that a heartbeat costs exactly one etcd request (jetcd's keepAliveOnce
+ * opens a stream per call and sends each request twice). etcd answers the requests of one stream
+ * one after another; responses are matched to waiting callers by lease id.
  *
- * <p>On a stream failure every waiting caller fails (UNAVAILABLE, safe to retry) and the next
- * call opens a new stream on the next endpoint. With etcd auth, each stream carries the auth
- * token; one etcd rejected is fetched again for the next stream. Thread-safe; owns its
+ * <p>Why more than one stream: etcd serves a stream's requests strictly in turn, and a renewal
+ * of a lease that has just expired waits until etcd has revoked it; with writes going on, one
+ * stream also tops out at a few thousand renewals a second. {@link #LANES} streams let etcd
+ * work on several at once and keep one slow lease from holding up every node.
+ *
+ * <p>On a stream failure every caller waiting on it fails (UNAVAILABLE, safe to retry) and the
+ * next call opens a new stream on the next endpoint. With etcd auth, each stream carries the
+ * auth token; one etcd rejected is fetched again for the next stream. Thread-safe; owns its
  * channels.
  */
 public final class LeaseKeepAlives implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeepAlives.class);
 
+  /** Streams per replica. */
+  static final int LANES = 4;
+
   private final List<ManagedChannel> channels;
   private final Optional<EtcdAuthToken> token;
   private final Duration timeout;
   private final FacadeMetrics metrics;
-  private final Object lock = new Object();
-
-  @GuardedBy("lock")
-  private StreamObserver<LeaseKeepAliveRequest> requests;
-
-  @GuardedBy("lock")
-  private final Map<Long, Queue<CompletableFuture<Long>>> waiting = new HashMap<>();
-
-  @GuardedBy("lock")
-  private int endpoint;
-
-  @GuardedBy("lock")
-  private long streamId;
+  private final Lane[] lanes = new Lane[LANES];
 
   /**
    * @param channels one per etcd endpoint (see {@link EtcdConnector#channels()}); owned from now
@@ -62,6 +61,9 @@ public final class LeaseKeepAlives implements AutoCloseable {
     this.channels = List.copyOf(channels);
     this.token = token;
     this.timeout = timeout;
+    for (int i = 0; i < LANES; i++) {
+      lanes[i] = new Lane(i);
+    }
   }
 
   /**
@@ -71,121 +73,165 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * @throws UnavailableException when etcd did not answer within the deadline
    */
   public long keepAlive(long leaseId) {
-    CompletableFuture<Long> answer = keepAliveAsync(leaseId);
-    return metrics.etcd("lease keep-alive", () ->
-        Deadlines.await(answer, timeout, "lease keep-alive"));
+    return Deadlines.await(keepAliveAsync(leaseId), timeout, "lease keep-alive");
   }
 
-  /** Sends one renewal of {@code leaseId}; the answer is its new TTL, as {@link #keepAlive}. */
+  /**
+   * Sends one renewal of {@code leaseId}. The answer is its new TTL, as {@link #keepAlive}; it
+   * fails with UNAVAILABLE when etcd does not answer within the deadline.
+   */
   public CompletableFuture<Long> keepAliveAsync(long leaseId) {
-    // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lock.
-    token.ifPresent(t -> t.ensure(currentChannel()));
-    CompletableFuture<Long> answer = new CompletableFuture<>();
-    synchronized (lock) {
-      waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
-      try {
-        stream().onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
-      } catch (RuntimeException e) {
-        failAll(streamId, e);
-      }
-    }
-    return answer;
+    Lane lane = lanes[Math.floorMod(Long.hashCode(leaseId * 0x9E3779B97F4A7C15L), LANES)];
+    // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lane's lock.
+    token.ifPresent(t -> t.ensure(lane.currentChannel()));
+    long start = System.nanoTime();
+    return lane.send(leaseId)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((ttl, error) -> {
+          metrics.etcdDone("lease keep-alive", start, error == null);
+          if (error == null) {
+            return ttl;
+          }
+          Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          throw cause instanceof TimeoutException
+              ? new UnavailableException("etcd did not answer lease keep-alive within "
+                  + timeout, cause)
+              : new UnavailableException("etcd lease keep-alive failed: " + cause, cause);
+        });
   }
 
-  private ManagedChannel currentChannel() {
-    synchronized (lock) {
-      return channels.get(endpoint % channels.size());
+  @Override
+  public void close() {
+    for (Lane lane : lanes) {
+      lane.close();
     }
+    channels.forEach(ManagedChannel::shutdownNow);
   }
 
-  @GuardedBy("lock")
-  private StreamObserver<LeaseKeepAliveRequest> stream() {
-    if (requests == null) {
-      long id = ++streamId;
-      ManagedChannel channel = channels.get(endpoint % channels.size());
-      // The stream outlives the RPC that happens to open it: detach it from that call's context,
-      // which gRPC cancels when the call ends.
-      Context previous = Context.ROOT.attach();
-      try {
-        requests = open(channel, id);
-      } finally {
-        Context.ROOT.detach(previous);
+  /** One stream and the callers waiting for its answers. */
+  private final class Lane {
+    private final Object lock = new Object();
+
+    @GuardedBy("lock")
+    private StreamObserver<LeaseKeepAliveRequest> requests;
+
+    @GuardedBy("lock")
+    private final Map<Long, Queue<CompletableFuture<Long>>> waiting = new HashMap<>();
+
+    @GuardedBy("lock")
+    private int endpoint;
+
+    @GuardedBy("lock")
+    private long streamId;
+
+    Lane(int index) {
+      this.endpoint = index; // spread the lanes over the endpoints from the start
+    }
+
+    CompletableFuture<Long> send(long leaseId) {
+      CompletableFuture<Long> answer = new CompletableFuture<>();
+      synchronized (lock) {
+        waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
+        try {
+          stream().onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+        } catch (RuntimeException e) {
+          failAll(streamId, e);
+        }
+      }
+      return answer;
+    }
+
+    ManagedChannel currentChannel() {
+      synchronized (lock) {
+        return channels.get(endpoint % channels.size());
       }
     }
-    return requests;
-  }
 
-  private StreamObserver<LeaseKeepAliveRequest> open(ManagedChannel channel, long id) {
-    LeaseGrpc.LeaseStub stub = LeaseGrpc.newStub(channel);
-    if (token.isPresent()) {
-      stub = stub.withInterceptors(token.get().interceptor());
+    @GuardedBy("lock")
+    private StreamObserver<LeaseKeepAliveRequest> stream() {
+      if (requests == null) {
+        long id = ++streamId;
+        ManagedChannel channel = channels.get(endpoint % channels.size());
+        // The stream outlives the RPC that happens to open it: detach it from that call's
+        // context, which gRPC cancels when the call ends.
+        Context previous = Context.ROOT.attach();
+        try {
+          requests = open(channel, id);
+        } finally {
+          Context.ROOT.detach(previous);
+        }
+      }
+      return requests;
     }
-    return stub.leaseKeepAlive(new StreamObserver<>() {
-      @Override
-      public void onNext(LeaseKeepAliveResponse response) {
-        answer(response);
-      }
 
-      @Override
-      public void onError(Throwable t) {
-        failAll(id, t);
+    private StreamObserver<LeaseKeepAliveRequest> open(ManagedChannel channel, long id) {
+      LeaseGrpc.LeaseStub stub = LeaseGrpc.newStub(channel);
+      if (token.isPresent()) {
+        stub = stub.withInterceptors(token.get().interceptor());
       }
+      return stub.leaseKeepAlive(new StreamObserver<>() {
+        @Override
+        public void onNext(LeaseKeepAliveResponse response) {
+          answer(response);
+        }
 
-      @Override
-      public void onCompleted() {
-        failAll(id, new IllegalStateException("etcd closed the keep-alive stream"));
+        @Override
+        public void onError(Throwable t) {
+          failAll(id, t);
+        }
+
+        @Override
+        public void onCompleted() {
+          failAll(id, new IllegalStateException("etcd closed the keep-alive stream"));
+        }
+      });
+    }
+
+    private void answer(LeaseKeepAliveResponse response) {
+      CompletableFuture<Long> caller;
+      synchronized (lock) {
+        Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
+        caller = queue == null ? null : queue.poll();
+        if (queue != null && queue.isEmpty()) {
+          waiting.remove(response.getID());
+        }
       }
-    });
-  }
-
-  private void answer(LeaseKeepAliveResponse response) {
-    CompletableFuture<Long> caller;
-    synchronized (lock) {
-      Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
-      caller = queue == null ? null : queue.poll();
-      if (queue != null && queue.isEmpty()) {
-        waiting.remove(response.getID());
+      if (caller != null) {
+        caller.complete(response.getTTL());
       }
     }
-    if (caller != null) {
-      caller.complete(response.getTTL());
-    }
-  }
 
-  private void failAll(long id, Throwable cause) {
-    token.ifPresent(t -> t.invalidateIfRejected(cause));
-    List<CompletableFuture<Long>> failed;
-    synchronized (lock) {
-      if (id != streamId || requests == null) {
-        return; // an older stream; its callers were failed already
-      }
-      if (requests != null) {
+    private void failAll(long id, Throwable cause) {
+      token.ifPresent(t -> t.invalidateIfRejected(cause));
+      List<CompletableFuture<Long>> failed;
+      synchronized (lock) {
+        if (id != streamId || requests == null) {
+          return; // an older stream; its callers were failed already
+        }
         try {
           requests.onError(cause);
         } catch (RuntimeException ignored) {
           // the stream is already broken
         }
-      }
-      requests = null;
-      endpoint++;
-      failed = waiting.values().stream().flatMap(Queue::stream).toList();
-      waiting.clear();
-    }
-    if (!failed.isEmpty()) {
-      log.warn("lease keep-alive stream failed ({} callers waiting): {}", failed.size(),
-          cause.toString());
-    }
-    failed.forEach(f -> f.completeExceptionally(cause));
-  }
-
-  @Override
-  public void close() {
-    synchronized (lock) {
-      if (requests != null) {
-        requests.onCompleted();
         requests = null;
+        endpoint++;
+        failed = waiting.values().stream().flatMap(Queue::stream).toList();
+        waiting.clear();
+      }
+      if (!failed.isEmpty()) {
+        log.warn("lease keep-alive stream failed ({} callers waiting): {}", failed.size(),
+            cause.toString());
+      }
+      failed.forEach(f -> f.completeExceptionally(cause));
+    }
+
+    void close() {
+      synchronized (lock) {
+        if (requests != null) {
+          requests.onCompleted();
+          requests = null;
+        }
       }
     }
-    channels.forEach(ManagedChannel::shutdownNow);
   }
 }

@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,11 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private final WatchSettings settings;
   private final Duration timeout;
   private final ExecutorService senders;
+  private final ExecutorService fanout = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "watch-fanout");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final UpdateBuffer buffer;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> keepalives;
@@ -152,11 +159,15 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     for (TopologyUpdate update : updates) {
       buffer.add(update);
     }
-    for (Subscription subscription : subscriptions) {
-      for (TopologyUpdate update : updates) {
-        subscription.offer(update);
+    // Queue them for every stream on the fan-out thread, in order: the writer applies its own
+    // commits here and answers its callers without waiting for thousands of streams.
+    fanOut(() -> {
+      for (Subscription subscription : subscriptions) {
+        for (TopologyUpdate update : updates) {
+          subscription.offer(update);
+        }
       }
-    }
+    });
   }
 
   @Override
@@ -183,7 +194,15 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
       buffer.clear();
       // A version that went backwards (etcd restored from a backup) re-syncs every stream.
       long target = to < from ? Long.MAX_VALUE : to;
-      subscriptions.forEach(s -> s.syncIfBehind(target));
+      fanOut(() -> subscriptions.forEach(s -> s.syncIfBehind(target)));
+    }
+  }
+
+  private void fanOut(Runnable work) {
+    try {
+      fanout.execute(work);
+    } catch (RejectedExecutionException e) {
+      // closing: every stream is being ended anyway
     }
   }
 
@@ -194,6 +213,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     for (Subscription subscription : List.copyOf(subscriptions)) {
       subscription.close(UnavailableException.shuttingDown());
     }
+    fanout.shutdown();
     senders.shutdown();
   }
 }

@@ -21,8 +21,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,16 +87,33 @@ public final class TopologyWriter implements AutoCloseable {
    * unchanged and write nothing.
    */
   public <R> R execute(Command<R> command) {
-    // Bounded: every attempt is bounded by the etcd timeout, plus waits for the cache.
-    return enqueue(command).await(timeout.multipliedBy(2L * maxAttempts + 2));
+    return enqueue(command).await(bound());
   }
 
   /**
-   * Like {@link #execute} without blocking: the answer completes once committed (or fails), within
-   * the bound of the writer's own attempts.
+   * Like {@link #execute} without blocking: the answer completes once committed, or fails with
+   * the command's own exception, or with UNAVAILABLE after the same bound.
    */
   public <R> CompletableFuture<R> submit(Command<R> command) {
-    return enqueue(command).answer();
+    Duration bound = bound();
+    CompletableFuture<R> answer = enqueue(command).answer();
+    answer.orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS); // the writer skips it then
+    return answer.handle((response, error) -> {
+      if (error == null) {
+        return response;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof TimeoutException) {
+        throw new UnavailableException("no commit within " + bound, cause);
+      }
+      throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+    });
+  }
+
+  /** Every attempt is bounded by the etcd timeout, plus waits for the cache. */
+  private Duration bound() {
+    return timeout.multipliedBy(2L * maxAttempts + 2);
   }
 
   private <R> Pending<R> enqueue(Command<R> command) {
