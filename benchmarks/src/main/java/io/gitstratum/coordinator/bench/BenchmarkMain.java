@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.bench.measure.ForeignLoad;
 import io.gitstratum.coordinator.bench.raw.RawCasWorkload;
 import io.gitstratum.coordinator.bench.raw.RawKeepAliveWorkload;
 import io.gitstratum.coordinator.bench.raw.RawLeaseExpiryWorkload;
+import io.gitstratum.coordinator.bench.raw.RawLeaseGrantWorkload;
 import io.gitstratum.coordinator.bench.raw.RawWatchWorkload;
 import io.gitstratum.coordinator.bench.report.MachineInfo;
 import io.gitstratum.coordinator.bench.report.Report;
@@ -50,11 +51,13 @@ public final class BenchmarkMain {
    * In run order: each facade workload close to the baseline it is compared with. Heartbeat
    * comes right after keepAliveOnce and before RegisterNode fills etcd with tens of thousands of
    * nodes: etcd 3.4's cost per keep-alive grows with its heap (mostly Go GC), so both must meet
-   * the same etcd.
+   * the same etcd. LeaseGrant runs after RegisterNode, whose bound it is; its leases outlive the
+   * run so that no revocations disturb later workloads.
    */
   static List<Workload> workloads() {
     return List.of(new RawCasWorkload(), new RawKeepAliveWorkload(), new HeartbeatWorkload(),
-        new RegisterWorkload(), new RawWatchWorkload(), new WatchWorkload(),
+        new RegisterWorkload(), new RawLeaseGrantWorkload(), new RawWatchWorkload(),
+        new WatchWorkload(),
         new RawLeaseExpiryWorkload(), new DetectionWorkload(), new CapacityWorkload());
   }
 

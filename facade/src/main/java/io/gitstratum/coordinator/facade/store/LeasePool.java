@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Leases of one TTL granted ahead of need, so that a registration's transaction does not wait
- * for a grant round trip first. The pool refills only what was taken, so an idle replica holds
- * no leases for long: a pooled lease older than {@code maxAge} is dropped (it expires in etcd by
+ * for a grant round trip first. The pool refills in proportion to recent use, so an idle replica
+ * holds no leases for long: a pooled lease older than {@code maxAge} is dropped (it expires in etcd by
  * itself, with nothing attached). A lease taken from the pool has lost up to {@code maxAge} of
  * its TTL, so the writer renews it once its key is written. Thread-safe.
  */
@@ -26,6 +26,9 @@ public final class LeasePool {
   private final Object lock = new Object();
   private final Deque<Granted> ready = new ArrayDeque<>();
   private int refilling;
+  private long windowStartNanos;
+  private int takenThisSecond;
+  private int takenLastSecond;
 
   /**
    * @param capacity most leases held (at least a full write batch's worth)
@@ -45,22 +48,35 @@ public final class LeasePool {
   }
 
   /**
-   * Starts getting {@code n} leases: fresh pooled ones at once, the rest granted now; the pool
-   * then refills what was taken in the background.
+   * Starts getting {@code n} leases: fresh pooled ones at once, the rest granted now. When the
+   * pool runs below half full it refills, in one burst, as many as were taken in the last
+   * second (at least {@code n}, at most up to capacity): a steady stream of registrations then
+   * meets a grant burst once per half pool rather than one grant racing every transaction into
+   * etcd's next fsync, and a rare registration refills only what it took.
    */
   public List<CompletableFuture<Long>> take(int n) {
     List<CompletableFuture<Long>> out = new ArrayList<>(n);
-    int refill;
+    int refill = 0;
     synchronized (lock) {
-      long oldest = nanoClock.getAsLong() - maxAgeNanos;
-      while (!ready.isEmpty() && ready.peekFirst().grantedAtNanos() < oldest) {
+      long now = nanoClock.getAsLong();
+      while (!ready.isEmpty() && ready.peekFirst().grantedAtNanos() < now - maxAgeNanos) {
         ready.pollFirst(); // too old to hand out; etcd expires it
       }
       while (out.size() < n && !ready.isEmpty()) {
         out.add(CompletableFuture.completedFuture(ready.pollLast().id()));
       }
-      refill = Math.min(n, capacity - ready.size() - refilling);
-      refilling += Math.max(0, refill);
+      if (now - windowStartNanos > 1_000_000_000L) {
+        windowStartNanos = now;
+        takenLastSecond = takenThisSecond;
+        takenThisSecond = 0;
+      }
+      takenThisSecond += n;
+      int held = ready.size() + refilling;
+      if (held < capacity / 2) {
+        int recent = Math.max(takenLastSecond, takenThisSecond);
+        refill = Math.max(0, Math.min(capacity - held, Math.max(n, recent)));
+        refilling += refill;
+      }
     }
     while (out.size() < n) {
       out.add(store.grantLeaseAsync(ttlSeconds));
@@ -77,6 +93,13 @@ public final class LeasePool {
       });
     }
     return out;
+  }
+
+  /** The leases held now, oldest first (for tests). */
+  List<Long> heldIds() {
+    synchronized (lock) {
+      return ready.stream().map(Granted::id).toList();
+    }
   }
 
   /** Leases held now (for tests and metrics). */

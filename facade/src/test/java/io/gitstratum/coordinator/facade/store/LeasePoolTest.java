@@ -58,10 +58,13 @@ class LeasePoolTest {
   }
 
   @Test
-  void neverHoldsMoreThanItsCapacity() {
+  void refillsInABurstBelowHalfAndNeverBeyondCapacity() {
     store.awaitLeases(pool.take(10));
     Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> pool.size() == 4);
-    store.awaitLeases(pool.take(1));
+    store.awaitLeases(pool.take(2)); // half full: no refill yet
+    assertEquals(2, pool.size());
+    store.awaitLeases(pool.take(1)); // below half: refill up to capacity, not 13
+    Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> pool.size() == 4);
     Awaitility.await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(3))
         .until(() -> pool.size() == 4);
   }
@@ -70,10 +73,10 @@ class LeasePoolTest {
   void aLeaseOlderThanTheMaxAgeIsNotHandedOut() {
     store.awaitLeases(pool.take(2));
     Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> pool.size() == 2);
+    List<Long> aged = pool.heldIds();
     now.addAndGet(Duration.ofMillis(600).toNanos());
-    store.awaitLeases(pool.take(1));
-    // Both pooled leases were too old: dropped, and only the one taken is replaced (2 if kept).
-    Awaitility.await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
-        .until(() -> pool.size() == 1);
+    long taken = store.awaitLeases(pool.take(1)).get(0);
+    assertFalse(aged.contains(taken), "a lease past the max age was handed out");
+    assertTrue(pool.heldIds().stream().noneMatch(aged::contains), "aged leases are dropped");
   }
 }
