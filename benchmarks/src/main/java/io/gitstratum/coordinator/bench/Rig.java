@@ -21,11 +21,11 @@ import java.util.Map;
 public final class Rig implements AutoCloseable {
   private final BenchSettings settings;
   private final TimeBudget budget;
-  private final LocalEtcdCluster etcd;
+  private LocalEtcdCluster etcd;
   private final Path facadeJar;
   private final Path outDir;
   private final boolean profile;
-  private final Client jetcd;
+  private Client jetcd;
   private FacadeProcess facade;
 
   private Rig(BenchSettings settings, TimeBudget budget, LocalEtcdCluster etcd, Path facadeJar,
@@ -46,15 +46,31 @@ public final class Rig implements AutoCloseable {
    */
   public static Rig start(BenchSettings settings, TimeBudget budget, Path facadeJar, Path outDir,
       boolean profile) throws IOException {
-    Path dataDir = outDir.resolve("etcd");
-    deleteTree(dataDir);
     java.nio.file.Files.createDirectories(outDir.resolve("logs"));
     if (profile) {
       writeSamplingSettings(outDir.resolve("profiles"));
     }
-    LocalEtcdCluster etcd = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
+    return new Rig(settings, budget, freshEtcd(outDir), facadeJar, outDir, profile);
+  }
+
+  private static LocalEtcdCluster freshEtcd(Path outDir) throws IOException {
+    Path dataDir = outDir.resolve("etcd");
+    deleteTree(dataDir);
+    return LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
         .members(1).baseDir(dataDir).build());
-    return new Rig(settings, budget, etcd, facadeJar, outDir, profile);
+  }
+
+  /**
+   * Replaces etcd with a fresh, empty member (same settings), for a workload that has no raw
+   * baseline to share an etcd with: it then measures the facade and one etcd rather than what
+   * the earlier workloads left in etcd. Stops the facade replica first.
+   */
+  public void restartEtcdEmpty() throws IOException {
+    stopFacade();
+    jetcd.close();
+    etcd.close();
+    etcd = freshEtcd(outDir);
+    jetcd = newJetcd();
   }
 
   public BenchSettings settings() {
