@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -263,8 +264,15 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   }
 
   private void decide(String id, Command<OptionalLong> decision, LongConsumer onWritten) {
+    CompletableFuture<OptionalLong> written;
+    try {
+      written = writer.submit(decision);
+    } catch (RuntimeException e) {
+      log.warn("failure detector could not submit its decision on {}: {}", id, e.toString());
+      return;
+    }
     deciding.add(id);
-    writer.submit(decision).whenComplete((version, error) -> thread.execute(() -> {
+    written.whenComplete((version, error) -> thread.execute(() -> {
       deciding.remove(id);
       if (error != null) {
         log.warn("failure detector could not write its decision on {}: {}", id, error.toString());
