@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
@@ -31,11 +33,17 @@ class EtcdOutageTest {
         .setGenerationId("g")).build();
   }
 
+  private static HeartbeatRequest heartbeat(String id) {
+    return HeartbeatRequest.newBuilder().setNodeId(id).setGenerationId("g")
+        .setReportedState(NodeState.NODE_STATE_ACTIVE).build();
+  }
+
   @Test
   void unavailableWhileEtcdIsDownThenServesAgain() throws Exception {
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       CoordinatorServiceBlockingStub facade = harness.stub(harness.start("outage"));
       assertEquals(1, facade.registerNode(register("before")).getTopologyVersion());
+      assertEquals(2, facade.heartbeat(heartbeat("before")).getCurrentVersion()); // now ACTIVE
 
       etcd.cluster().stopMember(0);
       long started = System.nanoTime();
@@ -48,15 +56,25 @@ class EtcdOutageTest {
       StatusRuntimeException read = assertThrows(StatusRuntimeException.class,
           () -> facade.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true).build()));
       assertEquals(Status.Code.UNAVAILABLE, read.getStatus().getCode());
+      // An ACTIVE node's heartbeat is one lease renewal, answered without holding a thread: it
+      // must still end within the etcd deadline.
+      started = System.nanoTime();
+      StatusRuntimeException beat = assertThrows(StatusRuntimeException.class,
+          () -> facade.heartbeat(heartbeat("before")));
+      assertEquals(Status.Code.UNAVAILABLE, beat.getStatus().getCode());
+      took = Duration.ofNanos(System.nanoTime() - started);
+      assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "heartbeat took " + took);
 
       etcd.cluster().restartMember(0);
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
           .ignoreExceptions()
-          .until(() -> facade.registerNode(register("after")).getTopologyVersion() >= 2);
+          .until(() -> facade.registerNode(register("after")).getTopologyVersion() >= 3);
       var topology = facade.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true)
           .build());
       assertTrue(topology.getObjectNodesList().stream().anyMatch(n -> n.getId().equals("after")));
       assertTrue(topology.getObjectNodesList().stream().anyMatch(n -> n.getId().equals("before")));
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+          .until(() -> facade.heartbeat(heartbeat("before")).getCurrentVersion() >= 3);
     }
   }
 }
