@@ -108,7 +108,9 @@ class NodeAgentLifecycleTest {
 
     try (NodeAgent newer = agent("obj-2", new NodeAgentListener() {})) {
       newer.start(); // a restarted process: the record now carries the new generation
-      Awaitility.await().atMost(WAIT).until(() -> older.state() == AgentState.REPLACED);
+      // The agent publishes REPLACED, then tells its listener: wait for both.
+      Awaitility.await().atMost(WAIT)
+          .until(() -> older.state() == AgentState.REPLACED && !stops.isEmpty());
       assertEquals(1, stops.size());
       assertInstanceOf(ZombieGenerationException.class, older.failure().orElseThrow());
       assertTrue(stops.get(0).getMessage().contains("obj-2"), stops.get(0).getMessage());
