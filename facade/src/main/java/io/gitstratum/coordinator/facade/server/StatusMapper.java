@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.server;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.CoordinatorException;
 import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.schema.codec.CorruptRecordException;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,8 +126,7 @@ public final class StatusMapper {
     }
     response.whenComplete((value, error) -> {
       if (error != null) {
-        fail(rpc, observer, error instanceof CompletionException && error.getCause() != null
-            ? error.getCause() : error);
+        fail(rpc, observer, Completions.cause(error));
       } else {
         observer.onNext(value);
         observer.onCompleted();

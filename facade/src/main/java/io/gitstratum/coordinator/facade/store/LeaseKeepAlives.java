@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.grpc.Context;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -73,7 +73,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * @throws UnavailableException when etcd did not answer within the deadline
    */
   public long keepAlive(long leaseId) {
-    return Deadlines.await(keepAliveAsync(leaseId), timeout, "lease keep-alive");
+    return Completions.join(keepAliveAsync(leaseId));
   }
 
   /**
@@ -92,7 +92,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
           if (error == null) {
             return ttl;
           }
-          Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          Throwable cause = Completions.cause(error);
           throw cause instanceof TimeoutException
               ? new UnavailableException("etcd did not answer lease keep-alive within "
                   + timeout, cause)

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.write;
 import io.github.resilience4j.core.IntervalFunction;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
@@ -87,7 +88,12 @@ public final class TopologyWriter implements AutoCloseable {
    * unchanged and write nothing.
    */
   public <R> R execute(Command<R> command) {
-    return enqueue(command).await(bound());
+    Pending<R> pending = enqueue(command);
+    try {
+      return Completions.join(bounded(pending));
+    } finally {
+      pending.answer().cancel(false); // a no-op once answered; an interrupted caller's is skipped
+    }
   }
 
   /**
@@ -95,25 +101,25 @@ public final class TopologyWriter implements AutoCloseable {
    * the command's own exception, or with UNAVAILABLE after the same bound.
    */
   public <R> CompletableFuture<R> submit(Command<R> command) {
-    Duration bound = bound();
-    CompletableFuture<R> answer = enqueue(command).answer();
+    return bounded(enqueue(command));
+  }
+
+  /** The pending command's answer, failing with UNAVAILABLE when the bound passes first. */
+  private <R> CompletableFuture<R> bounded(Pending<R> pending) {
+    // Every attempt is bounded by the etcd timeout, plus waits for the cache.
+    Duration bound = timeout.multipliedBy(2L * maxAttempts + 2);
+    CompletableFuture<R> answer = pending.answer();
     answer.orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS); // the writer skips it then
     return answer.handle((response, error) -> {
       if (error == null) {
         return response;
       }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null
-          ? error.getCause() : error;
+      Throwable cause = Completions.cause(error);
       if (cause instanceof TimeoutException) {
         throw new UnavailableException("no commit within " + bound, cause);
       }
       throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
     });
-  }
-
-  /** Every attempt is bounded by the etcd timeout, plus waits for the cache. */
-  private Duration bound() {
-    return timeout.multipliedBy(2L * maxAttempts + 2);
   }
 
   private <R> Pending<R> enqueue(Command<R> command) {
@@ -249,7 +255,8 @@ public final class TopologyWriter implements AutoCloseable {
 
   /** Turns liveness effects into key writes, with the leases they need (granted in parallel). */
   private List<KeyWrite> keyWrites(List<LivenessEffect> effects, List<Long> granted) {
-    int attach = (int) effects.stream().filter(LivenessEffect.AttachAlive.class::isInstance).count();
+    int attach = (int) effects.stream()
+        .filter(LivenessEffect.AttachAlive.class::isInstance).count();
     Iterator<CompletableFuture<Long>> aliveGrants = aliveLeases.take(attach).iterator();
     List<CompletableFuture<Long>> grants = new ArrayList<>();
     for (LivenessEffect effect : effects) {
