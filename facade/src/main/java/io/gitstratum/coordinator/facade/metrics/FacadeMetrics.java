@@ -91,13 +91,13 @@ public final class FacadeMetrics {
   /** Times one etcd call and counts its failure. */
   public <T> T etcd(String operation, Supplier<T> call) {
     long start = System.nanoTime();
+    boolean succeeded = false;
     try {
-      return call.get();
-    } catch (RuntimeException e) {
-      etcdErrors.labelValues(operation).inc();
-      throw e;
+      T result = call.get();
+      succeeded = true;
+      return result;
     } finally {
-      etcdLatency.labelValues(operation).observe((System.nanoTime() - start) / 1e9);
+      etcdDone(operation, start, succeeded);
     }
   }
 
