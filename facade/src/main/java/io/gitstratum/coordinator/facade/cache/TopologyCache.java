@@ -47,6 +47,9 @@ public final class TopologyCache {
     default void onLiveness(String nodeId) {}
   }
 
+  /** A node's alive key: its lease and the revision that wrote it. */
+  private record Alive(long lease, long revision) {}
+
   private static final State UNSYNCED = new State(Topology.empty(), 0, 0, 0);
 
   private final Keyspace keys;
@@ -62,13 +65,12 @@ public final class TopologyCache {
   // Written under the lock, read without it: liveness keys change independently of versions.
   // Each entry keeps the revision that wrote it, so a late watch event about an older revision
   // cannot undo what this replica's own commit already applied.
-  private final Map<String, Long> aliveLeases = new ConcurrentHashMap<>();
-  private final Map<String, Long> aliveRevisions = new ConcurrentHashMap<>();
+  private final Map<String, Alive> alive = new ConcurrentHashMap<>();
   private final Map<String, Long> grace = new ConcurrentHashMap<>();
   private final LivenessView liveness = new LivenessView() {
     @Override
     public boolean hasAlive(String nodeId) {
-      return aliveLeases.containsKey(nodeId);
+      return alive.containsKey(nodeId);
     }
 
     @Override
@@ -98,8 +100,8 @@ public final class TopologyCache {
 
   /** The lease of the node's alive key, if it has one. */
   public OptionalLong aliveLease(String nodeId) {
-    Long lease = aliveLeases.get(nodeId);
-    return lease == null ? OptionalLong.empty() : OptionalLong.of(lease);
+    Alive key = alive.get(nodeId);
+    return key == null ? OptionalLong.empty() : OptionalLong.of(key.lease());
   }
 
   public void addListener(Listener listener) {
@@ -116,12 +118,11 @@ public final class TopologyCache {
       State before = state;
       State after = new State(snapshot.topology(), snapshot.revision(),
           snapshot.versionModRevision(), snapshot.raftTerm());
-      aliveLeases.keySet().retainAll(snapshot.alive().keySet());
-      aliveLeases.putAll(snapshot.alive());
-      aliveRevisions.clear();
-      snapshot.alive().keySet().forEach(id -> aliveRevisions.put(id, snapshot.revision()));
+      alive.keySet().retainAll(snapshot.alive().keySet());
+      long revision = snapshot.revision();
+      snapshot.alive().forEach((id, lease) -> alive.put(id, new Alive(lease, revision)));
       grace.keySet().retainAll(snapshot.grace());
-      snapshot.grace().forEach(id -> grace.put(id, snapshot.revision()));
+      snapshot.grace().forEach(id -> grace.put(id, revision));
       state = after;
       synced = true;
       lock.notifyAll();
@@ -253,15 +254,14 @@ public final class TopologyCache {
   /** Records a node's alive key (lease 0: deleted) unless a newer revision already did. */
   @GuardedBy("lock")
   private boolean setAlive(String nodeId, long lease, long revision) {
-    if (aliveRevisions.getOrDefault(nodeId, 0L) >= revision) {
+    Alive seen = alive.get(nodeId);
+    if (seen != null && seen.revision() >= revision) {
       return false;
     }
     if (lease == 0) {
-      aliveLeases.remove(nodeId);
-      aliveRevisions.remove(nodeId);
+      alive.remove(nodeId);
     } else {
-      aliveLeases.put(nodeId, lease);
-      aliveRevisions.put(nodeId, revision);
+      alive.put(nodeId, new Alive(lease, revision));
     }
     return true;
   }
