@@ -11,9 +11,9 @@ import java.util.function.LongSupplier;
 /**
  * Leases of one TTL granted ahead of need, so that a registration's transaction does not wait
  * for a grant round trip first. The pool refills in proportion to recent use, so an idle replica
- * holds no leases for long: a pooled lease older than {@code maxAge} is dropped (it expires in etcd by
- * itself, with nothing attached). A lease taken from the pool has lost up to {@code maxAge} of
- * its TTL, so the writer renews it once its key is written. Thread-safe.
+ * holds no leases for long: a pooled lease older than {@code maxAge} is dropped (it expires in
+ * etcd by itself, with nothing attached). A lease taken from the pool has lost up to
+ * {@code maxAge} of its TTL, so the writer renews it once its key is written. Thread-safe.
  */
 public final class LeasePool {
   private record Granted(long id, long grantedAtNanos) {}
@@ -41,10 +41,6 @@ public final class LeasePool {
     this.capacity = capacity;
     this.maxAgeNanos = maxAge.toNanos();
     this.nanoClock = nanoClock;
-  }
-
-  public long ttlSeconds() {
-    return ttlSeconds;
   }
 
   /**
