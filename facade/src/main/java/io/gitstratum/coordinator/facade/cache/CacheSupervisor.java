@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the {@link TopologyCache} following etcd: a full read, then ONE prefix watch from the
- * read's revision. A watch that fails (compaction, etcd restart), delivers a gap, or silently falls
- * behind etcd's version key is replaced by a fresh read and a new watch.
+ * read's revision. A watch that fails (compaction, etcd restart), delivers a gap, stops answering
+ * progress requests, or silently falls behind etcd's version key is replaced by a fresh read and
+ * a new watch.
  *
  * <p>All resyncs run on the given single-threaded scheduler; watch callbacks from an older watch
  * session are ignored, so a dead watch cannot overwrite a newer state.
@@ -28,25 +29,34 @@ public final class CacheSupervisor implements AutoCloseable {
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final ScheduledExecutorService scheduler;
+  private static final int MAX_STALE_READS = 3;
+
   private final Duration checkInterval;
+  private final Duration timeout;
   private final AtomicLong session = new AtomicLong();
 
   // Confined to the scheduler thread.
   private Watch.Watcher watcher;
   private long behindSince = -1;
+  private int staleReads;
+  private long progressRequestedNanos = -1;
+  // Written by watch callbacks: when the current watch last said anything.
+  private volatile long lastHeardNanos;
   private ScheduledFuture<?> checks;
   private boolean closed;
 
   /**
    * @param checkInterval how often the cache is compared with etcd's version key; a cache behind
    *     on two checks in a row is rebuilt, as is a failed watch after this delay
+   * @param timeout a watch that does not answer a progress request within it is replaced
    */
   public CacheSupervisor(EtcdTopologyStore store, TopologyCache cache,
-      ScheduledExecutorService scheduler, Duration checkInterval) {
+      ScheduledExecutorService scheduler, Duration checkInterval, Duration timeout) {
     this.store = store;
     this.cache = cache;
     this.scheduler = scheduler;
     this.checkInterval = checkInterval;
+    this.timeout = timeout;
   }
 
   /** Loads the cache and starts the watch; retries in the background when etcd is unreachable. */
@@ -73,13 +83,32 @@ public final class CacheSupervisor implements AutoCloseable {
       scheduler.schedule(() -> resync(reason), checkInterval.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
-    cache.reset(snapshot);
+    // A read that started before one of this replica's commits and ended after it is older
+    // than the cache: read again rather than roll the commit back (a few times; if etcd's
+    // revision itself went backwards, a restore, take the read).
+    if (!cache.reset(snapshot, staleReads >= MAX_STALE_READS)) {
+      staleReads++;
+      log.info("topology read at revision {} is older than the cache, reading again",
+          snapshot.revision());
+      scheduler.execute(() -> resync(reason));
+      return;
+    }
+    staleReads = 0;
     behindSince = -1;
+    progressRequestedNanos = -1;
+    lastHeardNanos = System.nanoTime();
     watcher = store.watch(snapshot.revision() + 1,
         changes -> onRevision(id, changes),
+        () -> heard(id),
         error -> onWatchError(id, error));
     log.info("topology cache synced ({}): version {} at etcd revision {}, {} nodes", reason,
         snapshot.topology().version(), snapshot.revision(), snapshot.topology().size());
+  }
+
+  private void heard(long id) {
+    if (session.get() == id) {
+      lastHeardNanos = System.nanoTime();
+    }
   }
 
   private void onRevision(long id, List<KvChange> changes) {
@@ -114,9 +143,18 @@ public final class CacheSupervisor implements AutoCloseable {
     }, Math.min(checkInterval.toMillis(), 200), TimeUnit.MILLISECONDS);
   }
 
-  /** A watch can stall without an error; etcd's version key tells us if we fell behind. */
+  /**
+   * A watch can stall without an error: its etcd member may have gone silent (packets dropped,
+   * the connection left open) long before TCP keepalive notices. An idle watch is asked for a
+   * progress report every check; one that does not answer within the etcd timeout is replaced.
+   * Independently, etcd's version key tells us if we fell behind.
+   */
   private void check() {
     if (closed || !cache.isSynced()) {
+      return;
+    }
+    if (watcher != null && watchSilent()) {
+      resync("watch silent for " + timeout);
       return;
     }
     long etcdRevision;
@@ -133,6 +171,25 @@ public final class CacheSupervisor implements AutoCloseable {
     } else if (cache.state().versionModRevision() < behindSince) {
       resync("watch stalled behind revision " + behindSince);
     }
+  }
+
+  private boolean watchSilent() {
+    long now = System.nanoTime();
+    if (progressRequestedNanos >= 0 && lastHeardNanos - progressRequestedNanos >= 0) {
+      progressRequestedNanos = -1; // answered
+    }
+    if (progressRequestedNanos >= 0) {
+      return now - progressRequestedNanos > timeout.toNanos();
+    }
+    if (now - lastHeardNanos >= checkInterval.toNanos()) {
+      progressRequestedNanos = now;
+      try {
+        watcher.requestProgress();
+      } catch (RuntimeException e) {
+        log.debug("watch progress request failed: {}", e.toString());
+      }
+    }
+    return false;
   }
 
   private void closeWatcher() {

@@ -21,7 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
- * This replica's copy of the topology, fed only by etcd (a full read, then the prefix watch). It
+ * This replica's copy of the topology, fed by etcd (a full read, then the prefix watch) and by
+ * this replica's own commits as they succeed, never moving backwards. It
  * applies the same change events that clients receive, so it cannot drift from them; GetTopology,
  * the write path and the watch hub read it. Thread-safe: reads are lock-free snapshots, changes
  * are serialised by one lock.
@@ -61,6 +62,11 @@ public final class TopologyCache {
 
   @GuardedBy("lock")
   private boolean synced;
+
+  // The newest etcd revision applied, by the watch or from this replica's own commits: a fresh
+  // read older than it would undo what callers and watchers have already been told.
+  @GuardedBy("lock")
+  private long appliedRevision;
 
   // Written under the lock, read without it: liveness keys change independently of versions.
   // Each entry keeps the revision that wrote it, so a late watch event about an older revision
@@ -112,9 +118,24 @@ public final class TopologyCache {
     listeners.remove(listener);
   }
 
-  /** Replaces everything with a fresh read. */
-  public void reset(StoreSnapshot snapshot) {
+  /**
+   * Replaces everything with a fresh read, unless the read is older than what the cache has
+   * applied already (it started before a commit of this replica that went in meanwhile): the
+   * cache never moves backwards.
+   *
+   * @return false when the read was refused; read again
+   */
+  public boolean reset(StoreSnapshot snapshot) {
+    return reset(snapshot, false);
+  }
+
+  /** As {@link #reset(StoreSnapshot)}; {@code allowOlder} accepts an older read anyway. */
+  public boolean reset(StoreSnapshot snapshot, boolean allowOlder) {
     synchronized (lock) {
+      if (snapshot.revision() < appliedRevision && !allowOlder) {
+        return false;
+      }
+      appliedRevision = snapshot.revision();
       State before = state;
       State after = new State(snapshot.topology(), snapshot.revision(),
           snapshot.versionModRevision(), snapshot.raftTerm());
@@ -129,6 +150,7 @@ public final class TopologyCache {
       for (Listener listener : listeners) {
         listener.onResync(before, after);
       }
+      return true;
     }
   }
 
@@ -156,6 +178,7 @@ public final class TopologyCache {
       if (rev <= before.revision()) {
         return; // already part of the snapshot this watch started from
       }
+      appliedRevision = Math.max(appliedRevision, rev);
       List<TopologyUpdate> updates = new ArrayList<>(2);
       long versionModRevision = before.versionModRevision();
       HashRingConfig ringConfig = null;
@@ -198,6 +221,7 @@ public final class TopologyCache {
    */
   public void applyCommitted(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
     synchronized (lock) {
+      appliedRevision = Math.max(appliedRevision, revision);
       State before = state;
       long known = before.topology().version();
       List<TopologyUpdate> fresh = new ArrayList<>(updates.size());

@@ -34,6 +34,8 @@ public enum ErrorReason {
   SHUTTING_DOWN,
   /** The topology changed too fast for this write to commit within its attempts; retry. */
   WRITE_CONTENTION,
+  /** This replica holds too many writes waiting for etcd; a RetryInfo says when to try again. */
+  WRITE_QUEUE_FULL,
   /** A record in etcd cannot be decoded; an operator must look at the key named in metadata. */
   CORRUPT_RECORD,
   /** A bug in the facade; never caused by input. */

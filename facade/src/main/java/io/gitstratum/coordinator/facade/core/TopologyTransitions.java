@@ -153,7 +153,8 @@ public final class TopologyTransitions {
   /**
    * Failure detector: a live node whose lease expired becomes SUSPECT (suspect_count + 1) and
    * starts its grace period. Anything else (already suspected, back alive, gone) changes nothing.
-   * The answer is the new version, empty when nothing changed.
+   * The answer is the new version, empty when nothing changed. Guarded: etcd must still have no
+   * alive key for the node when the change commits.
    */
   public static Transition<OptionalLong> suspect(TopologyView topology, LivenessView liveness,
       String nodeId) {
@@ -167,10 +168,13 @@ public final class TopologyTransitions {
         .build();
     TopologyUpdate update = nodeUpdated(topology, suspected);
     return new Transition<>(List.of(update), List.of(new LivenessEffect.StartGrace(nodeId)),
-        OptionalLong.of(update.getVersion()));
+        List.of(new LivenessGuard.AliveAbsent(nodeId)), OptionalLong.of(update.getVersion()));
   }
 
-  /** Failure detector: a SUSPECT node whose grace period ended becomes DOWN. */
+  /**
+   * Failure detector: a SUSPECT node whose grace period ended becomes DOWN; guarded, so a grace
+   * key or a re-attached alive key the cache has not seen yet stops it.
+   */
   public static Transition<OptionalLong> down(TopologyView topology, LivenessView liveness,
       String nodeId) {
     Optional<NodeInfo> node = topology.node(nodeId);
@@ -180,7 +184,9 @@ public final class TopologyTransitions {
     }
     TopologyUpdate update = nodeUpdated(topology,
         node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN).build());
-    return new Transition<>(List.of(update), OptionalLong.of(update.getVersion()));
+    return new Transition<>(List.of(update), List.of(),
+        List.of(new LivenessGuard.GraceAbsent(nodeId), new LivenessGuard.AliveAbsent(nodeId)),
+        OptionalLong.of(update.getVersion()));
   }
 
   static TopologyUpdate nodeAdded(TopologyView topology, NodeInfo node) {

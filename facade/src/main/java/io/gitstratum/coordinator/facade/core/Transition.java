@@ -10,17 +10,23 @@ import java.util.List;
  *
  * @param updates change events numbered from the view's version + 1, in order
  * @param effects liveness keys to write in the same transaction
+ * @param guards liveness keys the decision rests on; etcd checks them in the same transaction
  * @param response the caller's answer, already carrying the resulting version
  */
 public record Transition<R>(List<TopologyUpdate> updates, List<LivenessEffect> effects,
-    R response) {
+    List<LivenessGuard> guards, R response) {
   public Transition {
     updates = List.copyOf(updates);
     effects = List.copyOf(effects);
+    guards = List.copyOf(guards);
+  }
+
+  public Transition(List<TopologyUpdate> updates, List<LivenessEffect> effects, R response) {
+    this(updates, effects, List.of(), response);
   }
 
   public Transition(List<TopologyUpdate> updates, R response) {
-    this(updates, List.of(), response);
+    this(updates, List.of(), List.of(), response);
   }
 
   /** Whether anything must be written. */

@@ -1,6 +1,9 @@
 package io.gitstratum.coordinator.facade.core;
 
+import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -13,7 +16,11 @@ public final class UnavailableException extends CoordinatorException {
   private static final long serialVersionUID = 1L;
 
   private static final Set<ErrorReason> REASONS = EnumSet.of(ErrorReason.ETCD_UNAVAILABLE,
-      ErrorReason.REPLICA_NOT_READY, ErrorReason.SHUTTING_DOWN, ErrorReason.WRITE_CONTENTION);
+      ErrorReason.REPLICA_NOT_READY, ErrorReason.SHUTTING_DOWN, ErrorReason.WRITE_CONTENTION,
+      ErrorReason.WRITE_QUEUE_FULL);
+
+  private final Duration retryDelay;
+  private final Map<String, String> metadata;
 
   /** etcd could not be reached or did not answer within its deadline. */
   public UnavailableException(String message, Throwable cause) {
@@ -21,10 +28,34 @@ public final class UnavailableException extends CoordinatorException {
   }
 
   public UnavailableException(ErrorReason reason, String message, Throwable cause) {
+    this(reason, message, cause, null, Map.of());
+  }
+
+  private UnavailableException(ErrorReason reason, String message, Throwable cause,
+      Duration retryDelay, Map<String, String> metadata) {
     super(reason, message, cause);
     if (!REASONS.contains(reason)) {
       throw new IllegalArgumentException(reason + " is not an unavailability");
     }
+    this.retryDelay = retryDelay;
+    this.metadata = metadata;
+  }
+
+  /** The write queue holds {@code queued} commands already: shed this one early. */
+  public static UnavailableException writeQueueFull(int queued) {
+    return new UnavailableException(ErrorReason.WRITE_QUEUE_FULL, "this replica has " + queued
+        + " writes waiting for etcd; retry in a second or on another replica", null,
+        Duration.ofSeconds(1), Map.of("queued", Integer.toString(queued)));
+  }
+
+  @Override
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  @Override
+  public Optional<Duration> retryDelay() {
+    return Optional.ofNullable(retryDelay);
   }
 
   public static UnavailableException notReady(String message) {

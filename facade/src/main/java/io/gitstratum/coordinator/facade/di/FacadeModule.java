@@ -90,7 +90,8 @@ final class FacadeModule {
   @Singleton
   static CacheSupervisor supervisor(EtcdTopologyStore store, TopologyCache cache,
       ScheduledExecutorService scheduler, FacadeConfig config) {
-    return new CacheSupervisor(store, cache, scheduler, config.cacheCheckInterval());
+    return new CacheSupervisor(store, cache, scheduler, config.cacheCheckInterval(),
+        config.etcdTimeout());
   }
 
   @Provides
@@ -103,7 +104,8 @@ final class FacadeModule {
     LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * TopologyWriter.MAX_BATCH, maxAge,
         System::nanoTime);
     return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts(),
-        aliveLeases, keepAlives, config.downTimeout().minus(config.suspectTimeout()), metrics);
+        aliveLeases, keepAlives, config.downTimeout().minus(config.suspectTimeout()),
+        TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, metrics);
   }
 
   @Provides

@@ -47,6 +47,16 @@ public final class FacadeMetrics {
   private final Histogram batchSize = Histogram.builder().name(P + "commit_batch_size")
       .help("commands per group-commit transaction").classicOnly()
       .classicUpperBounds(1, 2, 4, 8, 16, 30).register(registry);
+  private final Counter writesRefused = Counter.builder().name(P + "writes_refused_total")
+      .help("writes refused at once because the write queue was full (WRITE_QUEUE_FULL)")
+      .register(registry);
+  private final Counter unansweredCommits = Counter.builder().name(P + "unanswered_commits_total")
+      .help("commits etcd did not answer in time, by what a read of etcd found afterwards: "
+          + "committed, not_committed or unknown")
+      .labelNames("outcome").register(registry);
+  private final Counter keepAliveResets = Counter.builder().name(P + "keepalive_stream_resets_total")
+      .help("lease keep-alive streams abandoned because etcd did not answer in time")
+      .register(registry);
   private final Counter detector = Counter.builder().name(P + "detector_transitions_total")
       .help("failure detector decisions by target state").labelNames("state").register(registry);
   private final Counter heartbeats = Counter.builder().name(P + "heartbeats_total")
@@ -111,6 +121,19 @@ public final class FacadeMetrics {
 
   public void casConflict() {
     casConflicts.inc();
+  }
+
+  public void writeRefused() {
+    writesRefused.inc();
+  }
+
+  /** A commit that went unanswered, and what etcd was found to hold. */
+  public void unansweredCommit(String outcome) {
+    unansweredCommits.labelValues(outcome).inc();
+  }
+
+  public void keepAliveStreamReset() {
+    keepAliveResets.inc();
   }
 
   public void batch(int commands) {

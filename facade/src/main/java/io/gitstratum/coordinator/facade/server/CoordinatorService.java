@@ -76,10 +76,10 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   @Override
   public void registerNode(RegisterNodeRequest request,
       StreamObserver<RegisterNodeResponse> observer) {
-    StatusMapper.respond("RegisterNode", observer, () -> {
+    StatusMapper.respondAsync("RegisterNode", observer, () -> {
       NodeInfo node = RequestValidator.register(request);
       authorizer.requireMayActOn(node.getId());
-      return writer.execute((view, liveness) ->
+      return writer.submit((view, liveness) ->
           TopologyTransitions.register(view, node, clock.millis()));
     });
   }
@@ -87,10 +87,10 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   @Override
   public void deregisterNode(DeregisterNodeRequest request,
       StreamObserver<DeregisterNodeResponse> observer) {
-    StatusMapper.respond("DeregisterNode", observer, () -> {
+    StatusMapper.respondAsync("DeregisterNode", observer, () -> {
       RequestValidator.deregister(request);
       authorizer.requireMayActOn(request.getNodeId());
-      return writer.execute((view, liveness) -> TopologyTransitions.deregister(view, request));
+      return writer.submit((view, liveness) -> TopologyTransitions.deregister(view, request));
     });
   }
 

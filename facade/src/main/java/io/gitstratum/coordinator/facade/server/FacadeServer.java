@@ -91,6 +91,7 @@ public final class FacadeServer implements AutoCloseable {
         throw new UnavailableException("the topology cache did not load from etcd within "
             + config.startupTimeout(), null);
       }
+      liveness.writer().start();
       liveness.election().start();
       liveness.detector().start();
       server.start();

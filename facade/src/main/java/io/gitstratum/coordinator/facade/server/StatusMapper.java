@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.CoordinatorException;
 import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.schema.codec.CorruptRecordException;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -44,8 +45,8 @@ public final class StatusMapper {
       case RATE_LIMITED, WATCHER_LIMIT -> Status.Code.RESOURCE_EXHAUSTED;
       case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
       case CERTIFICATE_REVOKED, CERTIFICATE_REQUIRED -> Status.Code.UNAUTHENTICATED;
-      case ETCD_UNAVAILABLE, REPLICA_NOT_READY, SHUTTING_DOWN, WRITE_CONTENTION ->
-          Status.Code.UNAVAILABLE;
+      case ETCD_UNAVAILABLE, REPLICA_NOT_READY, SHUTTING_DOWN, WRITE_CONTENTION,
+          WRITE_QUEUE_FULL -> Status.Code.UNAVAILABLE;
       case CORRUPT_RECORD, INTERNAL -> Status.Code.INTERNAL;
     };
   }
@@ -114,7 +115,11 @@ public final class StatusMapper {
     observer.onCompleted();
   }
 
-  /** As {@link #respond}, for a handler that answers later without holding a thread. */
+  /**
+   * As {@link #respond}, for a handler that answers later without holding a thread. When the
+   * caller goes away first (cancels, or its deadline passes), the answer is cancelled, so work
+   * that has not started yet (a write still queued) is dropped.
+   */
   static <T> void respondAsync(String rpc, StreamObserver<T> observer,
       Supplier<CompletableFuture<T>> handler) {
     CompletableFuture<T> response;
@@ -124,7 +129,11 @@ public final class StatusMapper {
       fail(rpc, observer, e);
       return;
     }
+    Context.current().addListener(context -> response.cancel(false), Runnable::run);
     response.whenComplete((value, error) -> {
+      if (response.isCancelled()) {
+        return; // the caller is gone: nobody to answer
+      }
       if (error != null) {
         fail(rpc, observer, Completions.cause(error));
       } else {

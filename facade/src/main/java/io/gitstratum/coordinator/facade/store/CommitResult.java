@@ -3,7 +3,16 @@ package io.gitstratum.coordinator.facade.store;
 /**
  * The answer to a compare-and-swap commit.
  *
- * @param committed false when the version key moved since the snapshot (another writer won)
+ * @param committed false when the version key or a guarded liveness key differed from what the
+ *     batch was built on (another writer, or a liveness change the cache has not seen yet)
  * @param revision the revision of the commit, or etcd's current revision when it lost
+ * @param versionModRevision when it lost: the version key's mod revision now
+ * @param guardRevision when it lost: the newest mod revision among the guarded liveness keys
+ *     (0 when none exists); the cache must have applied it before the batch is rebuilt
  */
-public record CommitResult(boolean committed, long revision) {}
+public record CommitResult(boolean committed, long revision, long versionModRevision,
+    long guardRevision) {
+  public static CommitResult committedAt(long revision) {
+    return new CommitResult(true, revision, 0, 0);
+  }
+}

@@ -18,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -29,6 +30,8 @@ import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -188,16 +191,21 @@ public final class EtcdTopologyStore {
 
   /**
    * Commits change events as one transaction: if the version key still has
-   * {@code expectedVersionModRevision}, write each event, the node records it changes, the
-   * liveness keys, and the new version (only when there are events). Events must be consecutive.
+   * {@code expectedVersionModRevision} and every guarded liveness key is as the guard says,
+   * write each event, the node records it changes, the liveness keys, and the new version (only
+   * when there are events). Events must be consecutive; each key may be written once.
+   *
+   * @throws io.gitstratum.coordinator.facade.core.UnavailableException when etcd did not answer:
+   *     the transaction may still have been applied ({@link #checkCommitted} tells)
    */
   public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates,
-      List<KeyWrite> keyWrites) {
+      List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
     if (updates.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    // A batch may touch one key twice (a node added, then updated); etcd refuses duplicate keys
-    // in a transaction, so the last write of each key wins, as it would have sequentially.
+    // A batch may touch one node record twice (a node added, then updated); etcd refuses
+    // duplicate keys in a transaction, so the last write of each key wins, as it would have
+    // sequentially. Liveness keys come collapsed by the writer.
     Map<String, Op> ops = new LinkedHashMap<>();
     for (TopologyUpdate update : updates) {
       switch (update.getUpdateCase()) {
@@ -224,26 +232,102 @@ public final class EtcdTopologyStore {
           bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
     }
     ByteSequence versionKey = bytes(keys.version());
+    List<Cmp> compares = new ArrayList<>(1 + guards.size());
+    List<Op> onLost = new ArrayList<>(1 + guards.size());
+    compares.add(new Cmp(versionKey, Cmp.Op.EQUAL,
+        CmpTarget.modRevision(expectedVersionModRevision)));
+    onLost.add(Op.get(versionKey, GetOption.DEFAULT));
+    for (LivenessGuard guard : guards) {
+      ByteSequence key = bytes(keyOf(guard));
+      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+      onLost.add(Op.get(key, GetOption.builder().withKeysOnly(true).build()));
+    }
     TxnResponse response = await(kv.txn()
-        .If(new Cmp(versionKey, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersionModRevision)))
+        .If(compares.toArray(Cmp[]::new))
         .Then(ops.values().toArray(Op[]::new))
+        .Else(onLost.toArray(Op[]::new))
         .commit(), "topology commit");
-    return new CommitResult(response.isSucceeded(), response.getHeader().getRevision());
+    long revision = response.getHeader().getRevision();
+    if (response.isSucceeded()) {
+      return CommitResult.committedAt(revision);
+    }
+    List<GetResponse> gets = response.getGetResponses();
+    long versionModRevision = modRevision(gets.get(0));
+    long guardRevision = 0;
+    for (GetResponse get : gets.subList(1, gets.size())) {
+      guardRevision = Math.max(guardRevision, modRevision(get));
+    }
+    return new CommitResult(false, revision, versionModRevision, guardRevision);
+  }
+
+  /**
+   * Finds out whether a commit whose answer never came was applied, by reading what it wrote:
+   * its first change event (same bytes), else a liveness key carrying one of its leases (lease
+   * ids are never reused). Without such evidence it can no longer apply once the version key has
+   * moved past its compare; before that it is unknown. Never throws: an etcd that cannot be read
+   * leaves the outcome unknown.
+   */
+  public CommitCheck checkCommitted(long expectedVersionModRevision,
+      List<TopologyUpdate> updates, List<KeyWrite> keyWrites) {
+    List<Op> reads = new ArrayList<>();
+    reads.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
+    Optional<TopologyUpdate> first = updates.stream().findFirst();
+    first.ifPresent(u -> reads.add(Op.get(bytes(keys.event(u.getVersion())), GetOption.DEFAULT)));
+    List<Long> leases = new ArrayList<>();
+    for (KeyWrite write : keyWrites) {
+      long leaseId = write instanceof KeyWrite.PutAlive a ? a.lease()
+          : write instanceof KeyWrite.PutGrace g ? g.lease() : 0;
+      if (leaseId != 0) {
+        reads.add(Op.get(bytes(keyOf(write)), GetOption.builder().withKeysOnly(true).build()));
+        leases.add(leaseId);
+      }
+    }
+    TxnResponse response;
+    try {
+      response = await(kv.txn().Then(reads.toArray(Op[]::new)).commit(), "commit check");
+    } catch (RuntimeException e) {
+      return CommitCheck.unknown();
+    }
+    List<GetResponse> gets = response.getGetResponses();
+    int next = 1;
+    if (first.isPresent()) {
+      Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
+      if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
+          RecordCodec.encode(first.get()))) {
+        return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
+      }
+    }
+    for (long leaseId : leases) {
+      Optional<KeyValue> key = gets.get(next++).getKvs().stream().findFirst();
+      if (key.isPresent() && key.get().getLease() == leaseId) {
+        return new CommitCheck(CommitCheck.Outcome.COMMITTED, key.get().getModRevision());
+      }
+    }
+    return modRevision(gets.get(0)) != expectedVersionModRevision
+        ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();
+  }
+
+  private static long modRevision(GetResponse get) {
+    return get.getKvs().stream().findFirst().map(KeyValue::getModRevision).orElse(0L);
   }
 
   /**
    * Watches the whole prefix from {@code fromRevision}, delivering each etcd revision's changes
-   * together, in revision order. {@code onError} receives compaction and connection failures;
-   * after it the watch is dead and the caller starts a new one.
+   * together, in revision order. {@code onAnswer} runs for every answer, progress reports
+   * included (see {@link Watch.Watcher#requestProgress}). {@code onError} receives compaction
+   * and connection failures; after it the watch is dead and the caller starts a new one.
    */
   public Watch.Watcher watch(long fromRevision, Consumer<List<KvChange>> onRevision,
-      Consumer<Throwable> onError) {
+      Runnable onAnswer, Consumer<Throwable> onError) {
     WatchOption option = WatchOption.builder()
         .isPrefix(true)
         .withRevision(fromRevision)
         .build();
     return watch.watch(bytes(keys.prefix()), option, Watch.listener(
-        response -> deliverByRevision(response.getEvents(), onRevision),
+        response -> {
+          onAnswer.run();
+          deliverByRevision(response.getEvents(), onRevision);
+        },
         onError,
         () -> onError.accept(new IllegalStateException("etcd watch completed"))));
   }
@@ -265,6 +349,11 @@ public final class EtcdTopologyStore {
     if (!batch.isEmpty()) {
       sink.accept(batch);
     }
+  }
+
+  private String keyOf(LivenessGuard guard) {
+    return guard instanceof LivenessGuard.AliveAbsent
+        ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
   }
 
   private String keyOf(KeyWrite write) {

@@ -177,6 +177,14 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     if (before.revision() == 0 || from == to) {
       return; // first load, or nothing happened while the watch was down
     }
+    // The missed events are not in the buffer; streams resuming meanwhile use the event log.
+    buffer.clear();
+    // The event-log read runs on the fan-out thread, never under the cache's lock; events that
+    // arrive meanwhile queue behind it there, so every stream still gets them in order.
+    fanOut(() -> replayMissed(from, to));
+  }
+
+  private void replayMissed(long from, long to) {
     Optional<List<TopologyUpdate>> missed = Optional.empty();
     if (from < to) {
       try {
@@ -187,14 +195,15 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     }
     if (missed.isPresent()) {
       log.info("watch resync: replaying events {}..{} from the event log", from + 1, to);
-      onUpdates(missed.get(), after);
+      for (Subscription subscription : subscriptions) {
+        missed.get().forEach(subscription::offer);
+      }
     } else {
       log.warn("watch resync: events {}..{} not retained, full_sync to {} streams", from + 1, to,
           subscriptions.size());
-      buffer.clear();
       // A version that went backwards (etcd restored from a backup) re-syncs every stream.
       long target = to < from ? Long.MAX_VALUE : to;
-      fanOut(() -> subscriptions.forEach(s -> s.syncIfBehind(target)));
+      subscriptions.forEach(s -> s.syncIfBehind(target));
     }
   }
 

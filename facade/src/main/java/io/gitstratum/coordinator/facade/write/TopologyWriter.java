@@ -6,10 +6,12 @@ import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.store.CommitCheck;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
@@ -17,9 +19,14 @@ import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,15 +38,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write path, with group commit. Callers hand in commands; one writer thread per replica
- * takes every pending command (up to {@link #MAX_BATCH}), applies them one after another to the
- * cached topology, and commits them all as ONE compare-and-swap transaction on the version key.
+ * takes every pending command (up to {@link #MAX_BATCH} and a byte budget), applies them one
+ * after another to the cached topology, and commits them all as ONE compare-and-swap
+ * transaction on the version key (and on the liveness keys the detector's decisions rest on).
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
- * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered retries.
- * A command that changes nothing writes nothing, after confirming with etcd that the cache was
- * current. A committed batch goes straight into this replica's cache before the callers get
- * their answers (read-your-writes without waiting for the watch to bring it back).
+ * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered
+ * retries. A command that changes nothing writes nothing, after confirming with etcd that the
+ * cache was current. A committed batch goes straight into this replica's cache before the
+ * callers get their answers (read-your-writes without waiting for the watch to bring it back).
  *
- * <p>Thread-safe; {@link #execute} blocks the caller for a bounded time.
+ * <p>A commit whose answer never comes is not a failure yet: etcd may have applied it. The
+ * writer reads etcd to find out and acts on what it finds; a lease is revoked only when it is
+ * known not to be attached to anything, so a late commit never loses a node its alive key.
+ *
+ * <p>The queue is bounded: when etcd falls behind, new commands are refused at once
+ * (UNAVAILABLE with a retry delay) instead of piling up. A command whose caller has gone
+ * (cancelled its answer, or its deadline passed) is dropped before it is sent. Thread-safe; no
+ * caller thread waits on etcd.
  */
 public final class TopologyWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopologyWriter.class);
@@ -47,61 +62,94 @@ public final class TopologyWriter implements AutoCloseable {
   /** Commands per transaction: at most 4 etcd operations each, under etcd's 128 per txn. */
   public static final int MAX_BATCH = 30;
 
+  /** Commands waiting for the writer; beyond it new ones are refused (WRITE_QUEUE_FULL). */
+  public static final int DEFAULT_MAX_QUEUED = 10_000;
+
+  /**
+   * Estimated request bytes per transaction: well under etcd's default request limit of
+   * 1.5 MiB ({@code --max-request-bytes}), so that a few large registrations cannot push one
+   * transaction past it and fail the changes batched with them.
+   */
+  public static final long DEFAULT_MAX_TXN_BYTES = 1L << 20;
+
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final int maxAttempts;
+  private final long maxTxnBytes;
   private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
       Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
   private final LeasePool aliveLeases;
   private final LeaseKeepAlives keepAlives;
   private final long graceTtlSeconds;
-  private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Pending<?>> queue;
   private final Thread writer;
   private volatile boolean closed;
+
+  // Confined to the writer thread: commands that did not fit the last batch's byte budget.
+  private final Deque<Pending<?>> deferred = new ArrayDeque<>();
 
   /**
    * @param aliveLeases leases for nodes' alive keys (TTL: the suspect timeout), granted ahead
    * @param keepAlives renews a pooled lease to its full TTL once its alive key is written
    * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
+   * @param maxQueued commands waiting at most; more are refused
+   * @param maxTxnBytes estimated request bytes per transaction at most (one command always fits)
    */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
       int maxAttempts, LeasePool aliveLeases, LeaseKeepAlives keepAlives, Duration graceTtl,
-      FacadeMetrics metrics) {
+      int maxQueued, long maxTxnBytes, FacadeMetrics metrics) {
     this.metrics = metrics;
     this.store = store;
     this.cache = cache;
     this.timeout = timeout;
     this.maxAttempts = maxAttempts;
+    this.maxTxnBytes = maxTxnBytes;
     this.aliveLeases = aliveLeases;
     this.keepAlives = keepAlives;
     this.graceTtlSeconds = graceTtl.toSeconds();
+    this.queue = new LinkedBlockingQueue<>(maxQueued);
     this.writer = new Thread(this::run, "facade-writer");
     this.writer.setDaemon(true);
-    this.writer.start();
+  }
+
+  /** Starts the writer thread; commands submitted before wait for it. */
+  public void start() {
+    writer.start();
   }
 
   /**
-   * Runs {@code command} against the current topology and makes its result durable in etcd.
+   * Runs {@code command} against the current topology and makes its result durable in etcd,
+   * blocking the calling thread (tests and tools; RPC handlers use {@link #submit}).
    * Coordinator exceptions thrown by the command (bad state, type conflicts) reach the caller
    * unchanged and write nothing.
    */
   public <R> R execute(Command<R> command) {
-    Pending<R> pending = enqueue(command);
+    CompletableFuture<R> answer = submit(command);
     try {
-      return Completions.join(bounded(pending));
+      return Completions.join(answer);
     } finally {
-      pending.answer().cancel(false); // a no-op once answered; an interrupted caller's is skipped
+      answer.cancel(false); // a no-op once answered; an interrupted caller's is dropped
     }
   }
 
   /**
    * Like {@link #execute} without blocking: the answer completes once committed, or fails with
-   * the command's own exception, or with UNAVAILABLE after the same bound.
+   * the command's own exception, or with UNAVAILABLE after a bound. Cancelling the answer drops
+   * the command unless it is already on its way to etcd.
+   *
+   * @throws UnavailableException at once when the queue is full or the writer is closed
    */
   public <R> CompletableFuture<R> submit(Command<R> command) {
-    return bounded(enqueue(command));
+    Pending<R> pending = enqueue(command);
+    CompletableFuture<R> answer = bounded(pending);
+    answer.whenComplete((response, error) -> {
+      if (answer.isCancelled()) {
+        pending.answer().cancel(false);
+      }
+    });
+    return answer;
   }
 
   /** The pending command's answer, failing with UNAVAILABLE when the bound passes first. */
@@ -127,7 +175,10 @@ public final class TopologyWriter implements AutoCloseable {
       throw UnavailableException.shuttingDown();
     }
     Pending<R> pending = new Pending<>(command);
-    queue.add(pending);
+    if (!queue.offer(pending)) {
+      metrics.writeRefused();
+      throw UnavailableException.writeQueueFull(queue.size());
+    }
     return pending;
   }
 
@@ -135,15 +186,22 @@ public final class TopologyWriter implements AutoCloseable {
     List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
     while (!closed) {
       try {
-        Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+        if (deferred.isEmpty()) {
+          Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          batch.add(first);
+        } else {
+          while (batch.size() < MAX_BATCH && !deferred.isEmpty()) {
+            batch.add(deferred.pollFirst());
+          }
         }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
+        queue.drainTo(batch, MAX_BATCH - batch.size());
         commitBatch(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        failAll(batch, UnavailableException.shuttingDown());
         break;
       } catch (RuntimeException e) {
         log.error("write batch failed unexpectedly", e);
@@ -153,7 +211,7 @@ public final class TopologyWriter implements AutoCloseable {
       }
     }
     Pending<?> left;
-    while ((left = queue.poll()) != null) {
+    while ((left = deferred.poll()) != null || (left = queue.poll()) != null) {
       left.fail(UnavailableException.shuttingDown());
     }
   }
@@ -169,10 +227,13 @@ public final class TopologyWriter implements AutoCloseable {
       LivenessOverlay liveness = new LivenessOverlay(cache.liveness());
       List<TopologyUpdate> updates = new ArrayList<>();
       List<LivenessEffect> effects = new ArrayList<>();
+      Set<LivenessGuard> guards = new LinkedHashSet<>();
       List<Decided> decided = new ArrayList<>(batch.size());
-      for (Pending<?> pending : batch) {
+      long bytes = 0;
+      for (Iterator<Pending<?>> it = batch.iterator(); it.hasNext(); ) {
+        Pending<?> pending = it.next();
         if (pending.isDone()) {
-          continue;
+          continue; // answered, timed out, or its caller gave up: never sent
         }
         Transition<?> transition;
         try {
@@ -181,17 +242,24 @@ public final class TopologyWriter implements AutoCloseable {
           pending.fail(e); // bad state, conflict or a bug: this caller only
           continue;
         }
+        long size = estimatedBytes(transition);
+        if (!decided.isEmpty() && bytes + size > maxTxnBytes) {
+          deferRest(batch, pending, it); // the next transaction takes them first
+          break;
+        }
+        bytes += size;
         transition.updates().forEach(draft::apply);
         updates.addAll(transition.updates());
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
+        guards.addAll(transition.guards());
         decided.add(new Decided(pending, transition.response()));
       }
       if (decided.isEmpty()) {
         return;
       }
       try {
-        if (commit(seen, updates, effects)) {
+        if (commit(seen, updates, effects, guards)) {
           metrics.batch(decided.size());
           updates.forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);
@@ -212,13 +280,39 @@ public final class TopologyWriter implements AutoCloseable {
     }
   }
 
+  /** Moves {@code first} and every command after it from the batch to the deferred queue. */
+  private void deferRest(List<Pending<?>> batch, Pending<?> first, Iterator<Pending<?>> rest) {
+    List<Pending<?>> moved = new ArrayList<>();
+    moved.add(first);
+    rest.forEachRemaining(moved::add);
+    batch.removeAll(moved);
+    for (int i = moved.size() - 1; i >= 0; i--) {
+      deferred.addFirst(moved.get(i));
+    }
+  }
+
   /**
-   * Writes the batch if the version key is still the one {@code seen} was built on.
+   * Request bytes a transition adds to a transaction, from the protobuf size: each change is
+   * written twice (node record and event) as protobuf JSON, which is larger than the binary
+   * form; a liveness key is a short key and value.
+   */
+  static long estimatedBytes(Transition<?> transition) {
+    long bytes = 0;
+    for (TopologyUpdate update : transition.updates()) {
+      bytes += 2L * (2L * update.getSerializedSize() + 512);
+    }
+    return bytes + 256L * (transition.effects().size() + transition.guards().size());
+  }
+
+  /**
+   * Writes the batch if the version key is still the one {@code seen} was built on and every
+   * guard holds.
    *
-   * @return false when another writer moved it first (the cache has caught up on return)
+   * @return false when it lost (the cache has caught up with why on return)
+   * @throws UnavailableException when etcd could not be written, or its outcome is unknown
    */
   private boolean commit(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<LivenessEffect> effects) throws InterruptedException {
+      List<LivenessEffect> effects, Set<LivenessGuard> guards) throws InterruptedException {
     if (updates.isEmpty() && effects.isEmpty()) {
       // Nothing to write, but the answers must not come from a stale cache.
       long current = store.currentVersionRevision();
@@ -228,62 +322,80 @@ public final class TopologyWriter implements AutoCloseable {
       cache.awaitVersionRevision(current, timeout);
       return false;
     }
-    List<Long> leases = new ArrayList<>();
-    List<KeyWrite> writes;
+    List<KeyWrite> planned = LivenessWrites.plan(effects);
+    List<Long> leases = grantLeases(planned);
+    List<KeyWrite> writes = LivenessWrites.withLeases(planned, leases);
     CommitResult result;
     try {
-      writes = keyWrites(effects, leases);
-      result = store.commit(seen.versionModRevision(), updates, writes);
-    } catch (RuntimeException e) {
-      leases.forEach(store::revokeLeaseQuietly);
-      throw e;
+      result = store.commit(seen.versionModRevision(), updates, writes, guards);
+    } catch (UnavailableException e) {
+      return resolveUnknown(seen, updates, writes, leases, e);
     }
     if (!result.committed()) {
-      leases.forEach(store::revokeLeaseQuietly);
-      cache.awaitVersionRevision(seen.versionModRevision() + 1, timeout);
+      leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
+      cache.awaitVersionRevision(result.versionModRevision(), timeout);
+      cache.awaitRevision(result.guardRevision(), timeout);
       return false;
     }
-    cache.applyCommitted(result.revision(), updates, writes);
-    for (KeyWrite write : writes) {
-      if (write instanceof KeyWrite.PutAlive alive) {
-        // A pooled lease was granted a little earlier: its TTL counts from now on.
-        keepAlives.keepAliveAsync(alive.lease());
-      }
-    }
+    applied(result.revision(), updates, writes);
     return true;
   }
 
-  /** Turns liveness effects into key writes, with the leases they need (granted in parallel). */
-  private List<KeyWrite> keyWrites(List<LivenessEffect> effects, List<Long> granted) {
-    int attach = (int) effects.stream()
-        .filter(LivenessEffect.AttachAlive.class::isInstance).count();
+  /**
+   * The commit's answer never came: read etcd before doing anything else. Committed: as if the
+   * answer had come. Not committed, and it can no longer be: its leases are free, retry.
+   * Unknown: the callers get UNAVAILABLE and the leases are left to expire by themselves, since
+   * they may be attached to live nodes' keys.
+   */
+  private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
+      List<KeyWrite> writes, List<Long> leases, UnavailableException failure) {
+    CommitCheck check = store.checkCommitted(seen.versionModRevision(), updates, writes);
+    metrics.unansweredCommit(check.outcome().name().toLowerCase(Locale.ROOT));
+    log.warn("commit of {} changes and {} liveness keys unanswered ({}); etcd says: {}",
+        updates.size(), writes.size(), failure.getMessage(), check.outcome());
+    switch (check.outcome()) {
+      case COMMITTED -> {
+        applied(check.revision(), updates, writes);
+        return true;
+      }
+      case NOT_COMMITTED -> {
+        leases.forEach(store::revokeLeaseQuietly);
+        return false;
+      }
+      default -> throw new UnavailableException("etcd did not confirm the write within "
+          + timeout + " and its outcome is not known yet; retrying is safe", failure);
+    }
+  }
+
+  /** A committed batch goes into the cache at once; pooled leases get their full TTL. */
+  private void applied(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
+    cache.applyCommitted(revision, updates, writes);
+    for (KeyWrite write : writes) {
+      if (write instanceof KeyWrite.PutAlive alive) {
+        // A pooled lease was granted a little earlier: its TTL counts from now on. Best
+        // effort: the write is done whatever this renewal's fate.
+        try {
+          keepAlives.keepAliveAsync(alive.lease());
+        } catch (RuntimeException e) {
+          log.debug("renewing fresh lease {} failed: {}", alive.lease(), e.toString());
+        }
+      }
+    }
+  }
+
+  /** Leases for the planned puts, in order (alive keys from the pool, grace keys granted now). */
+  private List<Long> grantLeases(List<KeyWrite> planned) {
+    int attach = (int) planned.stream().filter(KeyWrite.PutAlive.class::isInstance).count();
     Iterator<CompletableFuture<Long>> aliveGrants = aliveLeases.take(attach).iterator();
     List<CompletableFuture<Long>> grants = new ArrayList<>();
-    for (LivenessEffect effect : effects) {
-      if (effect instanceof LivenessEffect.AttachAlive) {
+    for (KeyWrite write : planned) {
+      if (write instanceof KeyWrite.PutAlive) {
         grants.add(aliveGrants.next());
-      } else if (effect instanceof LivenessEffect.StartGrace) {
+      } else if (write instanceof KeyWrite.PutGrace) {
         grants.add(store.grantLeaseAsync(graceTtlSeconds));
       }
     }
-    List<Long> leases = store.awaitLeases(grants);
-    granted.addAll(leases);
-    List<KeyWrite> writes = new ArrayList<>(effects.size() + 1);
-    int next = 0;
-    for (LivenessEffect effect : effects) {
-      String id = effect.nodeId();
-      if (effect instanceof LivenessEffect.AttachAlive alive) {
-        writes.add(new KeyWrite.PutAlive(id, alive.generation(), leases.get(next++)));
-      } else if (effect instanceof LivenessEffect.StartGrace) {
-        writes.add(new KeyWrite.PutGrace(id, leases.get(next++)));
-      } else if (effect instanceof LivenessEffect.ClearGrace) {
-        writes.add(new KeyWrite.DeleteGrace(id));
-      } else {
-        writes.add(new KeyWrite.DeleteAlive(id));
-        writes.add(new KeyWrite.DeleteGrace(id));
-      }
-    }
-    return writes;
+    return store.awaitLeases(grants);
   }
 
   /** One line per topology change, on the replica that wrote it. */
@@ -301,6 +413,7 @@ public final class TopologyWriter implements AutoCloseable {
   }
 
   private static void failAll(List<Pending<?>> batch, RuntimeException error) {
+    // Unanswered commands only: after a commit, the batch's callers have their answers.
     batch.forEach(p -> p.fail(error));
   }
 
@@ -308,6 +421,12 @@ public final class TopologyWriter implements AutoCloseable {
   public void close() {
     closed = true;
     writer.interrupt();
+    if (!writer.isAlive()) {
+      Pending<?> left;
+      while ((left = queue.poll()) != null) {
+        left.fail(UnavailableException.shuttingDown());
+      }
+    }
   }
 
   private record Decided(Pending<?> pending, Object response) {

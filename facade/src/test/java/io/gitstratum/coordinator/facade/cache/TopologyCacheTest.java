@@ -74,6 +74,27 @@ class TopologyCacheTest {
   }
 
   @Test
+  void aReadOlderThanACommitAlreadyAppliedIsRefused() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    // The supervisor's resync read is taken at revision 11; meanwhile this replica commits
+    // version 1 at revision 12 and applies it. Applying the read now would undo version 1.
+    StoreSnapshot staleRead = new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 11, 0, 1);
+    cache.applyCommitted(12, List.of(added(1, "a")),
+        List.of(new KeyWrite.PutAlive("a", "g", 77)));
+
+    assertFalse(cache.reset(staleRead), "an older read is refused");
+    assertEquals(1, cache.state().topology().version());
+    assertEquals(77, cache.aliveLease("a").orElseThrow());
+
+    StoreSnapshot fresh = new StoreSnapshot(Topology.empty().apply(added(1, "a")),
+        Map.of("a", 77L), Set.of(), 12, 12, 1);
+    assertTrue(cache.reset(fresh), "a read at or after the commit is taken");
+    assertEquals(1, cache.state().topology().version());
+    assertTrue(cache.reset(staleRead, true), "etcd restored from a backup: taken when forced");
+    assertEquals(0, cache.state().topology().version());
+  }
+
+  @Test
   void aGapIsAnErrorNotASkip() {
     cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 5, 0, 1));
     assertThrows(TopologyGapException.class,

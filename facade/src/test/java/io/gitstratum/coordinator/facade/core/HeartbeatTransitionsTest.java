@@ -126,6 +126,8 @@ class HeartbeatTransitionsTest {
     assertEquals(NodeState.NODE_STATE_SUSPECT, node.getState());
     assertEquals(1, node.getSuspectCount());
     assertEquals(List.of(new LivenessEffect.StartGrace("n")), suspected.effects());
+    // Decided on the cache's view: etcd must still lack the alive key when it commits.
+    assertEquals(List.of(new LivenessGuard.AliveAbsent("n")), suspected.guards());
     assertEquals(OptionalLong.of(8), suspected.response());
 
     assertFalse(TopologyTransitions.suspect(with(NodeState.NODE_STATE_ACTIVE), ALIVE, "n")
@@ -143,6 +145,8 @@ class HeartbeatTransitionsTest {
     Transition<OptionalLong> down = TopologyTransitions.down(
         with(NodeState.NODE_STATE_SUSPECT), LAPSED, "n");
     assertEquals(NodeState.NODE_STATE_DOWN, down.updates().get(0).getNodeUpdated().getState());
+    assertEquals(List.of(new LivenessGuard.GraceAbsent("n"), new LivenessGuard.AliveAbsent("n")),
+        down.guards());
     assertFalse(TopologyTransitions.down(with(NodeState.NODE_STATE_SUSPECT), IN_GRACE, "n")
         .changes());
     assertFalse(TopologyTransitions.down(with(NodeState.NODE_STATE_ACTIVE), LAPSED, "n")

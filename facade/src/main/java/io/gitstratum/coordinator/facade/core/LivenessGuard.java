@@ -1,0 +1,17 @@
+package io.gitstratum.coordinator.facade.core;
+
+/**
+ * A liveness key a transition's decision rests on, checked by etcd in the same transaction. The
+ * detector decides from this replica's cache, which can be a moment behind etcd: a node whose
+ * lease was re-attached through another replica must not be suspected on the stale view, and
+ * the version key does not move for a re-attach, so only comparing the key itself catches it.
+ */
+public sealed interface LivenessGuard {
+  String nodeId();
+
+  /** {@code P/alive/<id>} does not exist: the node's lease is gone. */
+  record AliveAbsent(String nodeId) implements LivenessGuard {}
+
+  /** {@code P/grace/<id>} does not exist: the node's grace period is over. */
+  record GraceAbsent(String nodeId) implements LivenessGuard {}
+}
