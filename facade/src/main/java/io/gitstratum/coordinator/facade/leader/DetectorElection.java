@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The detector election. Each replica holds a session lease (renewed every quarter TTL) that
+ * The detector election. Each replica holds a session lease (renewed every quarter TTL, each
+ * attempt bounded by a quarter TTL) that
  * carries its {@code P/facades/<replica>} record; it campaigns by creating
  * {@code P/election/detector} on that lease if the key is absent. Whoever's lease holds the key
  * leads; when that lease ends (replica dead or cut off from etcd) the key disappears and the next
@@ -45,6 +46,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
   private final FacadeRecord self;
   private final Duration sessionTtl;
   private final Duration timeout;
+  private final Duration attemptTimeout;
   private final ScheduledExecutorService scheduler;
 
   // Written on the scheduler thread only.
@@ -63,6 +65,11 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     this.self = self;
     this.sessionTtl = sessionTtl;
     this.timeout = timeout;
+    // One unanswered call (an etcd member gone silent) must not use up the session: each
+    // attempt gets a quarter of the TTL at most, so the next tick, on another connection of
+    // jetcd's round-robin, still renews in time.
+    Duration quarter = sessionTtl.dividedBy(4);
+    this.attemptTimeout = timeout.compareTo(quarter) < 0 ? timeout : quarter;
     this.scheduler = scheduler;
   }
 
@@ -152,7 +159,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
   }
 
   private <T> T await(CompletableFuture<T> call) {
-    return Deadlines.await(call, timeout, "election");
+    return Deadlines.await(call, attemptTimeout, "election");
   }
 
   private static ByteSequence bytes(String text) {

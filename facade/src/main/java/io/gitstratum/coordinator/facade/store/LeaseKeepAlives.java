@@ -35,9 +35,13 @@ import org.slf4j.LoggerFactory;
  * work on several at once and keep one slow lease from holding up every node.
  *
  * <p>On a stream failure every caller waiting on it fails (UNAVAILABLE, safe to retry) and the
- * next call opens a new stream on the next endpoint. With etcd auth, each stream carries the
- * auth token; one etcd rejected is fetched again for the next stream. Thread-safe; owns its
- * channels.
+ * next call opens a new stream on the next endpoint. A stream whose renewal goes unanswered for
+ * the etcd timeout counts as failed too: an etcd member whose network silently drops packets
+ * leaves its connections open, and TCP keepalive would notice only much later. Its endpoint is
+ * then avoided by every lane for a while ({@link #SILENT_ENDPOINT_AVOIDED_FOR} timeouts), so a
+ * black-holed member costs a node at most one unanswered renewal per replica. With etcd auth,
+ * each stream carries the auth token; one etcd rejected is fetched again for the next stream.
+ * Thread-safe; owns its channels.
  */
 public final class LeaseKeepAlives implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeepAlives.class);
@@ -45,11 +49,16 @@ public final class LeaseKeepAlives implements AutoCloseable {
   /** Streams per replica. */
   static final int LANES = 4;
 
+  /** How long, in etcd timeouts, an endpoint that left a renewal unanswered is avoided. */
+  static final int SILENT_ENDPOINT_AVOIDED_FOR = 10;
+
   private final List<ManagedChannel> channels;
   private final Optional<EtcdAuthToken> token;
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final Lane[] lanes = new Lane[LANES];
+  // Per endpoint: System.nanoTime() until which it is avoided (0: never was silent).
+  private final long[] silentUntil;
 
   /**
    * @param channels one per etcd endpoint (see {@link EtcdConnector#channels()}); owned from now
@@ -61,6 +70,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
     this.channels = List.copyOf(channels);
     this.token = token;
     this.timeout = timeout;
+    this.silentUntil = new long[this.channels.size()];
     for (int i = 0; i < LANES; i++) {
       lanes[i] = new Lane(i);
     }
@@ -86,7 +96,6 @@ public final class LeaseKeepAlives implements AutoCloseable {
     token.ifPresent(t -> t.ensure(lane.currentChannel()));
     long start = System.nanoTime();
     return lane.send(leaseId)
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((ttl, error) -> {
           metrics.etcdDone("lease keep-alive", start, error == null);
           if (error == null) {
@@ -124,12 +133,16 @@ public final class LeaseKeepAlives implements AutoCloseable {
     @GuardedBy("lock")
     private long streamId;
 
+    private final int index;
+
     Lane(int index) {
+      this.index = index;
       this.endpoint = index; // spread the lanes over the endpoints from the start
     }
 
     CompletableFuture<Long> send(long leaseId) {
       CompletableFuture<Long> answer = new CompletableFuture<>();
+      long sentOn;
       synchronized (lock) {
         waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
         try {
@@ -137,8 +150,48 @@ public final class LeaseKeepAlives implements AutoCloseable {
         } catch (RuntimeException e) {
           failAll(streamId, e);
         }
+        sentOn = streamId;
       }
+      answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ttl, error) -> {
+        if (error instanceof TimeoutException) {
+          unanswered(sentOn);
+        }
+      });
       return answer;
+    }
+
+    /** A renewal on stream {@code id} went unanswered: abandon the stream and its endpoint. */
+    private void unanswered(long id) {
+      synchronized (lock) {
+        if (id != streamId || requests == null) {
+          return; // that stream is gone already
+        }
+        int silent = endpoint % channels.size();
+        synchronized (silentUntil) {
+          silentUntil[silent] = System.nanoTime()
+              + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
+        }
+        log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
+            silent, timeout, index);
+      }
+      metrics.keepAliveStreamReset();
+      failAll(id, new TimeoutException("etcd did not answer lease keep-alive within " + timeout));
+    }
+
+    /** The next endpoint after the current one that is not being avoided (any, if all are). */
+    @GuardedBy("lock")
+    private void moveToNextEndpoint() {
+      long now = System.nanoTime();
+      synchronized (silentUntil) {
+        for (int step = 1; step <= channels.size(); step++) {
+          int candidate = (endpoint + step) % channels.size();
+          if (silentUntil[candidate] == 0 || silentUntil[candidate] - now <= 0) {
+            endpoint = candidate;
+            return;
+          }
+        }
+      }
+      endpoint++;
     }
 
     ManagedChannel currentChannel() {
@@ -172,7 +225,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
       return stub.leaseKeepAlive(new StreamObserver<>() {
         @Override
         public void onNext(LeaseKeepAliveResponse response) {
-          answer(response);
+          answer(id, response);
         }
 
         @Override
@@ -187,9 +240,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
       });
     }
 
-    private void answer(LeaseKeepAliveResponse response) {
+    private void answer(long id, LeaseKeepAliveResponse response) {
       CompletableFuture<Long> caller;
       synchronized (lock) {
+        if (id != streamId) {
+          return; // a late answer on an abandoned stream; its callers were failed already
+        }
         Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
         caller = queue == null ? null : queue.poll();
         if (queue != null && queue.isEmpty()) {
@@ -214,7 +270,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
           // the stream is already broken
         }
         requests = null;
-        endpoint++;
+        moveToNextEndpoint();
         failed = waiting.values().stream().flatMap(Queue::stream).toList();
         waiting.clear();
       }
