@@ -13,11 +13,14 @@ import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -48,6 +51,9 @@ public final class TopologyCache {
     default void onLiveness(String nodeId) {}
   }
 
+  /** Someone waiting, without a thread, for the version key to reach a revision. */
+  private record Waiter(long versionModRevision, CompletableFuture<Void> done) {}
+
   /** A node's alive key: its lease and the revision that wrote it. */
   private record Alive(long lease, long revision) {}
 
@@ -67,6 +73,9 @@ public final class TopologyCache {
   // read older than it would undo what callers and watchers have already been told.
   @GuardedBy("lock")
   private long appliedRevision;
+
+  @GuardedBy("lock")
+  private final List<Waiter> waiters = new ArrayList<>();
 
   // Written under the lock, read without it: liveness keys change independently of versions.
   // Each entry keeps the revision that wrote it, so a late watch event about an older revision
@@ -147,6 +156,7 @@ public final class TopologyCache {
       state = after;
       synced = true;
       lock.notifyAll();
+      releaseWaiters();
       for (Listener listener : listeners) {
         listener.onResync(before, after);
       }
@@ -267,6 +277,7 @@ public final class TopologyCache {
     State after = new State(topology, revision, versionModRevision, before.raftTerm());
     state = after;
     lock.notifyAll();
+    releaseWaiters();
     for (Listener listener : listeners) {
       if (!updates.isEmpty()) {
         listener.onUpdates(updates, after);
@@ -302,6 +313,39 @@ public final class TopologyCache {
       grace.remove(nodeId);
     }
     return true;
+  }
+
+  /**
+   * Completes once the cache has applied the version key at {@code versionModRevision} or later,
+   * without holding a thread meanwhile; fails with a {@link java.util.concurrent.TimeoutException}
+   * when {@code timeout} passes first. Dependent work runs off the cache's lock.
+   */
+  public CompletableFuture<Void> whenVersionRevision(long versionModRevision, Duration timeout) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    synchronized (lock) {
+      if (state.versionModRevision() >= versionModRevision) {
+        return CompletableFuture.completedFuture(null);
+      }
+      waiters.add(new Waiter(versionModRevision, done));
+    }
+    return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @GuardedBy("lock")
+  private void releaseWaiters() {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    long reached = state.versionModRevision();
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter waiter = it.next();
+      if (waiter.done().isDone()) {
+        it.remove(); // timed out
+      } else if (waiter.versionModRevision() <= reached) {
+        it.remove();
+        waiter.done().completeAsync(() -> null); // not under this lock
+      }
+    }
   }
 
   /**

@@ -276,6 +276,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       deciding.remove(id);
       if (error != null) {
         log.warn("failure detector could not write its decision on {}: {}", id, error.toString());
+        onLiveness(id); // look again now, not at the next reconciliation
       } else if (version.isPresent()) {
         onWritten.accept(version.getAsLong());
       }

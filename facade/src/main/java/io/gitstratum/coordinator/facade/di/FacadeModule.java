@@ -121,15 +121,15 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static DetectorElection election(Client client, Keyspace keys, FacadeConfig config, Clock clock,
-      @Named("detector") ScheduledExecutorService thread) {
+  static DetectorElection election(Client client, LeaseKeepAlives keepAlives, Keyspace keys,
+      FacadeConfig config, Clock clock, @Named("detector") ScheduledExecutorService thread) {
     FacadeRecord self = FacadeRecord.newBuilder()
         .setReplicaId(config.replicaId())
         .setAddress(config.advertiseAddress())
         .setStartedAt(clock.millis())
         .build();
-    return new DetectorElection(client, keys, self, config.sessionTtl(), config.etcdTimeout(),
-        thread);
+    return new DetectorElection(client, keepAlives, keys, self, config.sessionTtl(),
+        config.etcdTimeout(), thread);
   }
 
   @Provides

@@ -12,6 +12,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.store.Deadlines;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
@@ -42,6 +43,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
 
   private final KV kv;
   private final Lease leases;
+  private final LeaseKeepAlives keepAlives;
   private final Keyspace keys;
   private final FacadeRecord self;
   private final Duration sessionTtl;
@@ -57,10 +59,17 @@ public final class DetectorElection implements Leadership, AutoCloseable {
   private volatile Optional<LeaderInfo> leader = Optional.empty();
   private volatile boolean isLeader;
 
-  public DetectorElection(Client etcd, Keyspace keys, FacadeRecord self, Duration sessionTtl,
-      Duration timeout, ScheduledExecutorService scheduler) {
+  /**
+   * @param keepAlives renews the session over the replica's keep-alive streams, which leave an
+   *     etcd member that stops answering (jetcd's own calls keep rotating over it until its
+   *     connection is declared dead, many seconds later)
+   */
+  public DetectorElection(Client etcd, LeaseKeepAlives keepAlives, Keyspace keys,
+      FacadeRecord self, Duration sessionTtl, Duration timeout,
+      ScheduledExecutorService scheduler) {
     this.kv = etcd.getKVClient();
     this.leases = etcd.getLeaseClient();
+    this.keepAlives = keepAlives;
     this.keys = keys;
     this.self = self;
     this.sessionTtl = sessionTtl;
@@ -103,7 +112,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
 
   private void renewSession() {
     if (session != 0) {
-      long ttl = await(leases.keepAliveOnce(session)).getTTL();
+      long ttl = await(keepAlives.keepAliveAsync(session));
       if (ttl > 0) {
         sessionRenewedNanos = System.nanoTime();
         return;
@@ -176,7 +185,8 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
       if (session != 0) {
         try {
-          await(leases.revoke(session));
+          // Not bounded by a quarter TTL: giving the session up now hands over at once.
+          Deadlines.await(leases.revoke(session), timeout, "session revoke");
         } catch (RuntimeException e) {
           log.debug("session revoke failed: {}", e.toString());
         }

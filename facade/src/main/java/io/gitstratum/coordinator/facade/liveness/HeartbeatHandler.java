@@ -58,20 +58,30 @@ public final class HeartbeatHandler {
 
   /**
    * Answers a heartbeat without holding a thread while etcd works: the common case is one lease
-   * renewal; a state change, or a lease etcd says is gone, goes through the write path.
+   * renewal; a state change (after the renewal), or a lease etcd says is gone, goes through the
+   * write path.
    */
   public CompletableFuture<HeartbeatResponse> heartbeat(HeartbeatRequest request) {
     RequestValidator.heartbeat(request);
-    Transition<HeartbeatOutcome> decided = decide(request);
+    return decide(request).thenCompose(decided -> renewOrWrite(request, decided));
+  }
+
+  private CompletableFuture<HeartbeatResponse> renewOrWrite(HeartbeatRequest request,
+      Transition<HeartbeatOutcome> decided) {
     OptionalLong lease = cache.aliveLease(request.getNodeId());
     CompletableFuture<HeartbeatOutcome> outcome;
-    if (!decided.changes() && lease.isPresent()) {
+    if (lease.isPresent()) {
+      // Every heartbeat renews the lease, a state change too (JOINING->ACTIVE): the lease may
+      // be one the writer attached but could not renew (its commit went unanswered).
       outcome = keepAlives.keepAliveAsync(lease.getAsLong()).thenCompose(ttl -> {
-        if (ttl > 0) {
-          metrics.heartbeat(false);
-          return CompletableFuture.completedFuture(decided.response());
+        if (ttl <= 0) {
+          return write(request, true); // the lease expired since the cache last heard of it
         }
-        return write(request, true); // the lease expired since the cache last heard of it
+        if (decided.changes()) {
+          return write(request, false);
+        }
+        metrics.heartbeat(false);
+        return CompletableFuture.completedFuture(decided.response());
       });
     } else {
       outcome = write(request, !decided.changes());
@@ -103,26 +113,25 @@ public final class HeartbeatHandler {
   /**
    * The transition on this replica's cache. An unknown node or another generation may only mean
    * that the cache has not seen a registration made through another replica yet: confirm with
-   * etcd before answering NOT_FOUND or FAILED_PRECONDITION.
+   * etcd (without holding a thread) before answering NOT_FOUND or FAILED_PRECONDITION.
    */
-  private Transition<HeartbeatOutcome> decide(HeartbeatRequest request) {
+  private CompletableFuture<Transition<HeartbeatOutcome>> decide(HeartbeatRequest request) {
     try {
-      return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
-          clock.millis());
+      return CompletableFuture.completedFuture(onCache(request));
     } catch (NodeNotFoundException | GenerationMismatchException e) {
-      long current = store.currentVersionRevision();
-      try {
-        if (!cache.awaitVersionRevision(current, timeout)) {
-          throw new UnavailableException(ErrorReason.REPLICA_NOT_READY,
-              "the topology cache is behind etcd", e);
-        }
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", ie);
-      }
-      return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
-          clock.millis());
+      return store.currentVersionRevisionAsync()
+          .thenCompose(current -> cache.whenVersionRevision(current, timeout)
+              .exceptionally(timedOut -> {
+                throw new UnavailableException(ErrorReason.REPLICA_NOT_READY,
+                    "the topology cache is behind etcd", e);
+              }))
+          .thenApply(caughtUp -> onCache(request));
     }
+  }
+
+  private Transition<HeartbeatOutcome> onCache(HeartbeatRequest request) {
+    return TopologyTransitions.heartbeat(cache.state().topology(), cache.liveness(), request,
+        clock.millis());
   }
 
   /** {@code known}, except that the node's alive key is gone: etcd said its lease expired. */

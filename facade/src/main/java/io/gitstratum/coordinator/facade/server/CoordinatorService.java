@@ -3,7 +3,7 @@ package io.gitstratum.coordinator.facade.server;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
-import io.gitstratum.coordinator.facade.core.ErrorReason;
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
@@ -38,6 +38,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The gRPC face of the contract: validates, checks that the caller may act on the node (mutual
@@ -97,15 +98,15 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   @Override
   public void getTopology(GetTopologyRequest request,
       StreamObserver<GetTopologyResponse> observer) {
-    StatusMapper.respond("GetTopology", observer, () -> {
-      Topology topology = readable(request.getLinearizable());
-      if (request.getMinVersion() > 0
-          && Long.compareUnsigned(topology.version(), request.getMinVersion()) <= 0) {
-        return GetTopologyResponse.newBuilder()
-            .setVersion(topology.version()).setUnchanged(true).build();
-      }
-      return topology.toResponse().setLeaderId(leaderId()).build();
-    });
+    StatusMapper.respondAsync("GetTopology", observer, () -> readable(request.getLinearizable())
+        .thenApply(topology -> {
+          if (request.getMinVersion() > 0
+              && Long.compareUnsigned(topology.version(), request.getMinVersion()) <= 0) {
+            return GetTopologyResponse.newBuilder()
+                .setVersion(topology.version()).setUnchanged(true).build();
+          }
+          return topology.toResponse().setLeaderId(leaderId()).build();
+        }));
   }
 
   @Override
@@ -131,7 +132,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   public void getHashRing(GetHashRingRequest request,
       StreamObserver<GetHashRingResponse> observer) {
     StatusMapper.respond("GetHashRing", observer, () -> {
-      Topology topology = readable(false);
+      Topology topology = Completions.join(readable(false));
       ConsistentHashRing ring = rings.ringFor(topology);
       return GetHashRingResponse.newBuilder()
           .addAllEntries(ring.toEntries())
@@ -178,24 +179,24 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
 
   /**
    * The cached topology; with {@code linearizable}, only after the cache holds etcd's current
-   * version (guarantee 6: a client sees its earlier writes through any replica).
+   * version (guarantee 6: a client sees its earlier writes through any replica), waited for
+   * without holding a thread.
    */
-  private Topology readable(boolean linearizable) {
+  private CompletableFuture<Topology> readable(boolean linearizable) {
     if (linearizable) {
-      long current = store.currentVersionRevision();
-      try {
-        if (!cache.awaitVersionRevision(current, timeout)) {
-          throw UnavailableException.notReady("the topology cache did not reach etcd revision "
-              + current + " within " + timeout);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new UnavailableException(ErrorReason.SHUTTING_DOWN, "interrupted", e);
-      }
-    } else if (!cache.isSynced() && cache.state().revision() == 0) {
+      return store.currentVersionRevisionAsync().thenCompose(current ->
+          cache.whenVersionRevision(current, timeout).handle((caughtUp, timedOut) -> {
+            if (timedOut != null) {
+              throw UnavailableException.notReady("the topology cache did not reach etcd "
+                  + "revision " + current + " within " + timeout);
+            }
+            return cache.state().topology();
+          }));
+    }
+    if (!cache.isSynced() && cache.state().revision() == 0) {
       throw UnavailableException.notReady("the topology cache has not loaded from etcd yet");
     }
-    return cache.state().topology();
+    return CompletableFuture.completedFuture(cache.state().topology());
   }
 
   private String leaderId() {

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.store;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -10,6 +11,27 @@ import java.util.concurrent.TimeoutException;
 /** Waits for an etcd call within its deadline and turns every way it can fail into one error. */
 public final class Deadlines {
   private Deadlines() {}
+
+  /**
+   * The call's answer without waiting for it: fails with {@link UnavailableException} as
+   * {@link #await} throws it; a call over its deadline is cancelled so jetcd stops retrying it.
+   */
+  public static <T> CompletableFuture<T> bound(CompletableFuture<T> call, Duration timeout,
+      String what) {
+    return call.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((answer, error) -> {
+      if (error == null) {
+        return answer;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof TimeoutException) {
+        call.cancel(true);
+        throw new UnavailableException("etcd did not answer " + what + " within " + timeout,
+            cause);
+      }
+      throw new UnavailableException("etcd " + what + " failed: " + cause, cause);
+    });
+  }
 
   /**
    * @throws UnavailableException when the call fails or takes longer than {@code timeout}; the

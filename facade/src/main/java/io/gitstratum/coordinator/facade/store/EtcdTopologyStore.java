@@ -18,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
@@ -144,20 +145,27 @@ public final class EtcdTopologyStore {
    * seen this revision has every committed topology change.
    */
   public long currentVersionRevision() {
-    return readVersionKey().map(KeyValue::getModRevision).orElse(0L);
+    return Completions.join(currentVersionRevisionAsync());
+  }
+
+  /** As {@link #currentVersionRevision}, without waiting. */
+  public CompletableFuture<Long> currentVersionRevisionAsync() {
+    return readVersionKey().thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L));
   }
 
   /** etcd's current topology version (a linearizable read); 0 before the first change. */
   public long currentVersion() {
-    return readVersionKey()
-        .map(kvp -> RecordCodec.decodeVersion(keys.version(), kvp.getValue().getBytes()))
-        .orElse(0L);
+    return Completions.join(readVersionKey().thenApply(kvp -> kvp
+        .map(v -> RecordCodec.decodeVersion(keys.version(), v.getValue().getBytes()))
+        .orElse(0L)));
   }
 
-  private Optional<KeyValue> readVersionKey() {
-    GetResponse response = await(
-        kv.get(bytes(keys.version()), GetOption.DEFAULT), "version read");
-    return response.getKvs().stream().findFirst();
+  private CompletableFuture<Optional<KeyValue>> readVersionKey() {
+    long start = System.nanoTime();
+    return Deadlines.bound(kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout,
+            "version read")
+        .whenComplete((response, error) -> metrics.etcdDone("version read", start, error == null))
+        .thenApply(response -> response.getKvs().stream().findFirst());
   }
 
   /**

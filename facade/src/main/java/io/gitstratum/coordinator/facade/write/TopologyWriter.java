@@ -362,14 +362,23 @@ public final class TopologyWriter implements AutoCloseable {
         leases.forEach(store::revokeLeaseQuietly);
         return false;
       }
-      default -> throw new UnavailableException("etcd did not confirm the write within "
-          + timeout + " and its outcome is not known yet; retrying is safe", failure);
+      default -> {
+        // Attached or not, renewing costs nothing; if the commit landed, its pooled leases
+        // must not run out before the nodes' first heartbeats.
+        renewAliveLeases(writes);
+        throw new UnavailableException("etcd did not confirm the write within "
+            + timeout + " and its outcome is not known yet; retrying is safe", failure);
+      }
     }
   }
 
   /** A committed batch goes into the cache at once; pooled leases get their full TTL. */
   private void applied(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
     cache.applyCommitted(revision, updates, writes);
+    renewAliveLeases(writes);
+  }
+
+  private void renewAliveLeases(List<KeyWrite> writes) {
     for (KeyWrite write : writes) {
       if (write instanceof KeyWrite.PutAlive alive) {
         // A pooled lease was granted a little earlier: its TTL counts from now on. Best
