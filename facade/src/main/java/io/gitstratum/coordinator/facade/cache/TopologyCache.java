@@ -54,8 +54,8 @@ public final class TopologyCache {
   /** Someone waiting, without a thread, for the version key to reach a revision. */
   private record Waiter(long versionModRevision, CompletableFuture<Void> done) {}
 
-  /** A node's alive key: its lease and the revision that wrote it. */
-  private record Alive(long lease, long revision) {}
+  /** A node's alive or grace key: its lease (0 when unknown) and the revision that wrote it. */
+  private record LeasedKey(long lease, long revision) {}
 
   private static final State UNSYNCED = new State(Topology.empty(), 0, 0, 0);
 
@@ -80,8 +80,8 @@ public final class TopologyCache {
   // Written under the lock, read without it: liveness keys change independently of versions.
   // Each entry keeps the revision that wrote it, so a late watch event about an older revision
   // cannot undo what this replica's own commit already applied.
-  private final Map<String, Alive> alive = new ConcurrentHashMap<>();
-  private final Map<String, Long> grace = new ConcurrentHashMap<>();
+  private final Map<String, LeasedKey> alive = new ConcurrentHashMap<>();
+  private final Map<String, LeasedKey> grace = new ConcurrentHashMap<>();
   private final LivenessView liveness = new LivenessView() {
     @Override
     public boolean hasAlive(String nodeId) {
@@ -115,8 +115,14 @@ public final class TopologyCache {
 
   /** The lease of the node's alive key, if it has one. */
   public OptionalLong aliveLease(String nodeId) {
-    Alive key = alive.get(nodeId);
+    LeasedKey key = alive.get(nodeId);
     return key == null ? OptionalLong.empty() : OptionalLong.of(key.lease());
+  }
+
+  /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
+  public OptionalLong graceLease(String nodeId) {
+    LeasedKey key = grace.get(nodeId);
+    return key == null || key.lease() == 0 ? OptionalLong.empty() : OptionalLong.of(key.lease());
   }
 
   public void addListener(Listener listener) {
@@ -150,9 +156,9 @@ public final class TopologyCache {
           snapshot.versionModRevision(), snapshot.raftTerm());
       alive.keySet().retainAll(snapshot.alive().keySet());
       long revision = snapshot.revision();
-      snapshot.alive().forEach((id, lease) -> alive.put(id, new Alive(lease, revision)));
+      snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
       grace.keySet().retainAll(snapshot.grace());
-      snapshot.grace().forEach(id -> grace.put(id, revision));
+      snapshot.grace().forEach(id -> grace.put(id, new LeasedKey(0, revision)));
       state = after;
       synced = true;
       lock.notifyAll();
@@ -196,11 +202,11 @@ public final class TopologyCache {
       for (KvChange change : revision) {
         Key key = keys.parse(change.key());
         if (key instanceof Key.Alive alive) {
-          if (setAlive(alive.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
+          if (setKey(this.alive, alive.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(alive.nodeId());
           }
         } else if (key instanceof Key.Grace g) {
-          if (setGrace(g.nodeId(), !change.deleted(), rev)) {
+          if (setKey(grace, g.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(g.nodeId());
           }
         } else if (change.deleted()) {
@@ -244,11 +250,13 @@ public final class TopologyCache {
       for (KeyWrite write : writes) {
         boolean changed;
         if (write instanceof KeyWrite.PutAlive put) {
-          changed = setAlive(put.nodeId(), put.lease(), revision);
+          changed = setKey(alive, put.nodeId(), put.lease(), revision);
         } else if (write instanceof KeyWrite.DeleteAlive) {
-          changed = setAlive(write.nodeId(), 0, revision);
+          changed = setKey(alive, write.nodeId(), 0, revision);
+        } else if (write instanceof KeyWrite.PutGrace put) {
+          changed = setKey(grace, put.nodeId(), put.lease(), revision);
         } else {
-          changed = setGrace(write.nodeId(), write instanceof KeyWrite.PutGrace, revision);
+          changed = setKey(grace, write.nodeId(), 0, revision);
         }
         if (changed) {
           livenessChanged.add(write.nodeId());
@@ -286,31 +294,18 @@ public final class TopologyCache {
     }
   }
 
-  /** Records a node's alive key (lease 0: deleted) unless a newer revision already did. */
+  /** Records a node's liveness key (lease 0: deleted) unless a newer revision already did. */
   @GuardedBy("lock")
-  private boolean setAlive(String nodeId, long lease, long revision) {
-    Alive seen = alive.get(nodeId);
+  private boolean setKey(Map<String, LeasedKey> keys, String nodeId, long lease,
+      long revision) {
+    LeasedKey seen = keys.get(nodeId);
     if (seen != null && seen.revision() >= revision) {
       return false;
     }
     if (lease == 0) {
-      alive.remove(nodeId);
+      keys.remove(nodeId);
     } else {
-      alive.put(nodeId, new Alive(lease, revision));
-    }
-    return true;
-  }
-
-  @GuardedBy("lock")
-  private boolean setGrace(String nodeId, boolean present, long revision) {
-    Long seen = grace.get(nodeId);
-    if (seen != null && seen >= revision) {
-      return false;
-    }
-    if (present) {
-      grace.put(nodeId, revision);
-    } else {
-      grace.remove(nodeId);
+      keys.put(nodeId, new LeasedKey(lease, revision));
     }
     return true;
   }

@@ -9,6 +9,7 @@ import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
+import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.Command;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -56,6 +57,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final TopologyCache cache;
   private final TopologyWriter writer;
   private final EtcdTopologyStore store;
+  private final LeaseKeepAlives keepAlives;
   private final Leadership leadership;
   private final Clock clock;
   private final DetectorSettings settings;
@@ -72,16 +74,21 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final Map<String, Long> lapsedSince = new HashMap<>();
   private final Set<String> deciding = new HashSet<>();
   private final Set<String> awaitingDown = new HashSet<>();
+  private final Map<String, Long> graceRestarted = new HashMap<>();
   private long lastReconcileMs;
   private boolean leading;
   private boolean protecting;
   private long lastTrimMs;
   private ScheduledFuture<?> scans;
 
+  /**
+   * @param keepAlives renews a grace key's lease once the detector sees the key appear
+   */
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      Leadership leadership, Clock clock, DetectorSettings settings, Duration suspectTimeout,
-      ScheduledExecutorService thread, FacadeMetrics metrics) {
+      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
+      Duration suspectTimeout, ScheduledExecutorService thread, FacadeMetrics metrics) {
     this.metrics = metrics;
+    this.keepAlives = keepAlives;
     this.cache = cache;
     this.writer = writer;
     this.store = store;
@@ -169,6 +176,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     whileLeading(topology -> {
       long nowMs = clock.millis();
       for (String id : ids) {
+        restartGrace(id);
         topology.node(id).ifPresent(node -> check(node, nowMs));
       }
     });
@@ -181,6 +189,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
           log.info("failure detector stopped: this replica no longer leads");
           lapsedSince.clear();
           awaitingDown.clear();
+          graceRestarted.clear();
           flaps.clear();
         }
         leading = false;
@@ -243,6 +252,24 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       }
     } else {
       awaitingDown.remove(id);
+    }
+  }
+
+  /**
+   * A grace key that just appeared gets its full grace period from now: its lease was granted
+   * before the commit, and a transaction held up on the way to etcd (a member gone silent) can
+   * land seconds later with little of that lease left, which would cut the grace period short.
+   * One renewal per key, by the detector that sees it appear.
+   */
+  private void restartGrace(String id) {
+    OptionalLong lease = cache.graceLease(id);
+    if (lease.isEmpty()) {
+      graceRestarted.remove(id);
+      return;
+    }
+    Long restarted = graceRestarted.put(id, lease.getAsLong());
+    if (restarted == null || restarted != lease.getAsLong()) {
+      keepAlives.keepAliveAsync(lease.getAsLong()).exceptionally(e -> 0L);
     }
   }
 

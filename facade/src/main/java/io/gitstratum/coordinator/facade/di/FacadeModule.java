@@ -158,10 +158,11 @@ final class FacadeModule {
   @Provides
   @Singleton
   static FailureDetector detector(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, Leadership leadership, Clock clock, FacadeConfig config,
-      @Named("detector") ScheduledExecutorService thread, FacadeMetrics metrics) {
-    return new FailureDetector(cache, writer, store, leadership, clock, config.detector(),
-        config.suspectTimeout(), thread, metrics);
+      EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
+      FacadeConfig config, @Named("detector") ScheduledExecutorService thread,
+      FacadeMetrics metrics) {
+    return new FailureDetector(cache, writer, store, keepAlives, leadership, clock,
+        config.detector(), config.suspectTimeout(), thread, metrics);
   }
 
   @Provides

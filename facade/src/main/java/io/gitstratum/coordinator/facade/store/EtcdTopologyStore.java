@@ -392,6 +392,29 @@ public final class EtcdTopologyStore {
   }
 
   /**
+   * Starts two grants of {@code ttlSeconds} at once and takes whichever answers first (jetcd
+   * sends consecutive calls over different connections, so one etcd member gone silent cannot
+   * hold it up); the other lease is revoked when it arrives. For rare grants that a decision
+   * waits on.
+   */
+  public CompletableFuture<Long> grantLeaseHedged(long ttlSeconds) {
+    CompletableFuture<Long> first = grantLeaseAsync(ttlSeconds);
+    CompletableFuture<Long> second = grantLeaseAsync(ttlSeconds);
+    CompletableFuture<Long> winner = new CompletableFuture<>();
+    for (CompletableFuture<Long> grant : List.of(first, second)) {
+      grant.whenComplete((id, error) -> {
+        if (error == null && !winner.complete(id)) {
+          revokeLeaseQuietly(id);
+        } else if (error != null && first.isCompletedExceptionally()
+            && second.isCompletedExceptionally()) {
+          winner.completeExceptionally(error);
+        }
+      });
+    }
+    return winner;
+  }
+
+  /**
    * Waits for lease grants started together, within one deadline. On failure the leases that
    * were granted are revoked.
    */

@@ -72,6 +72,9 @@ public final class TopologyWriter implements AutoCloseable {
    */
   public static final long DEFAULT_MAX_TXN_BYTES = 1L << 20;
 
+  /** Copies of a transaction sent again while its outcome stays unknown. */
+  static final int UNKNOWN_RESENDS = 2;
+
   private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final Duration timeout;
@@ -329,7 +332,7 @@ public final class TopologyWriter implements AutoCloseable {
     try {
       result = store.commit(seen.versionModRevision(), updates, writes, guards);
     } catch (UnavailableException e) {
-      return resolveUnknown(seen, updates, writes, leases, e);
+      return resolveUnknown(seen, updates, writes, guards, leases, e);
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
@@ -344,30 +347,51 @@ public final class TopologyWriter implements AutoCloseable {
   /**
    * The commit's answer never came: read etcd before doing anything else. Committed: as if the
    * answer had come. Not committed, and it can no longer be: its leases are free, retry.
-   * Unknown: the callers get UNAVAILABLE and the leases are left to expire by themselves, since
-   * they may be attached to live nodes' keys.
+   * Unknown: the same transaction is sent again, as it was (jetcd takes another connection,
+   * likely to a member that answers); its compare lets at most one copy apply, and a copy of a
+   * liveness-only batch writes the same keys with the same leases. Still unknown after
+   * {@link #UNKNOWN_RESENDS} copies: the callers get UNAVAILABLE and the leases are left to
+   * expire by themselves, since they may be attached to live nodes' keys.
    */
   private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<KeyWrite> writes, List<Long> leases, UnavailableException failure) {
-    CommitCheck check = store.checkCommitted(seen.versionModRevision(), updates, writes);
-    metrics.unansweredCommit(check.outcome().name().toLowerCase(Locale.ROOT));
-    log.warn("commit of {} changes and {} liveness keys unanswered ({}); etcd says: {}",
-        updates.size(), writes.size(), failure.getMessage(), check.outcome());
-    switch (check.outcome()) {
-      case COMMITTED -> {
+      List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
+      UnavailableException failure) throws InterruptedException {
+    long expected = seen.versionModRevision();
+    UnavailableException last = failure;
+    for (int resent = 0; ; resent++) {
+      CommitCheck check = store.checkCommitted(expected, updates, writes);
+      metrics.unansweredCommit(check.outcome().name().toLowerCase(Locale.ROOT));
+      log.warn("commit of {} changes and {} liveness keys unanswered ({}); etcd says: {}",
+          updates.size(), writes.size(), last.getMessage(), check.outcome());
+      if (check.outcome() == CommitCheck.Outcome.COMMITTED) {
         applied(check.revision(), updates, writes);
         return true;
       }
-      case NOT_COMMITTED -> {
+      if (check.outcome() == CommitCheck.Outcome.NOT_COMMITTED) {
         leases.forEach(store::revokeLeaseQuietly);
         return false;
       }
-      default -> {
-        // Attached or not, renewing costs nothing; if the commit landed, its pooled leases
-        // must not run out before the nodes' first heartbeats.
-        renewAliveLeases(writes);
-        throw new UnavailableException("etcd did not confirm the write within "
-            + timeout + " and its outcome is not known yet; retrying is safe", failure);
+      // Attached or not, renewing costs nothing; if a copy landed, its pooled leases must not
+      // run out while this goes on, nor before the nodes' first heartbeats.
+      renewAliveLeases(writes);
+      if (resent == UNKNOWN_RESENDS) {
+        throw new UnavailableException("etcd did not confirm the write within " + timeout
+            + " and its outcome is not known yet; retrying is safe", last);
+      }
+      try {
+        CommitResult again = store.commit(expected, updates, writes, guards);
+        if (again.committed()) {
+          applied(again.revision(), updates, writes);
+          return true;
+        }
+        if (again.versionModRevision() == expected) {
+          // A guard stopped this copy; an earlier one may still land, so nothing is revoked.
+          cache.awaitRevision(again.guardRevision(), timeout);
+          return false;
+        }
+        // The version moved: perhaps by an earlier copy of this very batch; the check tells.
+      } catch (UnavailableException e) {
+        last = e;
       }
     }
   }
@@ -401,7 +425,7 @@ public final class TopologyWriter implements AutoCloseable {
       if (write instanceof KeyWrite.PutAlive) {
         grants.add(aliveGrants.next());
       } else if (write instanceof KeyWrite.PutGrace) {
-        grants.add(store.grantLeaseAsync(graceTtlSeconds));
+        grants.add(store.grantLeaseHedged(graceTtlSeconds)); // a detector decision waits on it
       }
     }
     return store.awaitLeases(grants);

@@ -64,11 +64,13 @@ class PartialFaultsTest {
   /** A heartbeat fails on one replica within an etcd timeout, on the other within another. */
   private static final Duration MAX_GAP = ETCD_TIMEOUT.multipliedBy(2).plus(HEARTBEAT);
   /**
-   * A silent node is suspected within the suspect timeout plus one session TTL (another replica
-   * takes the detector over) plus two etcd timeouts (the failed calls on either side of it).
+   * A silent node is suspected while the member is still black-holed: within the suspect
+   * timeout plus one session TTL (another replica may take the detector over) plus four etcd
+   * timeouts (calls of the decision that went to the silent member: its commit, the read that
+   * checks it, a copy sent again, and one more).
    */
   private static final Duration DETECTED_WITHIN =
-      SUSPECT.plus(SESSION_TTL).plus(ETCD_TIMEOUT.multipliedBy(2));
+      SUSPECT.plus(SESSION_TTL).plus(ETCD_TIMEOUT.multipliedBy(4));
   private static final Duration BEAT_DEADLINE = Duration.ofSeconds(3);
   private static final Duration WRITE_DEADLINE = Duration.ofSeconds(5);
   private static final Duration WAIT = Duration.ofSeconds(30);
