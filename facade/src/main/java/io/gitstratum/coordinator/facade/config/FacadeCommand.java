@@ -59,6 +59,12 @@ public final class FacadeCommand {
       description = "deadline of each etcd call (env GS_ETCD_TIMEOUT, default ${DEFAULT-VALUE})")
   Duration etcdTimeout;
 
+  @Option(names = "--etcd-max-response-bytes",
+      defaultValue = "${env:GS_ETCD_MAX_RESPONSE_BYTES:-16777216}",
+      description = "largest etcd response accepted; large reads come in pages of a quarter "
+          + "of it (env GS_ETCD_MAX_RESPONSE_BYTES, default ${DEFAULT-VALUE})")
+  int etcdMaxResponseBytes;
+
   @Option(names = "--startup-timeout", converter = DurationConverter.class,
       defaultValue = "${env:GS_STARTUP_TIMEOUT:-60s}",
       description = "how long start-up waits for etcd (env GS_STARTUP_TIMEOUT, "
@@ -279,7 +285,7 @@ public final class FacadeCommand {
         ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : etcdEndpoints;
     return new FacadeConfig(host, port, advertised, host("--http-listen", httpListen),
         port("--http-listen", httpListen), id, endpoints, etcdRoot, cluster, etcdTimeout,
-        startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
+        etcdMaxResponseBytes, startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
         downTimeout, virtualNodes, replicationFactor,
         new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
         sessionTtl, detector(),

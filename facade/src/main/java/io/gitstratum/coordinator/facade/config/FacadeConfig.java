@@ -23,6 +23,8 @@ import java.util.List;
  * @param etcdRoot key root, such as {@code /gitstratum}
  * @param cluster cluster name; the prefix is {@code <etcdRoot>/<cluster>/}
  * @param etcdTimeout deadline of every etcd call
+ * @param etcdMaxResponseBytes largest etcd response the facade accepts (jetcd's inbound message
+ *     limit); reads whose size grows with the cluster come in pages of a quarter of it
  * @param startupTimeout how long start-up waits for etcd before giving up
  * @param cacheCheckInterval how often the cache is checked against etcd's version key
  * @param casAttempts attempts of one write under compare-and-swap contention
@@ -47,6 +49,7 @@ public record FacadeConfig(
     String etcdRoot,
     String cluster,
     Duration etcdTimeout,
+    int etcdMaxResponseBytes,
     Duration startupTimeout,
     Duration cacheCheckInterval,
     int casAttempts,
@@ -71,6 +74,7 @@ public record FacadeConfig(
     require(httpPort >= 0 && httpPort <= 65535, "--http-listen port must be 0-65535");
     require(!etcdTimeout.isNegative() && !etcdTimeout.isZero(), "--etcd-timeout must be > 0");
     require(casAttempts >= 1, "--cas-attempts must be >= 1");
+    require(etcdMaxResponseBytes >= 1 << 20, "--etcd-max-response-bytes must be at least 1 MiB");
     require(virtualNodesPerPhysical >= 1 && virtualNodesPerPhysical <= 4096,
         "--virtual-nodes must be 1-4096");
     require(replicationFactor >= 1 && replicationFactor <= 16,
@@ -88,11 +92,15 @@ public record FacadeConfig(
     etcdAccess.tls(etcdEndpoints); // rejects a mix of http and https endpoints
   }
 
+  /** 16 MiB: a 4 MiB page of nodes or events, or a watch response with a large group commit. */
+  public static final int DEFAULT_ETCD_MAX_RESPONSE_BYTES = 16 << 20;
+
   /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
   public static FacadeConfig defaults(List<String> etcdEndpoints) {
     return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "0.0.0.0", 9090, "localhost:9000",
         etcdEndpoints,
-        "/gitstratum", "default", Duration.ofSeconds(3), Duration.ofSeconds(60),
+        "/gitstratum", "default", Duration.ofSeconds(3), DEFAULT_ETCD_MAX_RESPONSE_BYTES,
+        Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
         Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10),
         DetectorSettings.defaults(), null, 2379,
@@ -146,6 +154,7 @@ public record FacadeConfig(
     private String etcdRoot;
     private String cluster;
     private Duration etcdTimeout;
+    private int etcdMaxResponseBytes;
     private Duration startupTimeout;
     private Duration cacheCheckInterval;
     private int casAttempts;
@@ -174,6 +183,7 @@ public record FacadeConfig(
       etcdRoot = from.etcdRoot;
       cluster = from.cluster;
       etcdTimeout = from.etcdTimeout;
+      etcdMaxResponseBytes = from.etcdMaxResponseBytes;
       startupTimeout = from.startupTimeout;
       cacheCheckInterval = from.cacheCheckInterval;
       casAttempts = from.casAttempts;
@@ -252,6 +262,11 @@ public record FacadeConfig(
       return this;
     }
 
+    public Builder etcdMaxResponseBytes(int etcdMaxResponseBytes) {
+      this.etcdMaxResponseBytes = etcdMaxResponseBytes;
+      return this;
+    }
+
     public Builder casAttempts(int casAttempts) {
       this.casAttempts = casAttempts;
       return this;
@@ -325,7 +340,8 @@ public record FacadeConfig(
     public FacadeConfig build() {
       return new FacadeConfig(
           listenHost, listenPort, advertiseAddress, httpHost, httpPort, replicaId, etcdEndpoints,
-          etcdRoot, cluster, etcdTimeout, startupTimeout, cacheCheckInterval, casAttempts,
+          etcdRoot, cluster, etcdTimeout, etcdMaxResponseBytes, startupTimeout,
+          cacheCheckInterval, casAttempts,
           heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
           replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
           limits, tls, etcdAccess);

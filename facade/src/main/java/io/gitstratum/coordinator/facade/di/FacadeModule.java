@@ -48,7 +48,8 @@ final class FacadeModule {
   @Provides
   @Singleton
   static EtcdConnector etcdConnector(FacadeConfig config) {
-    return new EtcdConnector(config.etcdEndpoints(), config.etcdAccess(), config.etcdTimeout());
+    return new EtcdConnector(config.etcdEndpoints(), config.etcdAccess(), config.etcdTimeout(),
+        config.etcdMaxResponseBytes());
   }
 
   @Provides
@@ -67,7 +68,9 @@ final class FacadeModule {
   @Singleton
   static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config,
       FacadeMetrics metrics) {
-    return new EtcdTopologyStore(client, keys, config.etcdTimeout(), metrics);
+    // Pages of a quarter of the response limit leave room for keys larger than the average.
+    return new EtcdTopologyStore(client, keys, config.etcdTimeout(),
+        config.etcdMaxResponseBytes() / 4, metrics);
   }
 
   @Provides

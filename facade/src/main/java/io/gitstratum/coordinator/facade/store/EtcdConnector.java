@@ -28,9 +28,21 @@ public final class EtcdConnector {
   private final Duration timeout;
   private final SslContext tls;
   private final String password;
+  private final int maxResponseBytes;
 
   /** @throws IllegalArgumentException when a TLS or password file cannot be used */
   public EtcdConnector(List<String> endpoints, EtcdAccess access, Duration timeout) {
+    this(endpoints, access, timeout, 16 << 20);
+  }
+
+  /**
+   * @param maxResponseBytes largest response accepted from etcd (gRPC's default is 4 MiB, which
+   *     a watch response carrying a large group commit can pass)
+   * @throws IllegalArgumentException when a TLS or password file cannot be used
+   */
+  public EtcdConnector(List<String> endpoints, EtcdAccess access, Duration timeout,
+      int maxResponseBytes) {
+    this.maxResponseBytes = maxResponseBytes;
     this.endpoints = List.copyOf(endpoints);
     this.access = access;
     this.timeout = timeout;
@@ -45,6 +57,7 @@ public final class EtcdConnector {
         .connectTimeout(timeout)
         // jetcd retries failed calls itself; keep that inside our own per-call deadline.
         .retryMaxDuration(timeout)
+        .maxInboundMessageSize(maxResponseBytes)
         .keepaliveTime(Duration.ofSeconds(10))
         .keepaliveTimeout(Duration.ofSeconds(3));
     if (tls != null) {

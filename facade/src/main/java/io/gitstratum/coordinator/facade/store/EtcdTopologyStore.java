@@ -14,6 +14,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -53,11 +54,30 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
+  private final long pageBytes;
   private final FacadeMetrics metrics;
+
+  /** A page of a paged read: a quarter of the default 16 MiB response limit. */
+  public static final long DEFAULT_PAGE_BYTES = 4L << 20;
+
+  /** Keys in the first page of a paged read; later pages follow the keys' measured size. */
+  private static final int FIRST_PAGE_KEYS = 512;
+  private static final int MAX_PAGE_KEYS = 50_000;
 
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout,
       FacadeMetrics metrics) {
+    this(client, keys, timeout, DEFAULT_PAGE_BYTES, metrics);
+  }
+
+  /**
+   * @param pageBytes about how many bytes one page of a read that grows with the cluster holds
+   *     (start-up load, resync, event replay): no etcd response is much larger, whatever the
+   *     cluster's size
+   */
+  public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout, long pageBytes,
+      FacadeMetrics metrics) {
     this.metrics = metrics;
+    this.pageBytes = pageBytes;
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
     this.lease = client.getLeaseClient();
@@ -99,17 +119,21 @@ public final class EtcdTopologyStore {
         .commit(), "ring config bootstrap");
   }
 
-  /** Reads version, ring configuration and every node at one revision. */
+  /**
+   * Reads version, ring configuration, every node and the liveness keys at one revision: the
+   * first two in one small read, whose revision the paged reads of the rest then use, so a write
+   * landing between two pages is neither lost nor seen twice (the watch starts after it).
+   *
+   * @throws io.gitstratum.coordinator.facade.core.UnavailableException when etcd fails, or
+   *     compacts that revision before the last page (read again)
+   */
   public StoreSnapshot read() {
-    TxnResponse response = await(kv.txn()
+    TxnResponse head = await(kv.txn()
         .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
-            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
-            Op.get(bytes(keys.nodesPrefix()), GetOption.builder().isPrefix(true).build()),
-            Op.get(bytes(keys.alivePrefix()), GetOption.builder().isPrefix(true).build()),
-            Op.get(bytes(keys.gracePrefix()),
-                GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
+            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT))
         .commit(), "topology read");
-    List<GetResponse> gets = response.getGetResponses();
+    long revision = head.getHeader().getRevision();
+    List<GetResponse> gets = head.getGetResponses();
     long version = 0;
     long versionModRevision = 0;
     Optional<KeyValue> versionKv = gets.get(0).getKvs().stream().findFirst();
@@ -120,24 +144,63 @@ public final class EtcdTopologyStore {
     HashRingConfig ring = gets.get(1).getKvs().stream().findFirst()
         .map(kvp -> RecordCodec.decodeRingConfig(keys.ringConfig(), kvp.getValue().getBytes()))
         .orElse(HashRingConfig.getDefaultInstance());
-    List<NodeInfo> nodes = new ArrayList<>(gets.get(2).getKvs().size());
-    for (KeyValue kvp : gets.get(2).getKvs()) {
-      nodes.add(RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
-          kvp.getValue().getBytes()));
-    }
+    List<NodeInfo> nodes = new ArrayList<>();
+    scan(keys.nodesPrefix(), revision, false, kvp -> nodes.add(RecordCodec.decodeNode(
+        kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes())));
     Map<String, Long> alive = new HashMap<>();
-    for (KeyValue kvp : gets.get(3).getKvs()) {
-      alive.put(kvp.getKey().toString(StandardCharsets.UTF_8).substring(
-          keys.alivePrefix().length()), kvp.getLease());
-    }
+    scan(keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
+        .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
     Set<String> grace = new HashSet<>();
-    for (KeyValue kvp : gets.get(4).getKvs()) {
-      grace.add(kvp.getKey().toString(StandardCharsets.UTF_8).substring(
-          keys.gracePrefix().length()));
+    scan(keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
+        .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
+    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
+        versionModRevision, head.getHeader().getRaftTerm());
+  }
+
+  /** Every key under {@code prefix} at {@code revision}, in pages. */
+  private long scan(String prefix, long revision, boolean keysOnly, Consumer<KeyValue> sink) {
+    ByteSequence start = bytes(prefix);
+    return scan(start, OptionsUtil.prefixEndOf(start), revision, keysOnly, sink);
+  }
+
+  /**
+   * The keys in [{@code from}, {@code end}) at {@code revision} (0: the first page's), in pages
+   * of about {@link #pageBytes}: etcd limits a range by count, so each page asks for as many keys
+   * as the previous pages' average size fits.
+   *
+   * @return the revision read at
+   */
+  private long scan(ByteSequence from, ByteSequence end, long revision, boolean keysOnly,
+      Consumer<KeyValue> sink) {
+    long at = revision;
+    long limit = FIRST_PAGE_KEYS;
+    long keysSeen = 0;
+    long bytesSeen = 0;
+    ByteSequence next = from;
+    while (true) {
+      GetOption.Builder option = GetOption.builder().withRange(end).withLimit(limit)
+          .withKeysOnly(keysOnly);
+      if (at > 0) {
+        option.withRevision(at);
+      }
+      GetResponse page = await(kv.get(next, option.build()), "paged read");
+      if (at == 0) {
+        at = page.getHeader().getRevision();
+      }
+      List<KeyValue> kvs = page.getKvs();
+      for (KeyValue kvp : kvs) {
+        sink.accept(kvp);
+        bytesSeen += kvp.getKey().size() + kvp.getValue().size() + 64;
+      }
+      keysSeen += kvs.size();
+      if (!page.isMore() || kvs.isEmpty()) {
+        return at;
+      }
+      // The next page starts just after the last key: that key plus a zero byte.
+      byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
+      next = ByteSequence.from(Arrays.copyOf(last, last.length + 1));
+      limit = Math.max(1, Math.min(MAX_PAGE_KEYS, pageBytes * keysSeen / bytesSeen));
     }
-    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace,
-        response.getHeader().getRevision(), versionModRevision,
-        response.getHeader().getRaftTerm());
   }
 
   /**
@@ -180,21 +243,18 @@ public final class EtcdTopologyStore {
     if (upToVersion - afterVersion > limit) {
       return Optional.empty();
     }
-    GetOption range = GetOption.builder().withRange(bytes(keys.event(upToVersion + 1))).build();
-    GetResponse response = await(kv.get(bytes(keys.event(afterVersion + 1)), range),
-        "event log read");
-    List<TopologyUpdate> events = new ArrayList<>(response.getKvs().size());
-    long expected = afterVersion + 1;
-    for (KeyValue kvp : response.getKvs()) {
-      TopologyUpdate update = RecordCodec.decodeUpdate(
-          kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
-      if (update.getVersion() != expected) {
-        return Optional.empty();
-      }
-      events.add(update);
-      expected++;
-    }
-    return expected == upToVersion + 1 ? Optional.of(events) : Optional.empty();
+    List<TopologyUpdate> events = new ArrayList<>((int) (upToVersion - afterVersion));
+    long[] expected = {afterVersion + 1};
+    boolean[] gap = {false};
+    scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
+        kvp -> {
+          TopologyUpdate update = RecordCodec.decodeUpdate(
+              kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
+          gap[0] |= update.getVersion() != expected[0];
+          events.add(update);
+          expected[0]++;
+        });
+    return !gap[0] && expected[0] == upToVersion + 1 ? Optional.of(events) : Optional.empty();
   }
 
   /**

@@ -1,0 +1,80 @@
+package io.gitstratum.coordinator.facade.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.HealthCheckRequest;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A replica starts on a prefix whose nodes would not fit one etcd response of gRPC's default
+ * 4 MiB, with its own limit set to exactly that: the read comes in pages.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LargePrefixTest {
+  @RegisterExtension
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
+
+  private static final int NODES = 15_000;
+
+  @Test
+  void aReplicaStartsOnAPrefixLargerThanOneResponse(TestInfo test) throws Exception {
+    String cluster = FacadeHarness.clusterFor(test);
+    Keyspace keys = FacadeHarness.keys(cluster);
+    try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
+      long bytes = seed(harness, keys);
+      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
+          .etcdMaxResponseBytes(4 << 20).build());
+      HealthCheckResponse health = harness.stub(facade)
+          .healthCheck(HealthCheckRequest.getDefaultInstance());
+      System.out.printf("replica loaded %d nodes (%d bytes of node records)%n",
+          health.getDownNodes(), bytes);
+      assertEquals(NODES, health.getDownNodes());
+      assertEquals(NODES, health.getTopologyVersion());
+    }
+  }
+
+  /** DOWN nodes with five labels each, straight into etcd; the detector leaves DOWN alone. */
+  private static long seed(FacadeHarness harness, Keyspace keys) throws Exception {
+    long bytes = 0;
+    for (int batch = 0; batch < NODES; batch += 120) {
+      List<Op> puts = new ArrayList<>();
+      for (int i = batch; i < Math.min(NODES, batch + 120); i++) {
+        NodeInfo node = NodeInfo.newBuilder().setId(String.format("object-%05d", i))
+            .setAddress("10.1." + (i / 250) + "." + (i % 250)).setPort(7000)
+            .setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("generation-" + i)
+            .setState(NodeState.NODE_STATE_DOWN)
+            .putLabels("zone", "zone-" + (i % 3)).putLabels("rack", "rack-" + (i % 40))
+            .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
+            .putLabels("owner", "storage-platform-team/object-tier/" + (i % 11))
+            .build();
+        byte[] value = RecordCodec.encode(node);
+        bytes += value.length;
+        puts.add(Op.put(FacadeHarness.bytes(keys.node(node.getId())), ByteSequence.from(value),
+            PutOption.DEFAULT));
+      }
+      harness.etcd().getKVClient().txn().Then(puts.toArray(Op[]::new)).commit()
+          .get(10, TimeUnit.SECONDS);
+    }
+    harness.etcd().getKVClient().put(FacadeHarness.bytes(keys.version()),
+        ByteSequence.from(RecordCodec.encodeVersion(NODES))).get(10, TimeUnit.SECONDS);
+    return bytes;
+  }
+}
