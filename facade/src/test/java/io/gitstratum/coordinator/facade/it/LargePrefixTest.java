@@ -3,9 +3,12 @@ package io.gitstratum.coordinator.facade.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.GetTopologyRequest;
 import io.gitstratum.coordinator.proto.HealthCheckRequest;
 import io.gitstratum.coordinator.proto.HealthCheckResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -14,10 +17,12 @@ import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
-import java.nio.charset.StandardCharsets;
+import io.gitstratum.coordinator.testkit.FaultProxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -51,20 +56,41 @@ class LargePrefixTest {
     }
   }
 
+  @Test
+  void aCompactionDrivenResyncOfALargePrefixCompletes(TestInfo test) throws Exception {
+    String cluster = FacadeHarness.clusterFor(test);
+    Keyspace keys = FacadeHarness.keys(cluster);
+    try (FaultProxy proxy = FaultProxy.forEndpoint(etcd.endpoints().get(0));
+        FacadeHarness harness = new FacadeHarness(List.of(proxy.endpoint()))) {
+      seed(harness, keys);
+      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
+          .etcdMaxResponseBytes(4 << 20).build());
+      CoordinatorServiceBlockingStub stub = harness.stub(facade);
+      // Cut the replica off, change the prefix behind its back and compact etcd past its watch:
+      // it can only come back by reading the whole prefix again.
+      proxy.blackHole();
+      try (Client direct = Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
+        long revision = direct.getKVClient().put(FacadeHarness.bytes(keys.node("object-00000")),
+            ByteSequence.from(RecordCodec.encode(node(0).toBuilder().setPort(7001).build())))
+            .get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        direct.getKVClient().compact(revision).get(10, TimeUnit.SECONDS);
+      }
+      proxy.reset();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stub.getTopology(
+          GetTopologyRequest.newBuilder().setLinearizable(true).build()).getObjectNodesList()
+          .stream().anyMatch(n -> n.getId().equals("object-00000") && n.getPort() == 7001));
+      assertEquals(NODES, stub.healthCheck(HealthCheckRequest.getDefaultInstance())
+          .getDownNodes());
+    }
+  }
+
   /** DOWN nodes with five labels each, straight into etcd; the detector leaves DOWN alone. */
   private static long seed(FacadeHarness harness, Keyspace keys) throws Exception {
     long bytes = 0;
     for (int batch = 0; batch < NODES; batch += 120) {
       List<Op> puts = new ArrayList<>();
       for (int i = batch; i < Math.min(NODES, batch + 120); i++) {
-        NodeInfo node = NodeInfo.newBuilder().setId(String.format("object-%05d", i))
-            .setAddress("10.1." + (i / 250) + "." + (i % 250)).setPort(7000)
-            .setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("generation-" + i)
-            .setState(NodeState.NODE_STATE_DOWN)
-            .putLabels("zone", "zone-" + (i % 3)).putLabels("rack", "rack-" + (i % 40))
-            .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
-            .putLabels("owner", "storage-platform-team/object-tier/" + (i % 11))
-            .build();
+        NodeInfo node = node(i);
         byte[] value = RecordCodec.encode(node);
         bytes += value.length;
         puts.add(Op.put(FacadeHarness.bytes(keys.node(node.getId())), ByteSequence.from(value),
@@ -76,5 +102,16 @@ class LargePrefixTest {
     harness.etcd().getKVClient().put(FacadeHarness.bytes(keys.version()),
         ByteSequence.from(RecordCodec.encodeVersion(NODES))).get(10, TimeUnit.SECONDS);
     return bytes;
+  }
+
+  private static NodeInfo node(int i) {
+    return NodeInfo.newBuilder().setId(String.format("object-%05d", i))
+        .setAddress("10.1." + (i / 250) + "." + (i % 250)).setPort(7000)
+        .setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("generation-" + i)
+        .setState(NodeState.NODE_STATE_DOWN)
+        .putLabels("zone", "zone-" + (i % 3)).putLabels("rack", "rack-" + (i % 40))
+        .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
+        .putLabels("owner", "storage-platform-team/object-tier/" + (i % 11))
+        .build();
   }
 }
