@@ -21,6 +21,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -43,6 +44,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it. Every call
@@ -55,14 +57,20 @@ public final class EtcdTopologyStore {
   private final Keyspace keys;
   private final Duration timeout;
   private final long pageBytes;
+  private final long firstPageKeys;
   private final FacadeMetrics metrics;
 
   /** A page of a paged read: a quarter of the default 16 MiB response limit. */
   public static final long DEFAULT_PAGE_BYTES = 4L << 20;
 
-  /** Keys in the first page of a paged read; later pages follow the keys' measured size. */
-  private static final int FIRST_PAGE_KEYS = 512;
+  /**
+   * A node record is at most about 22 KB (64 labels of 256-byte values): the first page of a
+   * read asks for as many keys as fit in a page at this size; later pages follow the keys'
+   * measured size.
+   */
+  private static final long LARGEST_RECORD_BYTES = 32 << 10;
   private static final int MAX_PAGE_KEYS = 50_000;
+  private static final int PAGE_ATTEMPTS = 3;
 
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout,
       FacadeMetrics metrics) {
@@ -78,6 +86,7 @@ public final class EtcdTopologyStore {
       FacadeMetrics metrics) {
     this.metrics = metrics;
     this.pageBytes = pageBytes;
+    this.firstPageKeys = Math.max(1, Math.min(512, pageBytes / LARGEST_RECORD_BYTES));
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
     this.lease = client.getLeaseClient();
@@ -120,18 +129,22 @@ public final class EtcdTopologyStore {
   }
 
   /**
-   * Reads version, ring configuration, every node and the liveness keys at one revision: the
-   * first two in one small read, whose revision the paged reads of the rest then use, so a write
-   * landing between two pages is neither lost nor seen twice (the watch starts after it).
+   * Reads version, ring configuration, every node and the liveness keys at one revision: one
+   * transaction with the first page of each collection (all of a small cluster), then, for a
+   * collection with more, further pages at that transaction's revision, so a write landing
+   * between two pages is neither lost nor seen twice (the watch starts after it).
    *
    * @throws io.gitstratum.coordinator.facade.core.UnavailableException when etcd fails, or
    *     compacts that revision before the last page (read again)
    */
   public StoreSnapshot read() {
-    TxnResponse head = await(kv.txn()
+    TxnResponse head = readAgainIfUnanswered(() -> await(kv.txn()
         .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
-            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT))
-        .commit(), "topology read");
+            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
+            firstPage(keys.nodesPrefix(), false),
+            firstPage(keys.alivePrefix(), true),
+            firstPage(keys.gracePrefix(), true))
+        .commit(), "topology read"));
     long revision = head.getHeader().getRevision();
     List<GetResponse> gets = head.getGetResponses();
     long version = 0;
@@ -145,35 +158,44 @@ public final class EtcdTopologyStore {
         .map(kvp -> RecordCodec.decodeRingConfig(keys.ringConfig(), kvp.getValue().getBytes()))
         .orElse(HashRingConfig.getDefaultInstance());
     List<NodeInfo> nodes = new ArrayList<>();
-    scan(keys.nodesPrefix(), revision, false, kvp -> nodes.add(RecordCodec.decodeNode(
-        kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes())));
+    scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> nodes.add(
+        RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
+            kvp.getValue().getBytes())));
     Map<String, Long> alive = new HashMap<>();
-    scan(keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
+    scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
     Set<String> grace = new HashSet<>();
-    scan(keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
+    scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
     return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
         versionModRevision, head.getHeader().getRaftTerm());
   }
 
-  /** Every key under {@code prefix} at {@code revision}, in pages. */
-  private long scan(String prefix, long revision, boolean keysOnly, Consumer<KeyValue> sink) {
+  private Op firstPage(String prefix, boolean keysOnly) {
     ByteSequence start = bytes(prefix);
-    return scan(start, OptionsUtil.prefixEndOf(start), revision, keysOnly, sink);
+    return Op.get(start, GetOption.builder().withRange(OptionsUtil.prefixEndOf(start))
+        .withLimit(firstPageKeys).withKeysOnly(keysOnly).build());
+  }
+
+  /** The keys of {@code first}, a first page under {@code prefix}, and every page after it. */
+  private void scanFrom(GetResponse first, String prefix, long revision, boolean keysOnly,
+      Consumer<KeyValue> sink) {
+    first.getKvs().forEach(sink);
+    if (first.isMore() && !first.getKvs().isEmpty()) {
+      scan(keyAfter(first.getKvs()), OptionsUtil.prefixEndOf(bytes(prefix)), revision, keysOnly,
+          sink, nextLimit(first.getKvs().size(), pageSize(first.getKvs())));
+    }
   }
 
   /**
    * The keys in [{@code from}, {@code end}) at {@code revision} (0: the first page's), in pages
    * of about {@link #pageBytes}: etcd limits a range by count, so each page asks for as many keys
    * as the previous pages' average size fits.
-   *
-   * @return the revision read at
    */
-  private long scan(ByteSequence from, ByteSequence end, long revision, boolean keysOnly,
-      Consumer<KeyValue> sink) {
+  private void scan(ByteSequence from, ByteSequence end, long revision, boolean keysOnly,
+      Consumer<KeyValue> sink, long firstLimit) {
     long at = revision;
-    long limit = FIRST_PAGE_KEYS;
+    long limit = firstLimit;
     long keysSeen = 0;
     long bytesSeen = 0;
     ByteSequence next = from;
@@ -183,24 +205,58 @@ public final class EtcdTopologyStore {
       if (at > 0) {
         option.withRevision(at);
       }
-      GetResponse page = await(kv.get(next, option.build()), "paged read");
+      GetOption pageOption = option.build();
+      ByteSequence pageStart = next;
+      GetResponse page = readAgainIfUnanswered(
+          () -> await(kv.get(pageStart, pageOption), "paged read"));
       if (at == 0) {
         at = page.getHeader().getRevision();
       }
       List<KeyValue> kvs = page.getKvs();
-      for (KeyValue kvp : kvs) {
-        sink.accept(kvp);
-        bytesSeen += kvp.getKey().size() + kvp.getValue().size() + 64;
-      }
+      kvs.forEach(sink);
       keysSeen += kvs.size();
+      bytesSeen += pageSize(kvs);
       if (!page.isMore() || kvs.isEmpty()) {
-        return at;
+        return;
       }
-      // The next page starts just after the last key: that key plus a zero byte.
-      byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
-      next = ByteSequence.from(Arrays.copyOf(last, last.length + 1));
-      limit = Math.max(1, Math.min(MAX_PAGE_KEYS, pageBytes * keysSeen / bytesSeen));
+      next = keyAfter(kvs);
+      limit = nextLimit(keysSeen, bytesSeen);
     }
+  }
+
+  /**
+   * A read that goes unanswered is asked again, at most {@link #PAGE_ATTEMPTS} times: a read is
+   * the same wherever it runs, and jetcd sends it over another connection, away from a member
+   * gone silent.
+   */
+  private static <T> T readAgainIfUnanswered(Supplier<T> read) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return read.get();
+      } catch (UnavailableException e) {
+        if (attempt >= PAGE_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private long nextLimit(long keysSeen, long bytesSeen) {
+    return Math.max(1, Math.min(MAX_PAGE_KEYS, pageBytes * keysSeen / Math.max(1, bytesSeen)));
+  }
+
+  private static long pageSize(List<KeyValue> kvs) {
+    long bytes = 0;
+    for (KeyValue kvp : kvs) {
+      bytes += kvp.getKey().size() + kvp.getValue().size() + 64;
+    }
+    return bytes;
+  }
+
+  /** The smallest key after the last of {@code kvs}: that key and a zero byte. */
+  private static ByteSequence keyAfter(List<KeyValue> kvs) {
+    byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
+    return ByteSequence.from(Arrays.copyOf(last, last.length + 1));
   }
 
   /**
@@ -253,7 +309,7 @@ public final class EtcdTopologyStore {
           gap[0] |= update.getVersion() != expected[0];
           events.add(update);
           expected[0]++;
-        });
+        }, firstPageKeys);
     return !gap[0] && expected[0] == upToVersion + 1 ? Optional.of(events) : Optional.empty();
   }
 
