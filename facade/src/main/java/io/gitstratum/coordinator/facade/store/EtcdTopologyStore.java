@@ -314,6 +314,27 @@ public final class EtcdTopologyStore {
   }
 
   /**
+   * The newest unbroken run of change events ending at {@code upToVersion}, starting after
+   * {@code afterVersion} or later (the log may have been trimmed since), in pages; empty when
+   * the log does not hold {@code upToVersion}.
+   */
+  public Optional<List<TopologyUpdate>> readEventTail(long afterVersion, long upToVersion) {
+    List<TopologyUpdate> events = new ArrayList<>();
+    scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
+        kvp -> {
+          TopologyUpdate update = RecordCodec.decodeUpdate(
+              kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
+          if (!events.isEmpty()
+              && events.get(events.size() - 1).getVersion() != update.getPreviousVersion()) {
+            events.clear(); // a hole: only what follows it can be replayed
+          }
+          events.add(update);
+        }, firstPageKeys);
+    return events.isEmpty() || events.get(events.size() - 1).getVersion() != upToVersion
+        ? Optional.empty() : Optional.of(events);
+  }
+
+  /**
    * Commits change events as one transaction: if the version key still has
    * {@code expectedVersionModRevision} and every guarded liveness key is as the guard says,
    * write each event, the node records it changes, the liveness keys, and the new version (only

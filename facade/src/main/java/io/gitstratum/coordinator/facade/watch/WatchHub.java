@@ -49,6 +49,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     return thread;
   });
   private final UpdateBuffer buffer;
+  private final SharedLogReplay logReplay;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> keepalives;
   private final Function<Throwable, StatusRuntimeException> errors;
@@ -70,6 +71,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     this.timeout = timeout;
     this.senders = senders;
     this.buffer = new UpdateBuffer(settings.bufferCapacity());
+    this.logReplay = new SharedLogReplay(store, settings.replayLimit());
     long idleNanos = settings.keepaliveInterval().toNanos();
     // Check four times per interval so that no stream stays idle much past it.
     long periodMs = Math.max(10, settings.keepaliveInterval().toMillis() / 4);
@@ -138,7 +140,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
       case FULL_SYNC, CATCH_UP -> Optional.empty();
       case LIVE -> Optional.of(List.of());
       case REPLAY_BUFFER -> buffered;
-      case REPLAY_LOG -> store.readEvents(since, cached, settings.replayLimit());
+      case REPLAY_LOG -> logReplay.replay(since, cached);
     };
   }
 
