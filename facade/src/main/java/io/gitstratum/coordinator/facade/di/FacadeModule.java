@@ -5,6 +5,7 @@ import dagger.Provides;
 import io.etcd.jetcd.Client;
 import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.cache.TopologyResponses;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.guard.ClientIdentities;
 import io.gitstratum.coordinator.facade.guard.GuardInterceptor;
@@ -170,7 +171,14 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static WatchHub hub(TopologyCache cache, EtcdTopologyStore store, Leadership leadership,
+  static TopologyResponses responses(Leadership leadership) {
+    return new TopologyResponses(
+        () -> leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse(""));
+  }
+
+  @Provides
+  @Singleton
+  static WatchHub hub(TopologyCache cache, EtcdTopologyStore store, TopologyResponses responses,
       Clock clock, FacadeConfig config, ScheduledExecutorService scheduler) {
     ExecutorService senders = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
@@ -178,9 +186,8 @@ final class FacadeModule {
           thread.setDaemon(true);
           return thread;
         });
-    return new WatchHub(cache, store,
-        () -> leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse(""), clock,
-        config.watch(), config.etcdTimeout(), senders, scheduler, StatusMapper::toException);
+    return new WatchHub(cache, store, responses, clock, config.watch(), config.etcdTimeout(),
+        senders, scheduler, StatusMapper::toException);
   }
 
   @Provides
@@ -188,9 +195,9 @@ final class FacadeModule {
   static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
       EtcdTopologyStore store, WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector,
       Leadership leadership, Clock clock, FacadeConfig config, RingCache rings,
-      NodeAuthorizer authorizer) {
+      NodeAuthorizer authorizer, TopologyResponses responses) {
     return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
-        clock, config.etcdTimeout(), rings, authorizer);
+        clock, config.etcdTimeout(), rings, authorizer, responses);
   }
 
   @Provides

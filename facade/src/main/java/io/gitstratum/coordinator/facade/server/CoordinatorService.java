@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.server;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.cache.TopologyResponses;
 import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
@@ -57,11 +58,14 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final FailureDetector detector;
   private final RingCache rings;
   private final NodeAuthorizer authorizer;
+  private final TopologyResponses responses;
 
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
-      Clock clock, Duration timeout, RingCache rings, NodeAuthorizer authorizer) {
+      Clock clock, Duration timeout, RingCache rings, NodeAuthorizer authorizer,
+      TopologyResponses responses) {
     this.authorizer = authorizer;
+    this.responses = responses;
     this.rings = rings;
     this.cache = cache;
     this.hub = hub;
@@ -105,7 +109,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
             return GetTopologyResponse.newBuilder()
                 .setVersion(topology.version()).setUnchanged(true).build();
           }
-          return topology.toResponse().setLeaderId(leaderId()).build();
+          return responses.of(topology);
         }));
   }
 
@@ -199,7 +203,4 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     return CompletableFuture.completedFuture(cache.state().topology());
   }
 
-  private String leaderId() {
-    return leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse("");
-  }
 }

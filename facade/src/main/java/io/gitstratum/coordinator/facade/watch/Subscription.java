@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.watch;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.Keepalive;
 import io.gitstratum.coordinator.proto.Lagged;
+import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -36,7 +37,7 @@ final class Subscription {
 
   private final ServerCallStreamObserver<TopologyUpdate> stream;
   private final Supplier<Topology> current;
-  private final Supplier<String> leaderId;
+  private final Function<Topology, GetTopologyResponse> fullSync;
   private final Executor executor;
   private final int capacity;
   private final Runnable onClose;
@@ -60,14 +61,15 @@ final class Subscription {
   private int replayed;
 
   Subscription(ServerCallStreamObserver<TopologyUpdate> stream, long sinceVersion,
-      Supplier<Topology> current, Supplier<String> leaderId, LongSupplier serverTime,
+      Supplier<Topology> current, Function<Topology, GetTopologyResponse> fullSync,
+      LongSupplier serverTime,
       Executor executor, int capacity, Runnable onClose,
       Function<Throwable, StatusRuntimeException> errors) {
     this.errors = errors;
     this.stream = stream;
     this.lastDelivered = sinceVersion;
     this.current = current;
-    this.leaderId = leaderId;
+    this.fullSync = fullSync;
     this.serverTime = serverTime;
     this.executor = executor;
     this.capacity = capacity;
@@ -196,7 +198,7 @@ final class Subscription {
       Topology topology = current.get();
       send(TopologyUpdate.newBuilder().setVersion(topology.version())
           .setPreviousVersion(lastDelivered)
-          .setFullSync(topology.toResponse().setLeaderId(leaderId.get()))
+          .setFullSync(fullSync.apply(topology))
           .build());
       lastDelivered = topology.version();
       needsFullSync = false;

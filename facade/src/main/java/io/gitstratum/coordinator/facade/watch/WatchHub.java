@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.cache.TopologyResponses;
 import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.core.WatcherLimitException;
@@ -22,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +38,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
 
   private final TopologyCache cache;
   private final EtcdTopologyStore store;
-  private final Supplier<String> leaderId;
+  private final TopologyResponses responses;
   private final Clock clock;
   private final WatchSettings settings;
   private final Duration timeout;
@@ -59,13 +59,13 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
    * @param timeout bound on etcd reads and catch-up waits when a stream starts
    * @param errors turns the reason a stream ends into its gRPC status (the server's one mapping)
    */
-  public WatchHub(TopologyCache cache, EtcdTopologyStore store, Supplier<String> leaderId,
+  public WatchHub(TopologyCache cache, EtcdTopologyStore store, TopologyResponses responses,
       Clock clock, WatchSettings settings, Duration timeout, ExecutorService senders,
       ScheduledExecutorService scheduler, Function<Throwable, StatusRuntimeException> errors) {
     this.errors = errors;
     this.cache = cache;
     this.store = store;
-    this.leaderId = leaderId;
+    this.responses = responses;
     this.clock = clock;
     this.settings = settings;
     this.timeout = timeout;
@@ -107,7 +107,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     long since = request.getSinceVersion();
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
-        leaderId, clock::millis, senders, settings.queueCapacity(),
+        responses::of, clock::millis, senders, settings.queueCapacity(),
         () -> subscriptions.remove(self[0]), errors);
     self[0] = subscription;
     stream.setOnCancelHandler(subscription::cancelled);
