@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.bench;
 
 import io.gitstratum.coordinator.bench.capacity.CapacityWorkload;
+import io.gitstratum.coordinator.bench.capacity.StartupWorkload;
 import io.gitstratum.coordinator.bench.facade.DetectionWorkload;
 import io.gitstratum.coordinator.bench.facade.FacadeProcess;
 import io.gitstratum.coordinator.bench.facade.HeartbeatWorkload;
@@ -58,7 +59,8 @@ public final class BenchmarkMain {
     return List.of(new RawCasWorkload(), new RawKeepAliveWorkload(), new HeartbeatWorkload(),
         new RegisterWorkload(), new RawLeaseGrantWorkload(), new RawWatchWorkload(),
         new WatchWorkload(),
-        new RawLeaseExpiryWorkload(), new DetectionWorkload(), new CapacityWorkload());
+        new RawLeaseExpiryWorkload(), new DetectionWorkload(), new CapacityWorkload(),
+        new StartupWorkload());
   }
 
   public static void main(String[] args) throws Exception {

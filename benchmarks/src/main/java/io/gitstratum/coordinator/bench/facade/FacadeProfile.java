@@ -20,7 +20,9 @@ public enum FacadeProfile {
   DETECT("bench-detect", List.of("--heartbeat-interval", "1s", "--suspect-timeout", "2s",
       "--down-timeout", "4s")),
   /** The capacity probe: the production defaults (heartbeat 10 s, suspect 30 s, down 60 s). */
-  CAPACITY("bench-capacity", List.of());
+  CAPACITY("bench-capacity", List.of()),
+  /** Start-up on a large prefix, with the production defaults. */
+  LARGE("bench-large", List.of());
 
   private final String cluster;
   private final List<String> args;
