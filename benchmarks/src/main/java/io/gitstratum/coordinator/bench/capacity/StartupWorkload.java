@@ -20,6 +20,8 @@ import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,9 +56,11 @@ public final class StartupWorkload implements Workload {
       throw new IllegalStateException("raw read found " + read + " nodes, not " + NODES);
     }
 
-    start = System.nanoTime();
     FacadeProcess facade = rig.facade(FacadeProfile.LARGE); // returns once SERVING
-    double readySeconds = (System.nanoTime() - start) / 1e9;
+    // From the process's own start: the rig first waits for etcd's watcher count to settle.
+    Instant started = ProcessHandle.of(facade.pid()).flatMap(p -> p.info().startInstant())
+        .orElseThrow(() -> new IllegalStateException("no start time for the replica process"));
+    double readySeconds = Duration.between(started, Instant.now()).toMillis() / 1e3;
     long heap = HeapProbe.liveHeapBytes(facade.pid());
     rig.stopFacade();
 
