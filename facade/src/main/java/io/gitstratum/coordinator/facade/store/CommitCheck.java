@@ -5,8 +5,9 @@ package io.gitstratum.coordinator.facade.store;
  * broke): the transaction may or may not have been applied, and only a read can tell.
  *
  * @param revision the commit's revision when {@link Outcome#COMMITTED}
+ * @param etcdAnswered false when the read itself went unanswered (etcd unreachable from here)
  */
-public record CommitCheck(Outcome outcome, long revision) {
+public record CommitCheck(Outcome outcome, long revision, boolean etcdAnswered) {
   public enum Outcome {
     /** etcd holds what the transaction wrote. */
     COMMITTED,
@@ -16,7 +17,17 @@ public record CommitCheck(Outcome outcome, long revision) {
     UNKNOWN
   }
 
+  public CommitCheck(Outcome outcome, long revision) {
+    this(outcome, revision, true);
+  }
+
+  /** etcd answered, but nothing it holds tells the outcome yet. */
   public static CommitCheck unknown() {
     return new CommitCheck(Outcome.UNKNOWN, 0);
+  }
+
+  /** The read went unanswered too. */
+  public static CommitCheck unreachable() {
+    return new CommitCheck(Outcome.UNKNOWN, 0, false);
   }
 }

@@ -431,7 +431,7 @@ public final class EtcdTopologyStore {
     try {
       response = await(kv.txn().Then(reads.toArray(Op[]::new)).commit(), "commit check");
     } catch (RuntimeException e) {
-      return CommitCheck.unknown();
+      return CommitCheck.unreachable();
     }
     List<GetResponse> gets = response.getGetResponses();
     int next = 1;

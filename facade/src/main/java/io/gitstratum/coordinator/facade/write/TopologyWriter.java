@@ -347,11 +347,12 @@ public final class TopologyWriter implements AutoCloseable {
   /**
    * The commit's answer never came: read etcd before doing anything else. Committed: as if the
    * answer had come. Not committed, and it can no longer be: its leases are free, retry.
-   * Unknown: the same transaction is sent again, as it was (jetcd takes another connection,
-   * likely to a member that answers); its compare lets at most one copy apply, and a copy of a
-   * liveness-only batch writes the same keys with the same leases. Still unknown after
-   * {@link #UNKNOWN_RESENDS} copies: the callers get UNAVAILABLE and the leases are left to
-   * expire by themselves, since they may be attached to live nodes' keys.
+   * Unknown while etcd answers the check: the same transaction is sent again, as it was (jetcd
+   * takes another connection, likely to a member that answers); its compare lets at most one
+   * copy apply, and a copy of a liveness-only batch writes the same keys with the same leases.
+   * Still unknown after {@link #UNKNOWN_RESENDS} copies, or etcd unreachable: the callers get
+   * UNAVAILABLE and the leases are left to expire by themselves, since they may be attached to
+   * live nodes' keys.
    */
   private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
       List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
@@ -374,7 +375,9 @@ public final class TopologyWriter implements AutoCloseable {
       // Attached or not, renewing costs nothing; if a copy landed, its pooled leases must not
       // run out while this goes on, nor before the nodes' first heartbeats.
       renewAliveLeases(writes);
-      if (resent == UNKNOWN_RESENDS) {
+      // A copy sent again can only help while etcd answers (a request held up on the way to
+      // one member); when the check went unanswered too, give the answer now.
+      if (resent == UNKNOWN_RESENDS || !check.etcdAnswered()) {
         throw new UnavailableException("etcd did not confirm the write within " + timeout
             + " and its outcome is not known yet; retrying is safe", last);
       }

@@ -9,7 +9,7 @@ import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdAccess;
 import io.gitstratum.coordinator.facade.store.EtcdConnector;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
-import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.gitstratum.coordinator.facade.store.TestStores;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.gitstratum.coordinator.testkit.FaultProxy;
@@ -48,8 +48,7 @@ class CacheSupervisorTest {
         Client client = new EtcdConnector(List.of(a.endpoint(), b.endpoint()),
             EtcdAccess.none(), TIMEOUT).client()) {
       EtcdTopologyStore store = new EtcdTopologyStore(client, keys, TIMEOUT, new FacadeMetrics());
-      store.bootstrap("test", HashRingConfig.newBuilder().setVirtualNodesPerPhysical(16)
-          .setReplicationFactor(3).build(), System.currentTimeMillis());
+      TestStores.bootstrap(store);
       TopologyCache cache = new TopologyCache(keys);
       CacheSupervisor supervisor = new CacheSupervisor(store, cache, scheduler, CHECK, TIMEOUT);
       supervisor.start();

@@ -9,7 +9,7 @@ import io.gitstratum.coordinator.facade.store.EtcdConnector;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
-import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.gitstratum.coordinator.facade.store.TestStores;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +46,7 @@ final class WriterRig implements AutoCloseable {
     EtcdConnector connector = new EtcdConnector(endpoints, EtcdAccess.none(), TIMEOUT);
     client = connector.client();
     store = new EtcdTopologyStore(client, keys, TIMEOUT, metrics);
-    store.bootstrap("rig", HashRingConfig.newBuilder().setVirtualNodesPerPhysical(16)
-        .setReplicationFactor(3).build(), System.currentTimeMillis());
+    TestStores.bootstrap(store);
     cache = new TopologyCache(keys);
     supervisor = new CacheSupervisor(store, cache, scheduler, Duration.ofMillis(500), TIMEOUT);
     supervisor.start();
