@@ -1,9 +1,9 @@
 package io.gitstratum.coordinator.facade.store;
 
+import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,8 +22,7 @@ public final class Deadlines {
       if (error == null) {
         return answer;
       }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null
-          ? error.getCause() : error;
+      Throwable cause = Completions.cause(error);
       if (cause instanceof TimeoutException) {
         call.cancel(true);
         throw new UnavailableException("etcd did not answer " + what + " within " + timeout,

@@ -299,18 +299,10 @@ public final class EtcdTopologyStore {
     if (upToVersion - afterVersion > limit) {
       return Optional.empty();
     }
-    List<TopologyUpdate> events = new ArrayList<>((int) (upToVersion - afterVersion));
-    long[] expected = {afterVersion + 1};
-    boolean[] gap = {false};
-    scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
-        kvp -> {
-          TopologyUpdate update = RecordCodec.decodeUpdate(
-              kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
-          gap[0] |= update.getVersion() != expected[0];
-          events.add(update);
-          expected[0]++;
-        }, firstPageKeys);
-    return !gap[0] && expected[0] == upToVersion + 1 ? Optional.of(events) : Optional.empty();
+    // An unbroken run that ends at upToVersion and starts right after afterVersion is exactly
+    // the events in between.
+    return readEventTail(afterVersion, upToVersion)
+        .filter(events -> events.get(0).getPreviousVersion() == afterVersion);
   }
 
   /**
