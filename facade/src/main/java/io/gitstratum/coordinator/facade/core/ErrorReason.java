@@ -36,6 +36,13 @@ public enum ErrorReason {
   WRITE_CONTENTION,
   /** This replica holds too many writes waiting for etcd; a RetryInfo says when to try again. */
   WRITE_QUEUE_FULL,
+  /**
+   * This replica takes more heartbeats than etcd renews in time and refused this one early; a
+   * RetryInfo says when to try again, or use another replica at once.
+   */
+  REPLICA_OVERLOADED,
+  /** A WatchTopology stream did not take a full_sync in time; reconnect from its last version. */
+  STREAM_STALLED,
   /** A record in etcd cannot be decoded; an operator must look at the key named in metadata. */
   CORRUPT_RECORD,
   /** A bug in the facade; never caused by input. */

@@ -17,7 +17,7 @@ public final class UnavailableException extends CoordinatorException {
 
   private static final Set<ErrorReason> REASONS = EnumSet.of(ErrorReason.ETCD_UNAVAILABLE,
       ErrorReason.REPLICA_NOT_READY, ErrorReason.SHUTTING_DOWN, ErrorReason.WRITE_CONTENTION,
-      ErrorReason.WRITE_QUEUE_FULL);
+      ErrorReason.WRITE_QUEUE_FULL, ErrorReason.REPLICA_OVERLOADED, ErrorReason.STREAM_STALLED);
 
   private final Duration retryDelay;
   private final Map<String, String> metadata;
@@ -46,6 +46,23 @@ public final class UnavailableException extends CoordinatorException {
     return new UnavailableException(ErrorReason.WRITE_QUEUE_FULL, "this replica has " + queued
         + " writes waiting for etcd; retry in a second or on another replica", null,
         Duration.ofSeconds(1), Map.of("queued", Integer.toString(queued)));
+  }
+
+  /**
+   * A heartbeat refused because the lease renewals ahead of it have waited {@code waited} for
+   * etcd already: shed early so that the ones accepted stay fast.
+   */
+  public static UnavailableException overloaded(Duration waited, Duration retryDelay) {
+    return new UnavailableException(ErrorReason.REPLICA_OVERLOADED, "this replica's lease "
+        + "renewals wait " + waited.toMillis() + " ms for etcd already; retry in "
+        + retryDelay.toMillis() + " ms or on another replica", null, retryDelay,
+        Map.of("waitedMs", Long.toString(waited.toMillis())));
+  }
+
+  /** A stream that has not taken its full_sync for {@code held}: its client does not read. */
+  public static UnavailableException streamStalled(Duration held) {
+    return new UnavailableException(ErrorReason.STREAM_STALLED, "this stream did not take its "
+        + "full_sync within " + held.toMillis() + " ms; reconnect with since_version", null);
   }
 
   @Override

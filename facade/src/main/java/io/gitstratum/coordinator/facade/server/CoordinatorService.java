@@ -35,6 +35,7 @@ import io.gitstratum.coordinator.proto.RegisterNodeResponse;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.proto.WatchTopologyRequest;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -76,6 +77,14 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     this.leadership = leadership;
     this.clock = clock;
     this.timeout = timeout;
+  }
+
+  /**
+   * The service to register: GetTopology and WatchTopology send the shared encoding of a
+   * topology ({@link SharedTopologyEncoding}).
+   */
+  public ServerServiceDefinition definition() {
+    return SharedTopologyEncoding.apply(bindService(), responses);
   }
 
   @Override

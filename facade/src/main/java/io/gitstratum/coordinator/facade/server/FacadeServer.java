@@ -70,7 +70,7 @@ public final class FacadeServer implements AutoCloseable {
     this.clock = clock;
     this.server = builder
         // Malformed requests become INVALID_ARGUMENT in our code, not INTERNAL in gRPC's.
-        .addService(RequestDecoding.strict(service.bindService()))
+        .addService(RequestDecoding.strict(service.definition()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

@@ -9,13 +9,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Decodes request messages in the facade's own code rather than in gRPC's transport, so that
@@ -33,19 +30,8 @@ final class RequestDecoding {
 
   /** {@code service} with strict decoding of every method whose client sends one message. */
   static ServerServiceDefinition strict(ServerServiceDefinition service) {
-    ServiceDescriptor original = service.getServiceDescriptor();
-    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
-    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      ServerMethodDefinition<?, ?> wrapped = method.getMethodDescriptor().getType()
-          .clientSendsOneMessage() ? wrap(method) : method;
-      methods.add(wrapped);
-      descriptor.addMethod(wrapped.getMethodDescriptor());
-    }
-    ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
-    methods.forEach(out::addMethod);
-    return out.build();
+    return ServiceMethods.rewrite(service, method -> method.getMethodDescriptor().getType()
+        .clientSendsOneMessage() ? wrap(method) : method);
   }
 
   private static <Q, A> ServerMethodDefinition<InputStream, A> wrap(

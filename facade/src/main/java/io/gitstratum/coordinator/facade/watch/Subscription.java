@@ -7,12 +7,15 @@ import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -27,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * previous_version is the last version sent, skips events already covered, and turns any gap
  * into a full_sync, so no path can skip a change silently. A queue overflow (a slow reader)
  * empties the queue and leads to {@code lagged} then {@code full_sync}; memory per stream is
- * bounded by the queue capacity and gRPC's outbound window.
+ * bounded by the queue capacity and gRPC's outbound window. A full_sync waits for its turn at the
+ * {@link FullSyncGate} (sending keepalives meanwhile) and holds its share of the gate until gRPC
+ * reports the stream ready again.
  *
  * <p>Threading: {@link #offer} and the request methods may be called from any thread; at most one
  * drain runs at a time, and the fields marked drain-confined are touched only by it.
@@ -43,6 +48,7 @@ final class Subscription {
   private final Runnable onClose;
   private final LongSupplier serverTime;
   private final Function<Throwable, StatusRuntimeException> errors;
+  private final FullSyncGate gate;
 
   private final Queue<TopologyUpdate> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -53,6 +59,11 @@ final class Subscription {
   private volatile boolean keepaliveDue;
   private volatile long syncIfBehind = -1;
   private volatile long lastSentNanos = System.nanoTime();
+  /** A full_sync waits for the gate; the gate's wake-up clears it. */
+  private volatile boolean awaitingGate;
+  /** Bytes of a sent full_sync held at the gate until the stream is ready again. */
+  private final AtomicLong holding = new AtomicLong();
+  private volatile long holdingSinceNanos;
 
   // Drain-confined.
   private long lastDelivered;
@@ -64,8 +75,9 @@ final class Subscription {
       Supplier<Topology> current, Function<Topology, GetTopologyResponse> fullSync,
       LongSupplier serverTime,
       Executor executor, int capacity, Runnable onClose,
-      Function<Throwable, StatusRuntimeException> errors) {
+      Function<Throwable, StatusRuntimeException> errors, FullSyncGate gate) {
     this.errors = errors;
+    this.gate = gate;
     this.stream = stream;
     this.lastDelivered = sinceVersion;
     this.current = current;
@@ -76,11 +88,19 @@ final class Subscription {
     this.onClose = onClose;
   }
 
+  /**
+   * Hooks into the stream's readiness and cancellation; gRPC allows that only before the service
+   * method returns, so it is separate from {@link #start}, which may come later.
+   */
+  void listen() {
+    stream.setOnReadyHandler(this::schedule);
+    stream.setOnCancelHandler(this::cancelled);
+  }
+
   /** Starts delivery: first a full sync, or {@code replay}, then the queued live events. */
   void start(boolean fullSync, List<TopologyUpdate> replayFirst) {
     this.needsFullSync = fullSync;
     this.replay = List.copyOf(replayFirst);
-    stream.setOnReadyHandler(this::schedule);
     this.started = true; // publishes the fields above to the drain
     schedule();
   }
@@ -107,6 +127,18 @@ final class Subscription {
     }
   }
 
+  /**
+   * Ends the stream when a full_sync sent to it has not left gRPC's buffers for
+   * {@code limitNanos}: its client does not read, and its share of the gate belongs to others.
+   */
+  void closeIfStalled(long limitNanos) {
+    if (holding.get() > 0 && System.nanoTime() - holdingSinceNanos >= limitNanos) {
+      log.info("closing a watch stream that has not taken its full_sync for {} ms",
+          limitNanos / 1_000_000);
+      close(UnavailableException.streamStalled(Duration.ofNanos(limitNanos)));
+    }
+  }
+
   /** Changes up to {@code version} were lost to this replica: full_sync unless already there. */
   void syncIfBehind(long version) {
     syncIfBehind = version;
@@ -124,6 +156,7 @@ final class Subscription {
   /** Ends the stream from the server side with {@code reason}, reported as its gRPC status. */
   void close(RuntimeException reason) {
     if (closed.compareAndSet(false, true)) {
+      leaveGate();
       onClose.run();
       try {
         stream.onError(errors.apply(reason));
@@ -136,7 +169,21 @@ final class Subscription {
   /** The client went away. */
   void cancelled() {
     if (closed.compareAndSet(false, true)) {
+      leaveGate();
       onClose.run();
+    }
+  }
+
+  private void leaveGate() {
+    gate.cancel(this);
+    releaseSentFullSync();
+  }
+
+  /** A full_sync sent earlier has left gRPC's buffers (the stream is ready again) or never will. */
+  private void releaseSentFullSync() {
+    long held = holding.getAndSet(0);
+    if (held > 0) {
+      gate.release(held);
     }
   }
 
@@ -148,8 +195,15 @@ final class Subscription {
 
   private void drain() {
     try {
-      while (!closed.get() && stream.isReady() && step()) {
+      while (!closed.get() && stream.isReady()) {
+        releaseSentFullSync();
+        if (!step()) {
+          break;
+        }
         lastSentNanos = System.nanoTime();
+      }
+      if (!stream.isReady()) {
+        gate.cancel(this); // a stream that cannot take a full_sync now gives up its turn
       }
     } catch (RuntimeException e) {
       log.error("watch stream failed", e);
@@ -164,8 +218,13 @@ final class Subscription {
   }
 
   private boolean hasWork() {
-    return overflowed || keepaliveDue || syncIfBehind >= 0 || needsFullSync
-        || replayed < replay.size() || !queue.isEmpty();
+    if (overflowed || keepaliveDue || syncIfBehind >= 0) {
+      return true;
+    }
+    if (needsFullSync) {
+      return !awaitingGate;
+    }
+    return replayed < replay.size() || !queue.isEmpty();
   }
 
   /** Sends at most one message; false when there was nothing to send. */
@@ -196,9 +255,25 @@ final class Subscription {
     }
     if (needsFullSync) {
       Topology topology = current.get();
+      GetTopologyResponse body = fullSync.apply(topology);
+      long bytes = body.getSerializedSize();
+      awaitingGate = true; // before asking: the wake-up may come before the answer
+      if (!gate.tryAcquire(this, bytes, this::gateOpened)) {
+        if (closed.get()) {
+          gate.cancel(this); // closed meanwhile: it must not stay in the line
+        }
+        return sendKeepaliveIfDue(); // everything else waits behind the full_sync
+      }
+      awaitingGate = false;
+      holdingSinceNanos = System.nanoTime();
+      holding.addAndGet(bytes);
+      if (closed.get()) {
+        releaseSentFullSync(); // closed meanwhile: nobody else would give the bytes back
+        return false;
+      }
       send(TopologyUpdate.newBuilder().setVersion(topology.version())
           .setPreviousVersion(lastDelivered)
-          .setFullSync(fullSync.apply(topology))
+          .setFullSync(body)
           .build());
       lastDelivered = topology.version();
       needsFullSync = false;
@@ -216,14 +291,23 @@ final class Subscription {
       deliver(update);
       return true;
     }
-    if (keepaliveDue) {
-      keepaliveDue = false;
-      send(TopologyUpdate.newBuilder().setVersion(lastDelivered).setPreviousVersion(lastDelivered)
-          .setKeepalive(Keepalive.newBuilder().setServerTime(serverTime.getAsLong()))
-          .build());
-      return true;
+    return sendKeepaliveIfDue();
+  }
+
+  private boolean sendKeepaliveIfDue() {
+    if (!keepaliveDue) {
+      return false;
     }
-    return false;
+    keepaliveDue = false;
+    send(TopologyUpdate.newBuilder().setVersion(lastDelivered).setPreviousVersion(lastDelivered)
+        .setKeepalive(Keepalive.newBuilder().setServerTime(serverTime.getAsLong()))
+        .build());
+    return true;
+  }
+
+  private void gateOpened() {
+    awaitingGate = false;
+    schedule();
   }
 
   private void deliver(TopologyUpdate update) {

@@ -36,6 +36,15 @@ import org.slf4j.LoggerFactory;
 public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
 
+  /**
+   * full_sync bytes in gRPC's outbound buffers at once: two full_syncs of 100,000 labelled nodes
+   * (16.6 MB each), or hundreds of small ones.
+   */
+  public static final long FULL_SYNC_BYTES_IN_TRANSIT = 40L << 20;
+
+  /** Threads deciding where resuming streams start (they may wait for etcd or the cache). */
+  private static final int RESUME_THREADS = 4;
+
   private final TopologyCache cache;
   private final EtcdTopologyStore store;
   private final TopologyResponses responses;
@@ -48,6 +57,13 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     thread.setDaemon(true);
     return thread;
   });
+  private final ExecutorService resumes = Executors.newFixedThreadPool(RESUME_THREADS,
+      runnable -> {
+        Thread thread = new Thread(runnable, "watch-resume");
+        thread.setDaemon(true);
+        return thread;
+      });
+  private final FullSyncGate gate = new FullSyncGate(FULL_SYNC_BYTES_IN_TRANSIT);
   private final UpdateBuffer buffer;
   private final SharedLogReplay logReplay;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
@@ -75,8 +91,14 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     long idleNanos = settings.keepaliveInterval().toNanos();
     // Check four times per interval so that no stream stays idle much past it.
     long periodMs = Math.max(10, settings.keepaliveInterval().toMillis() / 4);
+    // A stream that has not taken its full_sync for three intervals has a client that does not
+    // read: a client counts a stream silent for that long as dead anyway.
+    long stallNanos = 3 * idleNanos;
     this.keepalives = scheduler.scheduleWithFixedDelay(
-        () -> subscriptions.forEach(s -> s.keepaliveIfIdle(idleNanos)),
+        () -> subscriptions.forEach(s -> {
+          s.keepaliveIfIdle(idleNanos);
+          s.closeIfStalled(stallNanos);
+        }),
         periodMs, periodMs, TimeUnit.MILLISECONDS);
     cache.addListener(this);
   }
@@ -95,10 +117,12 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   }
 
   /**
-   * Starts a stream from {@code since_version}.
+   * Starts a stream from {@code since_version}. Where it starts (live, a replay, a full_sync) is
+   * decided on the hub's resume threads, which may read etcd's event log or wait for the cache;
+   * the gRPC thread returns at once. A stream whose start cannot be decided ends with the error
+   * (UNAVAILABLE when etcd cannot tell what to replay).
    *
    * @throws WatcherLimitException beyond the subscriber limit
-   * @throws UnavailableException when etcd cannot tell what to replay
    */
   public void subscribe(WatchTopologyRequest request, ServerCallStreamObserver<TopologyUpdate> stream) {
     if (subscriptions.size() >= settings.maxSubscribers()) {
@@ -108,17 +132,26 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
         responses::of, clock::millis, senders, settings.queueCapacity(),
-        () -> subscriptions.remove(self[0]), errors);
+        () -> subscriptions.remove(self[0]), errors, gate);
     self[0] = subscription;
-    stream.setOnCancelHandler(subscription::cancelled);
+    subscription.listen();
     // Live events queue up from here on; the replay decided below covers everything before.
     subscriptions.add(subscription);
+    if (since == 0) {
+      subscription.start(true, List.of()); // nothing to decide
+      return;
+    }
     try {
-      Optional<List<TopologyUpdate>> replay = replayFor(since);
-      subscription.start(replay.isEmpty(), replay.orElse(List.of()));
-    } catch (RuntimeException e) {
-      subscriptions.remove(subscription);
-      throw e;
+      resumes.execute(() -> {
+        try {
+          Optional<List<TopologyUpdate>> replay = replayFor(since);
+          subscription.start(replay.isEmpty(), replay.orElse(List.of()));
+        } catch (RuntimeException e) {
+          subscription.close(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      subscription.close(UnavailableException.shuttingDown());
     }
   }
 
@@ -225,6 +258,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
       subscription.close(UnavailableException.shuttingDown());
     }
     fanout.shutdown();
+    resumes.shutdownNow();
     senders.shutdown();
   }
 }

@@ -1,12 +1,27 @@
 package io.gitstratum.coordinator.facade.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.watch.WatchHub;
+import io.gitstratum.coordinator.facade.watch.WatchSettings;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
+import io.gitstratum.coordinator.proto.GetTopologyResponse;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.proto.WatchTopologyRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.atomic.AtomicReference;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
 import io.gitstratum.coordinator.proto.HealthCheckRequest;
@@ -38,6 +53,9 @@ class LargePrefixTest {
   static final EtcdExtension etcd = EtcdExtension.singleMember();
 
   private static final int NODES = 15_000;
+
+  /** About 5 MB as one GetTopology answer or full_sync: past gRPC's default 4 MiB. */
+  private static final int FULL_SYNC_NODES = 30_000;
 
   @Test
   void aReplicaStartsOnAPrefixLargerThanOneResponse(TestInfo test) throws Exception {
@@ -84,12 +102,94 @@ class LargePrefixTest {
     }
   }
 
+  @Test
+  void fullSyncsOfALargeTopologyReachEveryReaderPastStreamsThatDoNotRead(TestInfo test)
+      throws Exception {
+    String cluster = FacadeHarness.clusterFor(test);
+    Keyspace keys = FacadeHarness.keys(cluster);
+    try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
+      seed(harness, keys, FULL_SYNC_NODES);
+      // Stalled streams are ended after three keepalive intervals: 1.5 s here.
+      FacadeServer facade = harness.start(cluster, config -> config.withWatch(
+          new WatchSettings(Duration.ofMillis(500), 1024, 10_000, 100, 10_000)));
+      CoordinatorServiceBlockingStub stub = harness.stub(facade);
+
+      // gRPC's default 4 MiB receive limit: an error naming the limit, not a hang.
+      StatusRuntimeException tooLarge = assertThrows(StatusRuntimeException.class,
+          () -> stub.getTopology(GetTopologyRequest.getDefaultInstance()));
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, tooLarge.getStatus().getCode());
+      assertTrue(tooLarge.getMessage().contains("4194304"), tooLarge.getMessage());
+
+      ManagedChannel large = ManagedChannelBuilder.forAddress("127.0.0.1", facade.port())
+          .usePlaintext().maxInboundMessageSize(64 << 20).build();
+      List<ClientCallStreamObserver<?>> stalled = new ArrayList<>();
+      List<WatchRecorder> readers = new ArrayList<>();
+      try {
+        // Streams that never read take more full_sync bytes than the replica lets into gRPC's
+        // buffers at once; the readers behind them get theirs once the stalled ones are ended.
+        int size = CoordinatorServiceGrpc.newBlockingStub(large)
+            .getTopology(GetTopologyRequest.getDefaultInstance()).getSerializedSize();
+        long streams = WatchHub.FULL_SYNC_BYTES_IN_TRANSIT / size + 2;
+        for (int i = 0; i < streams; i++) {
+          stalled.add(neverReading(large));
+        }
+        for (int i = 0; i < 12; i++) {
+          readers.add(WatchRecorder.watch(large, 0));
+        }
+        GetTopologyResponse expected = null;
+        for (WatchRecorder reader : readers) {
+          TopologyUpdate sync = reader.await(TopologyUpdate::hasFullSync, Duration.ofSeconds(60));
+          assertEquals(FULL_SYNC_NODES, sync.getFullSync().getObjectNodesCount());
+          assertEquals(FULL_SYNC_NODES, sync.getVersion());
+          if (expected == null) {
+            expected = sync.getFullSync();
+          }
+          assertEquals(expected, sync.getFullSync(), "every stream gets the same topology");
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(
+            readers.size(), stub.healthCheck(HealthCheckRequest.getDefaultInstance())
+                .getWatchSubscribers(), "the stalled streams were ended"));
+      } finally {
+        readers.forEach(WatchRecorder::close);
+        stalled.forEach(s -> s.cancel("done", null));
+        large.shutdownNow();
+      }
+    }
+  }
+
+  /** A WatchTopology stream from version 0 whose client never asks for a message. */
+  private static ClientCallStreamObserver<?> neverReading(ManagedChannel channel) {
+    AtomicReference<ClientCallStreamObserver<WatchTopologyRequest>> call = new AtomicReference<>();
+    CoordinatorServiceGrpc.newStub(channel).watchTopology(WatchTopologyRequest.getDefaultInstance(),
+        new ClientResponseObserver<WatchTopologyRequest, TopologyUpdate>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<WatchTopologyRequest> stream) {
+            stream.disableAutoRequestWithInitial(0);
+            call.set(stream);
+          }
+
+          @Override
+          public void onNext(TopologyUpdate value) {}
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    return call.get();
+  }
+
   /** DOWN nodes with five labels each, straight into etcd; the detector leaves DOWN alone. */
   private static long seed(FacadeHarness harness, Keyspace keys) throws Exception {
+    return seed(harness, keys, NODES);
+  }
+
+  private static long seed(FacadeHarness harness, Keyspace keys, int nodes) throws Exception {
     long bytes = 0;
-    for (int batch = 0; batch < NODES; batch += 120) {
+    for (int batch = 0; batch < nodes; batch += 120) {
       List<Op> puts = new ArrayList<>();
-      for (int i = batch; i < Math.min(NODES, batch + 120); i++) {
+      for (int i = batch; i < Math.min(nodes, batch + 120); i++) {
         NodeInfo node = node(i);
         byte[] value = RecordCodec.encode(node);
         bytes += value.length;
@@ -100,7 +200,7 @@ class LargePrefixTest {
           .get(10, TimeUnit.SECONDS);
     }
     harness.etcd().getKVClient().put(FacadeHarness.bytes(keys.version()),
-        ByteSequence.from(RecordCodec.encodeVersion(NODES))).get(10, TimeUnit.SECONDS);
+        ByteSequence.from(RecordCodec.encodeVersion(nodes))).get(10, TimeUnit.SECONDS);
     return bytes;
   }
 
