@@ -87,6 +87,13 @@ public final class FacadeCommand {
       description = "interval advised to nodes (env GS_HEARTBEAT_INTERVAL, default ${DEFAULT-VALUE})")
   Duration heartbeatInterval;
 
+  @Option(names = "--heartbeat-shed-after", converter = DurationConverter.class,
+      defaultValue = "${env:GS_HEARTBEAT_SHED_AFTER:-50ms}",
+      description = "refuse heartbeats at once (UNAVAILABLE with a retry delay) while a lease "
+          + "renewal has waited this long for etcd; 0s never refuses (env GS_HEARTBEAT_SHED_AFTER, "
+          + "default ${DEFAULT-VALUE})")
+  Duration heartbeatShedAfter;
+
   @Option(names = "--suspect-timeout", converter = DurationConverter.class,
       defaultValue = "${env:GS_SUSPECT_TIMEOUT:-30s}",
       description = "silence before SUSPECT, whole seconds (env GS_SUSPECT_TIMEOUT, "
@@ -286,7 +293,7 @@ public final class FacadeCommand {
     return new FacadeConfig(host, port, advertised, host("--http-listen", httpListen),
         port("--http-listen", httpListen), id, endpoints, etcdRoot, cluster, etcdTimeout,
         etcdMaxResponseBytes, startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
-        downTimeout, virtualNodes, replicationFactor,
+        downTimeout, heartbeatShedAfter, virtualNodes, replicationFactor,
         new WatchSettings(watchKeepalive, watchQueue, watchBuffer, maxWatchers, 10_000),
         sessionTtl, detector(),
         embeddedEtcd ? embeddedEtcdDir : null,

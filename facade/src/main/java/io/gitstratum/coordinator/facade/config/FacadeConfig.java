@@ -28,6 +28,9 @@ import java.util.List;
  * @param startupTimeout how long start-up waits for etcd before giving up
  * @param cacheCheckInterval how often the cache is checked against etcd's version key
  * @param casAttempts attempts of one write under compare-and-swap contention
+ * @param heartbeatShedAfter a heartbeat is refused at once (UNAVAILABLE, REPLICA_OVERLOADED, with
+ *     a RetryInfo) while the oldest lease renewal waiting for etcd on its stream has waited this
+ *     long: past its capacity a replica sheds the excess instead of queueing it; zero never sheds
  * @param watch limits of the WatchTopology fan-out
  * @param sessionTtl lease of this replica's session: how fast another replica takes over the
  *     detector when this one dies (whole seconds)
@@ -56,6 +59,7 @@ public record FacadeConfig(
     Duration heartbeatInterval,
     Duration suspectTimeout,
     Duration downTimeout,
+    Duration heartbeatShedAfter,
     int virtualNodesPerPhysical,
     int replicationFactor,
     WatchSettings watch,
@@ -85,6 +89,7 @@ public record FacadeConfig(
         "--suspect-timeout must be at least 2s (etcd's minimum lease TTL)");
     require(downTimeout.compareTo(suspectTimeout) > 0,
         "--down-timeout must be longer than --suspect-timeout");
+    require(!heartbeatShedAfter.isNegative(), "--heartbeat-shed-after must be >= 0");
     require(heartbeatInterval.compareTo(suspectTimeout) < 0,
         "--heartbeat-interval must be shorter than --suspect-timeout");
     require(wholeSeconds(sessionTtl) && sessionTtl.compareTo(Duration.ofSeconds(2)) >= 0,
@@ -95,6 +100,9 @@ public record FacadeConfig(
   /** 16 MiB: a 4 MiB page of nodes or events, or a watch response with a large group commit. */
   public static final int DEFAULT_ETCD_MAX_RESPONSE_BYTES = 16 << 20;
 
+  /** Half the 100 ms an accepted heartbeat may take past the replica's capacity. */
+  public static final Duration DEFAULT_HEARTBEAT_SHED_AFTER = Duration.ofMillis(50);
+
   /** Defaults for a replica on {@code etcdEndpoints}: the values of README's table. */
   public static FacadeConfig defaults(List<String> etcdEndpoints) {
     return new FacadeConfig("0.0.0.0", 9000, "localhost:9000", "0.0.0.0", 9090, "localhost:9000",
@@ -102,7 +110,7 @@ public record FacadeConfig(
         "/gitstratum", "default", Duration.ofSeconds(3), DEFAULT_ETCD_MAX_RESPONSE_BYTES,
         Duration.ofSeconds(60),
         Duration.ofSeconds(2), 16, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10),
+        Duration.ofSeconds(60), DEFAULT_HEARTBEAT_SHED_AFTER, 16, 3, WatchSettings.defaults(), Duration.ofSeconds(10),
         DetectorSettings.defaults(), null, 2379,
         LimitSettings.defaults(), TlsSettings.plaintext(), EtcdAccess.none());
   }
@@ -161,6 +169,7 @@ public record FacadeConfig(
     private Duration heartbeatInterval;
     private Duration suspectTimeout;
     private Duration downTimeout;
+    private Duration heartbeatShedAfter;
     private int virtualNodesPerPhysical;
     private int replicationFactor;
     private WatchSettings watch;
@@ -190,6 +199,7 @@ public record FacadeConfig(
       heartbeatInterval = from.heartbeatInterval;
       suspectTimeout = from.suspectTimeout;
       downTimeout = from.downTimeout;
+      heartbeatShedAfter = from.heartbeatShedAfter;
       virtualNodesPerPhysical = from.virtualNodesPerPhysical;
       replicationFactor = from.replicationFactor;
       watch = from.watch;
@@ -282,6 +292,11 @@ public record FacadeConfig(
       return this;
     }
 
+    public Builder heartbeatShedAfter(Duration heartbeatShedAfter) {
+      this.heartbeatShedAfter = heartbeatShedAfter;
+      return this;
+    }
+
     public Builder downTimeout(Duration downTimeout) {
       this.downTimeout = downTimeout;
       return this;
@@ -342,7 +357,8 @@ public record FacadeConfig(
           listenHost, listenPort, advertiseAddress, httpHost, httpPort, replicaId, etcdEndpoints,
           etcdRoot, cluster, etcdTimeout, etcdMaxResponseBytes, startupTimeout,
           cacheCheckInterval, casAttempts,
-          heartbeatInterval, suspectTimeout, downTimeout, virtualNodesPerPhysical,
+          heartbeatInterval, suspectTimeout, downTimeout, heartbeatShedAfter,
+          virtualNodesPerPhysical,
           replicationFactor, watch, sessionTtl, detector, embeddedEtcdDir, embeddedEtcdPort,
           limits, tls, etcdAccess);
     }

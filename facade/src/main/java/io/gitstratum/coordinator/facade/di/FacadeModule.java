@@ -156,7 +156,7 @@ final class FacadeModule {
       FacadeConfig config, FacadeMetrics metrics) {
     return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
         config.etcdTimeout(), config.heartbeatInterval(), config.suspectTimeout(),
-        config.downTimeout(), metrics);
+        config.downTimeout(), config.heartbeatShedAfter(), metrics);
   }
 
   @Provides

@@ -50,6 +50,10 @@ public final class FacadeMetrics {
   private final Counter writesRefused = Counter.builder().name(P + "writes_refused_total")
       .help("writes refused at once because the write queue was full (WRITE_QUEUE_FULL)")
       .register(registry);
+  private final Counter heartbeatsShed = Counter.builder().name(P + "heartbeats_shed_total")
+      .help("heartbeats refused at once because lease renewals waited too long for etcd "
+          + "(REPLICA_OVERLOADED)")
+      .register(registry);
   private final Counter unansweredCommits = Counter.builder().name(P + "unanswered_commits_total")
       .help("commits etcd did not answer in time, by what a read of etcd found afterwards: "
           + "committed, not_committed or unknown")
@@ -121,6 +125,10 @@ public final class FacadeMetrics {
 
   public void casConflict() {
     casConflicts.inc();
+  }
+
+  public void heartbeatShed() {
+    heartbeatsShed.inc();
   }
 
   public void writeRefused() {

@@ -49,6 +49,15 @@ public final class LeaseKeepAlives implements AutoCloseable {
   /** Streams per replica. */
   static final int LANES = 4;
 
+  /**
+   * Renewals that must be waiting on a stream before heartbeats are shed: one slow renewal (etcd
+   * holds the renewal of a lease that has just expired until it has revoked it) is no overload.
+   */
+  static final int SHED_MIN_BACKLOG = 16;
+
+  /** When a node whose heartbeat was shed should try again (here, or at once elsewhere). */
+  static final Duration RETRY_AFTER_SHED = Duration.ofSeconds(1);
+
   /** How long, in etcd timeouts, an endpoint that left a renewal unanswered is avoided. */
   static final int SILENT_ENDPOINT_AVOIDED_FOR = 10;
 
@@ -91,7 +100,35 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * fails with UNAVAILABLE when etcd does not answer within the deadline.
    */
   public CompletableFuture<Long> keepAliveAsync(long leaseId) {
-    Lane lane = lanes[Math.floorMod(Long.hashCode(leaseId * 0x9E3779B97F4A7C15L), LANES)];
+    return send(laneOf(leaseId), leaseId);
+  }
+
+  /**
+   * A node's heartbeat renewal: as {@link #keepAliveAsync}, but refused at once, with nothing
+   * sent, while at least {@link #SHED_MIN_BACKLOG} renewals wait on the lease's stream and the
+   * oldest has waited {@code shedAfter} (zero: never refused). etcd answers a stream's renewals in turn, so that wait is what this
+   * renewal would add to its own; past the replica's capacity, refusing the excess early keeps
+   * the accepted heartbeats fast instead of letting every one of them queue.
+   *
+   * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
+   */
+  public CompletableFuture<Long> heartbeatAsync(long leaseId, Duration shedAfter) {
+    Lane lane = laneOf(leaseId);
+    if (!shedAfter.isZero()) {
+      long waited = lane.backlogWaitNanos();
+      if (waited >= shedAfter.toNanos()) {
+        metrics.heartbeatShed();
+        throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
+      }
+    }
+    return send(lane, leaseId);
+  }
+
+  private Lane laneOf(long leaseId) {
+    return lanes[Math.floorMod(Long.hashCode(leaseId * 0x9E3779B97F4A7C15L), LANES)];
+  }
+
+  private CompletableFuture<Long> send(Lane lane, long leaseId) {
     // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lane's lock.
     token.ifPresent(t -> t.ensure(lane.currentChannel()));
     long start = System.nanoTime();
@@ -127,6 +164,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
     @GuardedBy("lock")
     private final Map<Long, Queue<CompletableFuture<Long>>> waiting = new HashMap<>();
 
+    /** When each renewal now waiting was sent, oldest first (etcd answers in turn). */
+    @GuardedBy("lock")
+    private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
+
     @GuardedBy("lock")
     private int endpoint;
 
@@ -145,6 +186,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
       long sentOn;
       synchronized (lock) {
         waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
+        sentAt.addLast(System.nanoTime());
         try {
           stream().onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
         } catch (RuntimeException e) {
@@ -158,6 +200,13 @@ public final class LeaseKeepAlives implements AutoCloseable {
         }
       });
       return answer;
+    }
+
+    /** How long the oldest renewal now waiting has waited; 0 without a backlog. */
+    long backlogWaitNanos() {
+      synchronized (lock) {
+        return sentAt.size() < SHED_MIN_BACKLOG ? 0 : System.nanoTime() - sentAt.peekFirst();
+      }
     }
 
     /** A renewal on stream {@code id} went unanswered: abandon the stream and its endpoint. */
@@ -246,6 +295,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         if (id != streamId) {
           return; // a late answer on an abandoned stream; its callers were failed already
         }
+        sentAt.pollFirst();
         Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
         caller = queue == null ? null : queue.poll();
         if (queue != null && queue.isEmpty()) {
@@ -273,6 +323,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         moveToNextEndpoint();
         failed = waiting.values().stream().flatMap(Queue::stream).toList();
         waiting.clear();
+        sentAt.clear();
       }
       if (!failed.isEmpty()) {
         log.warn("lease keep-alive stream failed ({} callers waiting): {}", failed.size(),
