@@ -176,6 +176,23 @@ public final class Rig implements AutoCloseable {
     return facade;
   }
 
+  /**
+   * A replica of {@code profile} whose etcd traffic goes to {@code etcdEndpoint} (a fault proxy
+   * in front of this rig's etcd), replacing any running one.
+   */
+  public FacadeProcess facadeVia(FacadeProfile profile, String etcdEndpoint)
+      throws IOException, InterruptedException {
+    stopFacade();
+    facade = FacadeProcess.start(facadeJar, profile, etcdEndpoint, facadeJvmArgs(profile),
+        outDir.resolve("logs"), Duration.ofSeconds(90), settledEtcdWatchers());
+    return facade;
+  }
+
+  /** The GC log of {@code profile}'s replica (unified logging, gc=info). */
+  public Path facadeGcLog(FacadeProfile profile) {
+    return outDir.resolve("logs/facade-" + profile.cluster() + "-gc.log");
+  }
+
   public void stopFacade() {
     if (facade != null) {
       facade.close();
@@ -186,7 +203,7 @@ public final class Rig implements AutoCloseable {
   private List<String> facadeJvmArgs(FacadeProfile p) {
     List<String> args = new ArrayList<>();
     // GC pauses are a usual suspect for latency tails; the log lets the report check them.
-    args.add("-Xlog:gc:file=" + outDir.resolve("logs/facade-" + p.cluster() + "-gc.log"));
+    args.add("-Xlog:gc:file=" + facadeGcLog(p));
     if (profile) {
       args.add("-XX:StartFlightRecording=settings=" + outDir.resolve("profiles/sampling.jfc")
           + ",filename=" + outDir.resolve("profiles/facade-" + p.cluster() + ".jfr"));

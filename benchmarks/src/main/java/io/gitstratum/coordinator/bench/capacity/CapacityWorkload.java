@@ -9,6 +9,7 @@ import io.gitstratum.coordinator.bench.facade.StateWatch;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.ForeignLoad;
 import io.gitstratum.coordinator.bench.measure.HeapProbe;
+import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.bench.measure.Parallel;
 import io.gitstratum.coordinator.bench.measure.ProcessCpu;
 import io.gitstratum.coordinator.bench.report.Figure;
@@ -76,90 +77,67 @@ public final class CapacityWorkload implements Workload {
         int n = steps.get(k);
         Duration hold = k == steps.size() - 1 ? rig.settings().capacityLastHold()
             : rig.settings().capacityHold();
-        // Registration runs at a few hundred per second here; then warm-up, hold, heap probe.
-        Duration needed = Duration.ofSeconds((n - registered) / 300).plus(INTERVAL).plus(hold)
-            .plus(Duration.ofSeconds(20));
-        if (!rig.budget().allows(needed)) {
+        if (!rig.budget().allows(needed(n - registered, hold))) {
           report.note(SECTION, "stopped before " + n + " nodes: the run's time budget was "
               + "nearly spent");
           break;
         }
         String s = "capacity.n" + n;
         long suspectsBefore = falseSuspects.get();
-        int from = registered;
-        // In chunks, each starting to heartbeat at once: a node that waited for the whole step
-        // to register would outlive its lease (the suspect timeout) and rightly go SUSPECT.
-        long regFailures = 0;
-        String regFirstFailure = "";
-        if (n > from) {
-          long regStart = System.nanoTime();
-          for (int chunk = from; chunk < n; chunk += REGISTER_CHUNK) {
-            Parallel.Outcome reg = Parallel.forEach(chunk, Math.min(n, chunk + REGISTER_CHUNK),
-                64, Duration.ofSeconds(60), i -> registrar.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .registerNode(Nodes.register(id(i))));
-            regFailures += reg.failures();
-            regFirstFailure = regFirstFailure.isEmpty() ? reg.firstFailure() : regFirstFailure;
-            load.nodes(Math.min(n, chunk + REGISTER_CHUNK));
-          }
-          registered = n;
-          report.figure(SECTION, s + ".register_per_s", (n - from)
-              / ((System.nanoTime() - regStart) / 1e9), "1/s",
+        Registration reg = register(registrar, load, registered, n);
+        if (n > registered) {
+          report.figure(SECTION, s + ".register_per_s", reg.perSecond(), "1/s",
               "RegisterNode with 64 callers while the registered nodes heartbeat");
-          Thread.sleep(INTERVAL.toMillis() + 1_000); // every node's first heartbeat is a write
         }
-        rig.awaitQuiet(Duration.ofSeconds(10));
-        CpuShares cpu = CpuShares.begin(Map.of("facade", facade.pid(), "etcd", rig.etcdPid(),
-            "driver", ProcessHandle.current().pid()));
-        double txnsBefore = rig.etcdHandled("Txn");
-        double keepAlivesBefore = rig.etcdKeepAliveRequests();
-        OpenLoopHeartbeats.Recording r = load.record(
-            (int) Math.min(4_000_000, n * (hold.toSeconds() / INTERVAL.toSeconds() + 2)));
-        Thread.sleep(hold.toMillis());
-        load.stopRecording();
-        Map<String, Double> cores = cpu.end();
-        double txns = rig.etcdHandled("Txn") - txnsBefore;
-        double keepAlives = rig.etcdKeepAliveRequests() - keepAlivesBefore;
-        Thread.sleep(1_000); // answers to the last heartbeats of the window
+        registered = Math.max(registered, n);
+        Window w = measure(rig, facade, load, n, hold);
         long suspects = falseSuspects.get() - suspectsBefore;
-        double p99 = r.latencies().percentileMs(99);
-        long errors = r.errors() + regFailures;
-        report.figure(SECTION, s + ".heartbeats_per_s", r.sent() / (double) hold.toSeconds(),
-            "1/s", "held " + hold.toSeconds() + " s after one warm interval");
-        report.figure(SECTION, s + ".p50_ms", r.latencies().percentileMs(50), "ms",
-            "from the scheduled send time");
-        report.figure(SECTION, s + ".p99_ms", p99, "ms");
-        report.figure(SECTION, s + ".max_ms", r.latencies().maxMs(), "ms");
-        report.figure(SECTION, s + ".errors", errors, "1",
-            r.firstError().isEmpty() ? regFirstFailure : r.firstError());
+        long errors = w.errors() + reg.failures();
+        w.report(report, s, errors, w.firstError().isEmpty() ? reg.firstFailure() : w.firstError());
         report.figure(SECTION, s + ".false_suspects", suspects, "1",
             "SUSPECT or DOWN updates on a watch stream, warm interval included");
-        report.figure(SECTION, s + ".etcd_txn_per_s", txns / hold.toSeconds(), "1/s",
-            "etcd transactions in the window (writes still going on)");
-        report.figure(SECTION, s + ".etcd_keepalives_per_heartbeat",
-            keepAlives / Math.max(1, r.sent()), "1");
-        cores.forEach((name, value) -> report.figure(SECTION, s + ".cpu_" + name + "_cores",
-            value, "cores", "of " + Runtime.getRuntime().availableProcessors()
-                + " cores, over the measured window"));
-        boolean passed = p99 < P99_LIMIT_MS && errors == 0 && suspects == 0
-            && r.latencies().count() > 0;
-        boolean disturbed = cores.getOrDefault("others", 0.0) >= ForeignLoad.QUIET_CORES;
+        boolean passed = w.p99() < P99_LIMIT_MS && errors == 0 && suspects == 0
+            && w.recording().latencies().count() > 0;
+        boolean disturbed = w.cores().getOrDefault("others", 0.0) >= ForeignLoad.QUIET_CORES;
         if (!passed && disturbed && !retried && errors == 0 && suspects == 0) {
           // Other work on the machine took CPU during the window: measure this step once more.
           report.note(SECTION, n + " nodes measured again: other processes used "
-              + Figure.format(cores.get("others")) + " cores during the first window");
+              + Figure.format(w.cores().get("others")) + " cores during the first window");
           retried = true;
           k--;
           continue;
         }
         retried = false;
         if (!passed) {
-          report.note(SECTION, n + " nodes failed: p99 " + p99 + " ms, errors " + errors
-              + ", false SUSPECT " + suspects);
+          report.note(SECTION, n + " nodes failed: p99 " + w.p99() + " ms, errors " + errors
+              + ", false SUSPECT " + suspects + ", shed " + w.recording().rejected().count());
           break;
         }
         capacity = n;
         // Heap at the largest passing step, before a harder step can leave debris behind.
         heapAtCapacity = HeapProbe.liveHeapBytes(facade.pid());
+      }
+      if (capacity > 0) {
+        // Past the knee: the replica must shed the excess and keep what it accepts fast.
+        int n = Math.max(registered, capacity + capacity / 2);
+        Duration hold = rig.settings().capacityHold();
+        if (rig.budget().allows(needed(n - registered, hold))) {
+          String s = "capacity.overload";
+          Registration reg = register(registrar, load, registered, n);
+          registered = Math.max(registered, n);
+          Window w = measure(rig, facade, load, n, hold);
+          w.report(report, s, w.errors() + reg.failures(), w.firstError());
+          Latencies rejected = w.recording().rejected();
+          report.figure(SECTION, s + ".rejected_per_s",
+              rejected.count() / (double) hold.toSeconds(), "1/s",
+              "heartbeats refused at once (REPLICA_OVERLOADED)");
+          report.figure(SECTION, s + ".rejected_p99_ms", rejected.percentileMs(99), "ms",
+              "target < 10 ms");
+          report.figure(SECTION, s + ".nodes", n, "nodes", Figure.format(
+              n / (double) capacity) + " x the largest passing step");
+        } else {
+          report.note(SECTION, "no step past the knee: the run's time budget was nearly spent");
+        }
       }
     }
     report.note(SECTION, "Open loop: node i heartbeats every 10 s at phase frac(i x golden ratio)"
@@ -184,6 +162,99 @@ public final class CapacityWorkload implements Workload {
           "MB", "replica VmRSS at the end");
     }
     rig.stopFacade(); // its nodes stop heartbeating now; the detector would get busy
+  }
+
+  private static Duration needed(int toRegister, Duration hold) {
+    // Registration runs at a few hundred per second here; then warm-up, hold, heap probe.
+    return Duration.ofSeconds(toRegister / 300).plus(INTERVAL).plus(hold)
+        .plus(Duration.ofSeconds(20));
+  }
+
+  private record Registration(long failures, String firstFailure, double perSecond) {}
+
+  /**
+   * Registers nodes {@code from..n-1} in chunks, each starting to heartbeat at once (a node that
+   * waited for the whole step would outlive its lease and rightly go SUSPECT), then lets one
+   * interval pass: every new node's first heartbeat is a JOINING -> ACTIVE write.
+   */
+  private static Registration register(CoordinatorServiceBlockingStub registrar,
+      OpenLoopHeartbeats load, int from, int n) throws InterruptedException {
+    if (n <= from) {
+      return new Registration(0, "", 0);
+    }
+    long failures = 0;
+    String firstFailure = "";
+    long start = System.nanoTime();
+    for (int chunk = from; chunk < n; chunk += REGISTER_CHUNK) {
+      Parallel.Outcome reg = Parallel.forEach(chunk, Math.min(n, chunk + REGISTER_CHUNK), 64,
+          Duration.ofSeconds(60), i -> registrar.withDeadlineAfter(10, TimeUnit.SECONDS)
+              .registerNode(Nodes.register(id(i))));
+      failures += reg.failures();
+      firstFailure = firstFailure.isEmpty() ? reg.firstFailure() : firstFailure;
+      load.nodes(Math.min(n, chunk + REGISTER_CHUNK));
+    }
+    double perSecond = (n - from) / ((System.nanoTime() - start) / 1e9);
+    Thread.sleep(INTERVAL.toMillis() + 1_000);
+    return new Registration(failures, firstFailure, perSecond);
+  }
+
+  /** One measured window of {@code n} nodes heartbeating. */
+  private record Window(OpenLoopHeartbeats.Recording recording, Duration hold,
+      Map<String, Double> cores, double txns, double keepAlives) {
+    double p99() {
+      return recording.latencies().percentileMs(99);
+    }
+
+    long errors() {
+      return recording.errors();
+    }
+
+    String firstError() {
+      return recording.firstError();
+    }
+
+    void report(Report report, String s, long errors, String firstError) {
+      long accepted = recording.latencies().count();
+      report.figure(SECTION, s + ".heartbeats_per_s", recording.sent() / (double) hold.toSeconds(),
+          "1/s", "sent, held " + hold.toSeconds() + " s after one warm interval");
+      report.figure(SECTION, s + ".accepted_per_s", accepted / (double) hold.toSeconds(), "1/s",
+          "answered OK");
+      report.figure(SECTION, s + ".p50_ms", recording.latencies().percentileMs(50), "ms",
+          "accepted heartbeats, from the scheduled send time");
+      report.figure(SECTION, s + ".p99_ms", p99(), "ms");
+      report.figure(SECTION, s + ".max_ms", recording.latencies().maxMs(), "ms");
+      report.figure(SECTION, s + ".errors", errors, "1", firstError);
+      report.figure(SECTION, s + ".etcd_txn_per_s", txns / hold.toSeconds(), "1/s",
+          "etcd transactions in the window (writes still going on)");
+      report.figure(SECTION, s + ".etcd_keepalives_per_accepted",
+          keepAlives / Math.max(1, accepted), "1", "etcd LeaseKeepAlive requests (all clients) "
+              + "per accepted heartbeat; target 1");
+      double etcdCores = cores.getOrDefault("etcd", 0.0);
+      report.figure(SECTION, s + ".etcd_cpu_us_per_heartbeat",
+          etcdCores * hold.toSeconds() * 1e6 / Math.max(1, accepted), "us",
+          "etcd CPU per accepted heartbeat: one etcd core feeds 1e6 / this heartbeats per second");
+      cores.forEach((name, value) -> report.figure(SECTION, s + ".cpu_" + name + "_cores",
+          value, "cores", "of " + Runtime.getRuntime().availableProcessors()
+              + " cores, over the measured window"));
+    }
+  }
+
+  private static Window measure(Rig rig, FacadeProcess facade, OpenLoopHeartbeats load, int n,
+      Duration hold) throws Exception {
+    rig.awaitQuiet(Duration.ofSeconds(10));
+    CpuShares cpu = CpuShares.begin(Map.of("facade", facade.pid(), "etcd", rig.etcdPid(),
+        "driver", ProcessHandle.current().pid()));
+    double txnsBefore = rig.etcdHandled("Txn");
+    double keepAlivesBefore = rig.etcdKeepAliveRequests();
+    OpenLoopHeartbeats.Recording r = load.record(
+        (int) Math.min(4_000_000, n * (hold.toSeconds() / INTERVAL.toSeconds() + 2)));
+    Thread.sleep(hold.toMillis());
+    load.stopRecording();
+    Map<String, Double> cores = cpu.end();
+    double txns = rig.etcdHandled("Txn") - txnsBefore;
+    double keepAlives = rig.etcdKeepAliveRequests() - keepAlivesBefore;
+    Thread.sleep(1_000); // answers to the last heartbeats of the window
+    return new Window(r, hold, cores, txns, keepAlives);
   }
 
   private static String id(int i) {

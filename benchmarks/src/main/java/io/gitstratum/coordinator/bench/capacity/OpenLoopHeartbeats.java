@@ -1,9 +1,13 @@
 package io.gitstratum.coordinator.bench.capacity;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.gitstratum.coordinator.bench.facade.Nodes;
 import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceStub;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Comparator;
@@ -135,7 +139,12 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
           @Override
           public void onError(Throwable t) {
             inFlight.decrementAndGet();
-            if (r != null) {
+            if (r == null) {
+              return;
+            }
+            if (shed(t)) {
+              r.rejected.add(System.nanoTime() - scheduled);
+            } else {
               r.failed(t.toString());
             }
           }
@@ -148,6 +157,25 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
             }
           }
         });
+  }
+
+  /** A heartbeat the replica refused at once because it was past its capacity. */
+  private static boolean shed(Throwable t) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(t);
+    if (status == null) {
+      return false;
+    }
+    for (Any detail : status.getDetailsList()) {
+      try {
+        if (detail.is(ErrorInfo.class)
+            && detail.unpack(ErrorInfo.class).getReason().equals("REPLICA_OVERLOADED")) {
+          return true;
+        }
+      } catch (InvalidProtocolBufferException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -164,12 +192,19 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
   /** The heartbeats of one measured window. */
   public static final class Recording {
     private final Latencies latencies;
+    private final Latencies rejected;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicReference<String> firstError = new AtomicReference<>("");
 
     Recording(int capacity) {
       this.latencies = new Latencies(capacity);
+      this.rejected = new Latencies(capacity);
+    }
+
+    /** Heartbeats refused at once (REPLICA_OVERLOADED), from the scheduled send time. */
+    public Latencies rejected() {
+      return rejected;
     }
 
     void failed(String why) {

@@ -12,31 +12,50 @@ import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.FacadeProcess;
 import io.gitstratum.coordinator.bench.facade.FacadeProfile;
+import io.gitstratum.coordinator.bench.measure.GcLog;
 import io.gitstratum.coordinator.bench.measure.HeapProbe;
+import io.gitstratum.coordinator.bench.measure.ProcessCpu;
 import io.gitstratum.coordinator.bench.report.Report;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.HealthCheckRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.testkit.FaultProxy;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The operator's view of scale: a replica started on a prefix of 100,000 registered nodes (four
- * labels each), from process start to ready, next to a raw jetcd paged read of the same keys at
- * one revision plus decoding them, in the same run; and the replica's heap once loaded.
+ * The operator's view of scale on a prefix of 100,000 registered nodes (four labels each), next
+ * to a raw jetcd paged read of the same keys at one revision plus decoding them, in the same
+ * run: a replica's time from process start to ready and its heap once loaded; then, with a
+ * fault proxy between a replica and etcd, the time to resync after etcd compacted past its
+ * watch; then full_syncs of the whole topology to many streams at once (time to the last
+ * stream, heap and RSS growth).
  */
 public final class StartupWorkload implements Workload {
-  static final String SECTION = "Facade: start-up on 100,000 nodes";
+  static final String SECTION = "Facade: 100,000 nodes (start-up, resync, full_sync fan-out)";
   private static final int NODES = 100_000;
   private static final int SEED_BATCH = 120;
   private static final int RAW_PAGE = 5_000;
+  /** Streams of the larger fan-out (full runs only): 1,000 x 16.6 MB is already 16.6 GB. */
+  private static final int FAN_OUT_LARGE = 2_000;
 
   @Override
   public String section() {
@@ -47,6 +66,9 @@ public final class StartupWorkload implements Workload {
   public void run(Rig rig, Report report) throws Exception {
     rig.restartEtcdEmpty(); // no other workload's keys and leases in this etcd
     Keyspace keys = Keyspace.of(Keyspace.DEFAULT_ROOT, FacadeProfile.LARGE.cluster());
+    // What a start costs whatever the prefix holds: the JVM, wiring, connecting, the election.
+    double emptySeconds = secondsSinceStart(rig.facade(FacadeProfile.LARGE));
+    rig.stopFacade();
     long bytes = seed(rig.jetcd().getKVClient(), keys);
 
     long start = System.nanoTime();
@@ -57,11 +79,9 @@ public final class StartupWorkload implements Workload {
     }
 
     FacadeProcess facade = rig.facade(FacadeProfile.LARGE); // returns once SERVING
-    // From the process's own start: the rig first waits for etcd's watcher count to settle.
-    Instant started = ProcessHandle.of(facade.pid()).flatMap(p -> p.info().startInstant())
-        .orElseThrow(() -> new IllegalStateException("no start time for the replica process"));
-    double readySeconds = Duration.between(started, Instant.now()).toMillis() / 1e3;
+    double readySeconds = secondsSinceStart(facade);
     long heap = HeapProbe.liveHeapBytes(facade.pid());
+    Optional<Long> startRead = lastReadMillis(facade.logFile()); // logged just after SERVING
     rig.stopFacade();
 
     String n = "facade.startup.n" + NODES;
@@ -71,10 +91,168 @@ public final class StartupWorkload implements Workload {
         "from process start (JVM included) to gRPC health SERVING");
     report.figure(SECTION, n + ".ratio_to_raw", readySeconds / rawSeconds, "x",
         "target <= 2 and ready <= 20 s");
+    report.figure(SECTION, "facade.startup.empty.ready_s", emptySeconds, "s",
+        "the same on an empty prefix: the fixed cost of a start (JVM, wiring, etcd, election)");
+    startRead.ifPresent(ms -> {
+      report.figure(SECTION, n + ".read_s", ms / 1e3, "s",
+          "the replica's paged read at start, as it logged it (a cold JVM)");
+      report.figure(SECTION, n + ".read_ratio_to_raw", ms / 1e3 / rawSeconds, "x",
+          "that read against the raw paged read (a warm JVM)");
+    });
     report.figure(SECTION, n + ".heap_per_node_bytes", (double) heap / NODES, "B",
         "live heap after full GCs, divided by the nodes; target <= 1,536");
     report.figure(SECTION, n + ".node_record_mb", bytes / 1e6, "MB",
         "node records as etcd holds them (protobuf JSON)");
+
+    try (FaultProxy proxy = FaultProxy.forEndpoint(rig.etcdEndpoint())) {
+      FacadeProcess proxied = rig.facadeVia(FacadeProfile.LARGE, proxy.endpoint());
+      resyncAfterCompaction(rig, report, proxy, proxied, keys, rawSeconds);
+      for (int streams : rig.settings().mode().equals("quick") ? List.of(1_000)
+          : List.of(1_000, FAN_OUT_LARGE)) {
+        fanOut(rig, report, proxied, streams);
+      }
+    } finally {
+      rig.stopFacade();
+    }
+  }
+
+  /**
+   * Cuts the replica off etcd, changes a node and the version behind its back, compacts etcd
+   * past its watch, and lets it reconnect: it can only catch up by reading the whole prefix.
+   */
+  private static void resyncAfterCompaction(Rig rig, Report report, FaultProxy proxy,
+      FacadeProcess facade, Keyspace keys, double rawSeconds) throws Exception {
+    CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(
+        facade.newChannel());
+    proxy.blackHole();
+    KV kv = rig.jetcd().getKVClient();
+    long revision = kv.txn().Then(
+            Op.put(bytes(keys.node(nodeId(0))), ByteSequence.from(RecordCodec.encode(
+                node(0).toBuilder().setPort(7001).build())), PutOption.DEFAULT),
+            Op.put(bytes(keys.version()), ByteSequence.from(RecordCodec.encodeVersion(NODES + 1)),
+                PutOption.DEFAULT))
+        .commit().get(30, TimeUnit.SECONDS).getHeader().getRevision();
+    kv.compact(revision).get(60, TimeUnit.SECONDS);
+    long start = System.nanoTime();
+    proxy.reset();
+    long deadline = start + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      try {
+        if (stub.withDeadlineAfter(1, TimeUnit.SECONDS)
+            .healthCheck(HealthCheckRequest.getDefaultInstance())
+            .getTopologyVersion() == NODES + 1) {
+          break;
+        }
+      } catch (StatusRuntimeException e) {
+        // not ready while it resyncs
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the replica did not resync within 120 s");
+      }
+      Thread.sleep(20);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String r = "facade.resync.n" + NODES;
+    report.figure(SECTION, r + ".s", seconds, "s", "from the proxy letting the replica reach etcd "
+        + "again (after etcd compacted past its watch) to HealthCheck showing the new version");
+    lastReadMillis(facade.logFile()).ifPresent(ms -> {
+      report.figure(SECTION, r + ".read_s", ms / 1e3, "s",
+          "the paged read of the resync itself, as the replica logged it");
+      report.figure(SECTION, r + ".read_ratio_to_raw", ms / 1e3 / rawSeconds, "x",
+          "the resync's read against the raw paged read");
+    });
+  }
+
+  /** {@code streams} streams from version 0 at once: every one gets the whole topology. */
+  private static void fanOut(Rig rig, Report report, FacadeProcess facade, int streams)
+      throws Exception {
+    long liveBefore = HeapProbe.liveHeapBytes(facade.pid());
+    long rssBefore = ProcessCpu.rssBytes(facade.pid());
+    Path gcLog = rig.facadeGcLog(facade.profile());
+    int gcLinesBefore = GcLog.lines(gcLog);
+    AtomicLong rssPeak = new AtomicLong(rssBefore);
+    Thread sampler = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          rssPeak.accumulateAndGet(ProcessCpu.rssBytes(facade.pid()), Math::max);
+          Thread.sleep(100);
+        } catch (IOException | InterruptedException e) {
+          return;
+        }
+      }
+    }, "rss-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+    FullSyncFanOut.Result result;
+    try {
+      // With every full_sync delivered and the streams still open: their steady state.
+      result = FullSyncFanOut.run(facade.grpcPort(), streams, Duration.ofSeconds(600),
+          () -> HeapProbe.liveHeapBytes(facade.pid()));
+    } finally {
+      sampler.interrupt();
+    }
+    long heapAfterGcPeak = GcLog.maxHeapAfterSince(gcLog, gcLinesBefore);
+    long received = streams - result.failed();
+    double topology = received > 0 ? (double) result.bytes() / received : Double.NaN;
+    String f = "facade.fanout.n" + NODES + ".s" + streams;
+    report.figure(SECTION, f + ".to_last_s", result.toLast().toMillis() / 1e3, "s",
+        "from opening " + streams + " streams (since_version 0) at once to the last one holding "
+            + "its whole full_sync");
+    report.figure(SECTION, f + ".failed", result.failed(), "1", result.firstError());
+    report.figure(SECTION, f + ".full_sync_mb", topology / 1e6, "MB", "one full_sync");
+    report.figure(SECTION, f + ".gb_per_s", result.bytes() / 1e9
+        / Math.max(1e-3, result.toLast().toMillis() / 1e3), "GB/s", "full_sync bytes delivered");
+    // The open streams' own state (gRPC's and the hub's) is not the fan-out's: it stays as long
+    // as the streams do. What the fan-out adds on top is the shared encoding (still held once it
+    // is over) and whatever was in transit at the peak.
+    long liveOpen = result.whileOpen();
+    long streamState = Math.max(0, liveOpen - liveBefore - (long) topology);
+    double growth = heapAfterGcPeak < 0 ? 0
+        : Math.max(0, heapAfterGcPeak - liveBefore - streamState);
+    report.figure(SECTION, f + ".heap_growth_x", growth / topology, "x",
+        "largest heap after a collection during the fan-out, minus the live heap before and the "
+            + "open streams' own state, in full_syncs (the shared encoding counts 1; an upper "
+            + "bound, since young collections leave old garbage); target <= 3");
+    report.figure(SECTION, f + ".stream_state_bytes", (double) streamState / streams, "B",
+        "per open stream: live heap with the streams open after the fan-out, minus before, "
+            + "minus one full_sync");
+    report.figure(SECTION, f + ".rss_growth_x", (rssPeak.get() - rssBefore) / topology, "x",
+        "largest RSS during the fan-out minus before, in full_syncs (gRPC's outbound buffers "
+            + "are off-heap; RSS also grows as G1 expands the heap it has committed)");
+  }
+
+  /** From the replica process's own start until now (it has just answered SERVING). */
+  private static double secondsSinceStart(FacadeProcess facade) {
+    Instant started = ProcessHandle.of(facade.pid()).flatMap(p -> p.info().startInstant())
+        .orElseThrow(() -> new IllegalStateException("no start time for the replica process"));
+    return Duration.between(started, Instant.now()).toMillis() / 1e3;
+  }
+
+  /** The read time of the replica's last "topology cache synced" log line. */
+  private static Optional<Long> lastReadMillis(Path log) throws IOException {
+    Pattern read = Pattern.compile("topology cache synced .* read in (\\d+) ms");
+    Optional<Long> last = Optional.empty();
+    for (String line : Files.readAllLines(log)) {
+      Matcher m = read.matcher(line);
+      if (m.find()) {
+        last = Optional.of(Long.parseLong(m.group(1)));
+      }
+    }
+    return last;
+  }
+
+  private static String nodeId(int i) {
+    return String.format("object-%06d", i);
+  }
+
+  private static NodeInfo node(int i) {
+    return NodeInfo.newBuilder().setId(nodeId(i))
+        .setAddress("10." + (i / 62_500) + "." + (i / 250 % 250) + "." + (i % 250))
+        .setPort(7000).setType(NodeType.NODE_TYPE_OBJECT)
+        .setGenerationId("generation-" + i).setState(NodeState.NODE_STATE_DOWN)
+        .putLabels("zone", "zone-" + (i % 3)).putLabels("rack", "rack-" + (i % 400))
+        .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
+        .build();
   }
 
   /** DOWN nodes straight into etcd (the detector leaves DOWN nodes alone), and the version. */
@@ -83,13 +261,7 @@ public final class StartupWorkload implements Workload {
     for (int batch = 0; batch < NODES; batch += SEED_BATCH) {
       List<Op> puts = new ArrayList<>(SEED_BATCH);
       for (int i = batch; i < Math.min(NODES, batch + SEED_BATCH); i++) {
-        NodeInfo node = NodeInfo.newBuilder().setId(String.format("object-%06d", i))
-            .setAddress("10." + (i / 62_500) + "." + (i / 250 % 250) + "." + (i % 250))
-            .setPort(7000).setType(NodeType.NODE_TYPE_OBJECT)
-            .setGenerationId("generation-" + i).setState(NodeState.NODE_STATE_DOWN)
-            .putLabels("zone", "zone-" + (i % 3)).putLabels("rack", "rack-" + (i % 400))
-            .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
-            .build();
+        NodeInfo node = node(i);
         byte[] value = RecordCodec.encode(node);
         bytes += value.length;
         puts.add(Op.put(bytes(keys.node(node.getId())), ByteSequence.from(value),

@@ -122,6 +122,11 @@ public final class FacadeProcess implements AutoCloseable {
     }
   }
 
+  /** The replica's own log (stdout and stderr). */
+  public Path logFile() {
+    return logFile;
+  }
+
   public FacadeProfile profile() {
     return profile;
   }

@@ -74,6 +74,7 @@ public final class CacheSupervisor implements AutoCloseable {
     long id = session.incrementAndGet();
     closeWatcher();
     StoreSnapshot snapshot;
+    long readStart = System.nanoTime();
     try {
       snapshot = store.read();
     } catch (RuntimeException e) { // unreachable etcd, or a corrupt record: retry either way
@@ -101,8 +102,9 @@ public final class CacheSupervisor implements AutoCloseable {
         changes -> onRevision(id, changes),
         () -> heard(id),
         error -> onWatchError(id, error));
-    log.info("topology cache synced ({}): version {} at etcd revision {}, {} nodes", reason,
-        snapshot.topology().version(), snapshot.revision(), snapshot.topology().size());
+    log.info("topology cache synced ({}): version {} at etcd revision {}, {} nodes, read in {} ms",
+        reason, snapshot.topology().version(), snapshot.revision(), snapshot.topology().size(),
+        (System.nanoTime() - readStart) / 1_000_000);
   }
 
   private void heard(long id) {

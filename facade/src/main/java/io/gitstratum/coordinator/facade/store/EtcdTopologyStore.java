@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -51,6 +53,17 @@ import java.util.function.Supplier;
  * has the configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
 public final class EtcdTopologyStore {
+  /** Node records decoded per task of a large read. */
+  private static final int DECODE_CHUNK = 1_000;
+
+  /** Decode node records for every store of this process: pure CPU work, one thread a core. */
+  private static final ExecutorService DECODERS = Executors.newFixedThreadPool(
+      Runtime.getRuntime().availableProcessors(), runnable -> {
+        Thread thread = new Thread(runnable, "store-decode");
+        thread.setDaemon(true);
+        return thread;
+      });
+
   private final KV kv;
   private final Watch watch;
   private final Lease lease;
@@ -157,18 +170,39 @@ public final class EtcdTopologyStore {
     HashRingConfig ring = gets.get(1).getKvs().stream().findFirst()
         .map(kvp -> RecordCodec.decodeRingConfig(keys.ringConfig(), kvp.getValue().getBytes()))
         .orElse(HashRingConfig.getDefaultInstance());
-    List<NodeInfo> nodes = new ArrayList<>();
-    scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> nodes.add(
-        RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
-            kvp.getValue().getBytes())));
+    // Decoding the JSON records, not etcd, bounds a large read: chunks are decoded on every
+    // core while the next pages are fetched.
+    List<CompletableFuture<List<NodeInfo>>> decoded = new ArrayList<>();
+    List<KeyValue> chunk = new ArrayList<>(DECODE_CHUNK);
+    scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> {
+      chunk.add(kvp);
+      if (chunk.size() == DECODE_CHUNK) {
+        decoded.add(decodeNodes(List.copyOf(chunk)));
+        chunk.clear();
+      }
+    });
+    decoded.add(decodeNodes(List.copyOf(chunk)));
     Map<String, Long> alive = new HashMap<>();
     scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
     Set<String> grace = new HashSet<>();
     scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
+    List<NodeInfo> nodes = new ArrayList<>();
+    decoded.forEach(part -> nodes.addAll(Completions.join(part)));
     return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
         versionModRevision, head.getHeader().getRaftTerm());
+  }
+
+  private static CompletableFuture<List<NodeInfo>> decodeNodes(List<KeyValue> records) {
+    return CompletableFuture.supplyAsync(() -> {
+      List<NodeInfo> nodes = new ArrayList<>(records.size());
+      for (KeyValue kvp : records) {
+        nodes.add(RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
+            kvp.getValue().getBytes()));
+      }
+      return nodes;
+    }, DECODERS);
   }
 
   private Op firstPage(String prefix, boolean keysOnly) {
