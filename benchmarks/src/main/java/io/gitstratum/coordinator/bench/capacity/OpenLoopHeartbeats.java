@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.bench.capacity;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.gitstratum.coordinator.bench.facade.Nodes;
 import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceStub;
@@ -12,6 +13,9 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +31,8 @@ import java.util.stream.IntStream;
  * never moves the existing ones. Latency counts from the scheduled send time, so a stalled
  * replica or a late sender shows up in the tail instead of slowing the load down (no
  * coordinated omission). Calls in flight are capped; past the cap a heartbeat counts as an error.
+ * A heartbeat the replica refuses as overloaded is sent once more after the delay it names, as
+ * the shipped client does (with one replica there is no other to try).
  *
  * <p>One scheduler thread; answers arrive on gRPC's threads. {@link #close()} stops sending.
  */
@@ -40,6 +46,12 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
   private final Thread scheduler;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicReference<Recording> recording = new AtomicReference<>();
+  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+      runnable -> {
+        Thread thread = new Thread(runnable, "heartbeat-retries");
+        thread.setDaemon(true);
+        return thread;
+      });
   private volatile int nodes;
   private volatile boolean closed;
 
@@ -120,6 +132,10 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
   }
 
   private void send(int node, long scheduled) {
+    send(node, scheduled, false);
+  }
+
+  private void send(int node, long scheduled, boolean retry) {
     Recording r = recording.get();
     if (r != null) {
       r.sent.incrementAndGet();
@@ -142,8 +158,13 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
             if (r == null) {
               return;
             }
-            if (shed(t)) {
+            Optional<Duration> retryAfter = shed(t);
+            if (retryAfter.isPresent()) {
               r.rejected.add(System.nanoTime() - scheduled);
+              if (!retry && !closed) {
+                retries.schedule(() -> send(node, System.nanoTime(), true),
+                    retryAfter.get().toMillis(), TimeUnit.MILLISECONDS);
+              }
             } else {
               r.failed(t.toString());
             }
@@ -159,28 +180,36 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
         });
   }
 
-  /** A heartbeat the replica refused at once because it was past its capacity. */
-  private static boolean shed(Throwable t) {
+  /**
+   * When the replica refused a heartbeat at once because it was past its capacity: the delay it
+   * asked for (RetryInfo; 1 s if it named none).
+   */
+  private static Optional<Duration> shed(Throwable t) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     if (status == null) {
-      return false;
+      return Optional.empty();
     }
-    for (Any detail : status.getDetailsList()) {
-      try {
-        if (detail.is(ErrorInfo.class)
-            && detail.unpack(ErrorInfo.class).getReason().equals("REPLICA_OVERLOADED")) {
-          return true;
+    boolean overloaded = false;
+    Duration delay = Duration.ofSeconds(1);
+    try {
+      for (Any detail : status.getDetailsList()) {
+        if (detail.is(ErrorInfo.class)) {
+          overloaded = detail.unpack(ErrorInfo.class).getReason().equals("REPLICA_OVERLOADED");
+        } else if (detail.is(RetryInfo.class)) {
+          com.google.protobuf.Duration d = detail.unpack(RetryInfo.class).getRetryDelay();
+          delay = Duration.ofSeconds(d.getSeconds(), d.getNanos());
         }
-      } catch (InvalidProtocolBufferException e) {
-        return false;
       }
+    } catch (InvalidProtocolBufferException e) {
+      return Optional.empty();
     }
-    return false;
+    return overloaded ? Optional.of(delay) : Optional.empty();
   }
 
   @Override
   public void close() {
     closed = true;
+    retries.shutdownNow();
     scheduler.interrupt();
     try {
       scheduler.join(5_000);

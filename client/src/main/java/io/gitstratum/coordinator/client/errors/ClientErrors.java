@@ -119,6 +119,12 @@ public final class ClientErrors {
     if (cause != null && cause.getMessage() != null) {
       out.append(": ").append(cause.getMessage());
     }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && status.getDescription() != null
+        && status.getDescription().contains("exceeds maximum size")) {
+      // gRPC's own receive limit, not the facade's: say which setting to raise.
+      out.append(" (the answer is larger than this channel's receive limit: raise it, grpc-java "
+          + "maxInboundMessageSize; a topology of 100,000 nodes is about 17 MB)");
+    }
     if (endpoint != null && !endpoint.isEmpty()) {
       out.append(" (from ").append(endpoint).append(')');
     }

@@ -88,6 +88,14 @@ class ClientErrorsTest {
   }
 
   @Test
+  void aMessageOverTheReceiveLimitSaysWhichSettingToRaise() {
+    CoordinatorClientException e = ClientErrors.fromStatus(Status.RESOURCE_EXHAUSTED
+        .withDescription("gRPC message exceeds maximum size 4194304: 5137361"), "h:1", null);
+    assertInstanceOf(ResourceExhaustedException.class, e);
+    assertTrue(e.getMessage().contains("maxInboundMessageSize"), e.getMessage());
+  }
+
+  @Test
   void translatedErrorsPassThroughAndOthersAreUnknown() {
     CoordinatorClientException mapped = new NodeNotFoundException("gone", "h:1", null);
     assertSame(mapped, ClientErrors.fromThrowable(mapped, "other:2"));

@@ -89,9 +89,9 @@ public final class FacadeCommand {
 
   @Option(names = "--heartbeat-shed-after", converter = DurationConverter.class,
       defaultValue = "${env:GS_HEARTBEAT_SHED_AFTER:-50ms}",
-      description = "refuse heartbeats at once (UNAVAILABLE with a retry delay) while a lease "
-          + "renewal has waited this long for etcd; 0s never refuses (env GS_HEARTBEAT_SHED_AFTER, "
-          + "default ${DEFAULT-VALUE})")
+      description = "refuse heartbeats at once (UNAVAILABLE with a retry delay) while lease "
+          + "renewals keep waiting this long for etcd; 0s never refuses (env "
+          + "GS_HEARTBEAT_SHED_AFTER, default ${DEFAULT-VALUE})")
   Duration heartbeatShedAfter;
 
   @Option(names = "--suspect-timeout", converter = DurationConverter.class,

@@ -29,8 +29,9 @@ import java.util.List;
  * @param cacheCheckInterval how often the cache is checked against etcd's version key
  * @param casAttempts attempts of one write under compare-and-swap contention
  * @param heartbeatShedAfter a heartbeat is refused at once (UNAVAILABLE, REPLICA_OVERLOADED, with
- *     a RetryInfo) while the oldest lease renewal waiting for etcd on its stream has waited this
- *     long: past its capacity a replica sheds the excess instead of queueing it; zero never sheds
+ *     a RetryInfo) while lease renewals have kept waiting this long for etcd on its stream (a
+ *     standing queue, see LeaseKeepAlives): past its capacity a replica sheds the excess instead
+ *     of queueing it; zero never sheds
  * @param watch limits of the WatchTopology fan-out
  * @param sessionTtl lease of this replica's session: how fast another replica takes over the
  *     detector when this one dies (whole seconds)

@@ -146,7 +146,7 @@ final class FacadeModule {
   static LeaseKeepAlives keepAlives(EtcdConnector connector, FacadeConfig config,
       FacadeMetrics metrics) {
     return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcdTimeout(),
-        metrics);
+        config.heartbeatShedAfter(), metrics);
   }
 
   @Provides
@@ -156,7 +156,7 @@ final class FacadeModule {
       FacadeConfig config, FacadeMetrics metrics) {
     return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
         config.etcdTimeout(), config.heartbeatInterval(), config.suspectTimeout(),
-        config.downTimeout(), config.heartbeatShedAfter(), metrics);
+        config.downTimeout(), metrics);
   }
 
   @Provides

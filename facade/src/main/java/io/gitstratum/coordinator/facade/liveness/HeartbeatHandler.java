@@ -37,14 +37,12 @@ public final class HeartbeatHandler {
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final HeartbeatResponse.Builder advice;
-  private final Duration shedAfter;
 
   public HeartbeatHandler(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, Duration timeout,
       Duration heartbeatInterval, Duration suspectTimeout, Duration downTimeout,
-      Duration shedAfter, FacadeMetrics metrics) {
+      FacadeMetrics metrics) {
     this.metrics = metrics;
-    this.shedAfter = shedAfter;
     this.cache = cache;
     this.writer = writer;
     this.store = store;
@@ -75,7 +73,7 @@ public final class HeartbeatHandler {
     if (lease.isPresent()) {
       // Every heartbeat renews the lease, a state change too (JOINING->ACTIVE): the lease may
       // be one the writer attached but could not renew (its commit went unanswered).
-      outcome = keepAlives.heartbeatAsync(lease.getAsLong(), shedAfter).thenCompose(ttl -> {
+      outcome = keepAlives.heartbeatAsync(lease.getAsLong()).thenCompose(ttl -> {
         if (ttl <= 0) {
           return write(request, true); // the lease expired since the cache last heard of it
         }

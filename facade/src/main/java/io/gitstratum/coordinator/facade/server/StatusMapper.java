@@ -35,6 +35,17 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
+  /**
+   * A request refused at once because the replica is past its capacity: counted by a metric and
+   * summarised by the component that sheds, never one log line each (that would add load
+   * exactly when there is too much).
+   */
+  private static boolean shed(Throwable error) {
+    return error instanceof CoordinatorException e
+        && (e.reason() == ErrorReason.REPLICA_OVERLOADED
+            || e.reason() == ErrorReason.WRITE_QUEUE_FULL);
+  }
+
   /** The gRPC status code a reason is sent with; exhaustive, so a new reason needs a code. */
   public static Status.Code codeOf(ErrorReason reason) {
     return switch (reason) {
@@ -96,7 +107,7 @@ public final class StatusMapper {
     Status.Code code = status.getStatus().getCode();
     if (code == Status.Code.INTERNAL) {
       log.error("{} failed with an internal error", rpc, error);
-    } else if (code == Status.Code.UNAVAILABLE) {
+    } else if (code == Status.Code.UNAVAILABLE && !shed(error)) {
       log.warn("{} unavailable: {}", rpc, error.getMessage());
     }
     observer.onError(status);

@@ -20,6 +20,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   static final int SHED_MIN_BACKLOG = 16;
 
+  /** How many times {@code shedAfter} renewals must keep waiting before heartbeats are shed. */
+  static final int SHED_STANDING = 10;
+
+  /** At most one log line about refused heartbeats this often. */
+  static final Duration SHED_LOG_INTERVAL = Duration.ofSeconds(10);
+
   /** When a node whose heartbeat was shed should try again (here, or at once elsewhere). */
   static final Duration RETRY_AFTER_SHED = Duration.ofSeconds(1);
 
@@ -66,6 +73,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final Lane[] lanes = new Lane[LANES];
+  private final long shedAfterNanos;
+  private final AtomicLong shedSinceLog = new AtomicLong();
+  private final AtomicLong lastShedLog =
+      new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL.toNanos());
   // Per endpoint: System.nanoTime() until which it is avoided (0: never was silent).
   private final long[] silentUntil;
 
@@ -75,6 +86,16 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, FacadeMetrics metrics) {
+    this(channels, token, timeout, Duration.ZERO, metrics);
+  }
+
+  /**
+   * @param shedAfter how long renewals must have waited, for {@link #SHED_STANDING} times as
+   *     long, before {@link #heartbeatAsync} refuses heartbeats (zero: never)
+   */
+  public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
+      Duration timeout, Duration shedAfter, FacadeMetrics metrics) {
+    this.shedAfterNanos = shedAfter.toNanos();
     this.metrics = metrics;
     this.channels = List.copyOf(channels);
     this.token = token;
@@ -105,23 +126,40 @@ public final class LeaseKeepAlives implements AutoCloseable {
 
   /**
    * A node's heartbeat renewal: as {@link #keepAliveAsync}, but refused at once, with nothing
-   * sent, while at least {@link #SHED_MIN_BACKLOG} renewals wait on the lease's stream and the
-   * oldest has waited {@code shedAfter} (zero: never refused). etcd answers a stream's renewals in turn, so that wait is what this
-   * renewal would add to its own; past the replica's capacity, refusing the excess early keeps
-   * the accepted heartbeats fast instead of letting every one of them queue.
+   * sent, while the lease's stream has a standing queue: at least {@link #SHED_MIN_BACKLOG}
+   * renewals waiting, the oldest for {@code shedAfter} or more, and every renewal answered for
+   * the last {@link #SHED_STANDING} x {@code shedAfter} having waited at least that long too.
+   * etcd answers a stream's renewals in turn, so that wait is what this renewal would add to its
+   * own; past the replica's capacity, refusing the excess early keeps the accepted heartbeats
+   * fast instead of letting every one of them queue. A burst (a GC pause, a registration storm's
+   * first moments) drains within the standing time and refuses nothing.
    *
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
-  public CompletableFuture<Long> heartbeatAsync(long leaseId, Duration shedAfter) {
+  public CompletableFuture<Long> heartbeatAsync(long leaseId) {
     Lane lane = laneOf(leaseId);
-    if (!shedAfter.isZero()) {
-      long waited = lane.backlogWaitNanos();
-      if (waited >= shedAfter.toNanos()) {
+    if (shedAfterNanos > 0) {
+      long waited = lane.standingWaitNanos();
+      if (waited > 0) {
         metrics.heartbeatShed();
+        logShedding(waited);
         throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
       }
     }
     return send(lane, leaseId);
+  }
+
+  /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
+  private void logShedding(long waitedNanos) {
+    long refused = shedSinceLog.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastShedLog.get();
+    if (now - last >= SHED_LOG_INTERVAL.toNanos() && lastShedLog.compareAndSet(last, now)) {
+      shedSinceLog.addAndGet(-refused);
+      log.warn("refusing heartbeats: lease renewals wait {} ms for etcd (more than "
+          + "--heartbeat-shed-after); {} refused since the last such line", waitedNanos / 1_000_000,
+          refused);
+    }
   }
 
   private Lane laneOf(long leaseId) {
@@ -168,6 +206,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
     @GuardedBy("lock")
     private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
 
+    /** Since when every renewal answered has waited at least shedAfter; 0: the last did not. */
+    @GuardedBy("lock")
+    private long slowSince;
+
     @GuardedBy("lock")
     private int endpoint;
 
@@ -202,10 +244,16 @@ public final class LeaseKeepAlives implements AutoCloseable {
       return answer;
     }
 
-    /** How long the oldest renewal now waiting has waited; 0 without a backlog. */
-    long backlogWaitNanos() {
+    /** How long the oldest renewal now waiting has waited, with a standing queue; else 0. */
+    long standingWaitNanos() {
       synchronized (lock) {
-        return sentAt.size() < SHED_MIN_BACKLOG ? 0 : System.nanoTime() - sentAt.peekFirst();
+        if (sentAt.size() < SHED_MIN_BACKLOG || slowSince == 0) {
+          return 0;
+        }
+        long now = System.nanoTime();
+        long oldest = now - sentAt.peekFirst();
+        boolean standing = now - slowSince >= SHED_STANDING * shedAfterNanos;
+        return standing && oldest >= shedAfterNanos ? oldest : 0;
       }
     }
 
@@ -295,7 +343,13 @@ public final class LeaseKeepAlives implements AutoCloseable {
         if (id != streamId) {
           return; // a late answer on an abandoned stream; its callers were failed already
         }
-        sentAt.pollFirst();
+        long now = System.nanoTime();
+        Long sent = sentAt.pollFirst();
+        if (sent != null && now - sent >= shedAfterNanos) {
+          slowSince = slowSince == 0 ? now : slowSince;
+        } else {
+          slowSince = 0;
+        }
         Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
         caller = queue == null ? null : queue.poll();
         if (queue != null && queue.isEmpty()) {
@@ -324,6 +378,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         failed = waiting.values().stream().flatMap(Queue::stream).toList();
         waiting.clear();
         sentAt.clear();
+        slowSince = 0;
       }
       if (!failed.isEmpty()) {
         log.warn("lease keep-alive stream failed ({} callers waiting): {}", failed.size(),

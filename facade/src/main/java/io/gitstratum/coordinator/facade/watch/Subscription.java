@@ -97,10 +97,14 @@ final class Subscription {
     stream.setOnCancelHandler(this::cancelled);
   }
 
-  /** Starts delivery: first a full sync, or {@code replay}, then the queued live events. */
+  /**
+   * Starts delivery: first a full sync, or {@code replay}, then the queued live events. The
+   * replay list is not copied (streams resuming from one log read share its window) and must
+   * not change.
+   */
   void start(boolean fullSync, List<TopologyUpdate> replayFirst) {
     this.needsFullSync = fullSync;
-    this.replay = List.copyOf(replayFirst);
+    this.replay = replayFirst;
     this.started = true; // publishes the fields above to the drain
     schedule();
   }

@@ -157,6 +157,34 @@ class LargePrefixTest {
     }
   }
 
+  @Test
+  void aWatcherResumesAcrossAnEventReplayLargerThanOneResponse(TestInfo test) throws Exception {
+    String cluster = FacadeHarness.clusterFor(test);
+    Keyspace keys = FacadeHarness.keys(cluster);
+    try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
+      long eventBytes = seed(harness, keys, NODES, true);
+      // A replica that has just started holds no events: the resume reads etcd's event log.
+      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
+          .etcdMaxResponseBytes(4 << 20)
+          .watch(new WatchSettings(Duration.ofSeconds(10), 1024, 100, 100, 2 * NODES)).build());
+      assertTrue(eventBytes > 4 << 20, eventBytes + " bytes of events");
+      ManagedChannel large = ManagedChannelBuilder.forAddress("127.0.0.1", facade.port())
+          .usePlaintext().maxInboundMessageSize(64 << 20).build();
+      try (WatchRecorder watcher = WatchRecorder.watch(large, 1)) {
+        watcher.awaitVersion(NODES, Duration.ofSeconds(60));
+        List<TopologyUpdate> changes = watcher.changes();
+        assertEquals(NODES - 1, changes.size(), "every event after version 1, no full_sync");
+        for (int i = 0; i < changes.size(); i++) {
+          TopologyUpdate update = changes.get(i);
+          assertEquals(i + 2, update.getVersion());
+          assertEquals(node(i + 1), update.getNodeAdded());
+        }
+      } finally {
+        large.shutdownNow();
+      }
+    }
+  }
+
   /** A WatchTopology stream from version 0 whose client never asks for a message. */
   private static ClientCallStreamObserver<?> neverReading(ManagedChannel channel) {
     AtomicReference<ClientCallStreamObserver<WatchTopologyRequest>> call = new AtomicReference<>();
@@ -186,15 +214,33 @@ class LargePrefixTest {
   }
 
   private static long seed(FacadeHarness harness, Keyspace keys, int nodes) throws Exception {
+    return seed(harness, keys, nodes, false);
+  }
+
+  /**
+   * {@code nodes} nodes; with {@code events}, each with its node_added event as version i + 1
+   * (and the bytes counted are the events').
+   */
+  private static long seed(FacadeHarness harness, Keyspace keys, int nodes, boolean events)
+      throws Exception {
     long bytes = 0;
-    for (int batch = 0; batch < nodes; batch += 120) {
+    int perTxn = events ? 60 : 120; // etcd allows 128 operations per transaction
+    for (int batch = 0; batch < nodes; batch += perTxn) {
       List<Op> puts = new ArrayList<>();
-      for (int i = batch; i < Math.min(nodes, batch + 120); i++) {
+      for (int i = batch; i < Math.min(nodes, batch + perTxn); i++) {
         NodeInfo node = node(i);
         byte[] value = RecordCodec.encode(node);
-        bytes += value.length;
         puts.add(Op.put(FacadeHarness.bytes(keys.node(node.getId())), ByteSequence.from(value),
             PutOption.DEFAULT));
+        if (events) {
+          byte[] event = RecordCodec.encode(TopologyUpdate.newBuilder().setVersion(i + 1)
+              .setPreviousVersion(i).setNodeAdded(node).build());
+          bytes += event.length;
+          puts.add(Op.put(FacadeHarness.bytes(keys.event(i + 1)), ByteSequence.from(event),
+              PutOption.DEFAULT));
+        } else {
+          bytes += value.length;
+        }
       }
       harness.etcd().getKVClient().txn().Then(puts.toArray(Op[]::new)).commit()
           .get(10, TimeUnit.SECONDS);
