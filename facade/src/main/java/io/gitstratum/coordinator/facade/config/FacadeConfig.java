@@ -31,7 +31,7 @@ import java.util.List;
  * @param heartbeatShedAfter a heartbeat is refused at once (UNAVAILABLE, REPLICA_OVERLOADED, with
  *     a RetryInfo) while lease renewals have kept waiting this long for etcd on its stream (a
  *     standing queue, see LeaseKeepAlives): past its capacity a replica sheds the excess instead
- *     of queueing it; zero never sheds
+ *     of queueing it, never a heartbeat whose lease is more than half gone; zero never sheds
  * @param watch limits of the WatchTopology fan-out
  * @param sessionTtl lease of this replica's session: how fast another replica takes over the
  *     detector when this one dies (whole seconds)

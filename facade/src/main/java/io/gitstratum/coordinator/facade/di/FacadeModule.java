@@ -146,7 +146,7 @@ final class FacadeModule {
   static LeaseKeepAlives keepAlives(EtcdConnector connector, FacadeConfig config,
       FacadeMetrics metrics) {
     return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcdTimeout(),
-        config.heartbeatShedAfter(), metrics);
+        config.heartbeatShedAfter(), config.suspectTimeout(), metrics);
   }
 
   @Provides

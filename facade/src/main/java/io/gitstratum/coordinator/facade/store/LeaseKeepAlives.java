@@ -1,6 +1,8 @@
 package io.gitstratum.coordinator.facade.store;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
@@ -74,6 +76,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
   private final FacadeMetrics metrics;
   private final Lane[] lanes = new Lane[LANES];
   private final long shedAfterNanos;
+  /** Leases a heartbeat renewed within half the node lease TTL: the ones that may be refused. */
+  private final Cache<Long, Boolean> renewedRecently;
   private final AtomicLong shedSinceLog = new AtomicLong();
   private final AtomicLong lastShedLog =
       new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL.toNanos());
@@ -86,16 +90,20 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, FacadeMetrics metrics) {
-    this(channels, token, timeout, Duration.ZERO, metrics);
+    this(channels, token, timeout, Duration.ZERO, Duration.ofSeconds(1), metrics);
   }
 
   /**
    * @param shedAfter how long renewals must have waited, for {@link #SHED_STANDING} times as
    *     long, before {@link #heartbeatAsync} refuses heartbeats (zero: never)
+   * @param nodeLeaseTtl the TTL of node leases (the suspect timeout): a heartbeat is refused
+   *     only while its lease has more than half of it left
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
-      Duration timeout, Duration shedAfter, FacadeMetrics metrics) {
+      Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, FacadeMetrics metrics) {
     this.shedAfterNanos = shedAfter.toNanos();
+    this.renewedRecently = CacheBuilder.newBuilder()
+        .expireAfterWrite(nodeLeaseTtl.dividedBy(2)).build();
     this.metrics = metrics;
     this.channels = List.copyOf(channels);
     this.token = token;
@@ -132,13 +140,15 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * etcd answers a stream's renewals in turn, so that wait is what this renewal would add to its
    * own; past the replica's capacity, refusing the excess early keeps the accepted heartbeats
    * fast instead of letting every one of them queue. A burst (a GC pause, a registration storm's
-   * first moments) drains within the standing time and refuses nothing.
+   * first moments) drains within the standing time and refuses nothing. Only a lease that a
+   * heartbeat renewed within the last half of its TTL is refused: shedding delays a node's
+   * renewal, it never costs the node its liveness.
    *
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
   public CompletableFuture<Long> heartbeatAsync(long leaseId) {
     Lane lane = laneOf(leaseId);
-    if (shedAfterNanos > 0) {
+    if (shedAfterNanos > 0 && renewedRecently.getIfPresent(leaseId) != null) {
       long waited = lane.standingWaitNanos();
       if (waited > 0) {
         metrics.heartbeatShed();
@@ -146,7 +156,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
         throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
       }
     }
-    return send(lane, leaseId);
+    return send(lane, leaseId).thenApply(ttl -> {
+      if (ttl > 0 && shedAfterNanos > 0) {
+        renewedRecently.put(leaseId, Boolean.TRUE);
+      }
+      return ttl;
+    });
   }
 
   /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
