@@ -9,7 +9,6 @@ import io.gitstratum.coordinator.bench.facade.StateWatch;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.ForeignLoad;
 import io.gitstratum.coordinator.bench.measure.HeapProbe;
-import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.bench.measure.Parallel;
 import io.gitstratum.coordinator.bench.measure.ProcessCpu;
 import io.gitstratum.coordinator.bench.report.Figure;
@@ -64,6 +63,8 @@ public final class CapacityWorkload implements Workload {
     List<Integer> steps = rig.settings().capacitySteps();
     int registered = 0;
     int capacity = 0;
+    boolean kneeFound = false;
+    boolean overloadMeasured = false;
     boolean retried = false;
     long heapAtCapacity = -1;
     try (StateWatch watch = StateWatch.open(facade.newChannel(), node -> {
@@ -96,10 +97,14 @@ public final class CapacityWorkload implements Workload {
         w.report(report, s, errors, w.firstError().isEmpty() ? reg.firstFailure() : w.firstError());
         report.figure(SECTION, s + ".false_suspects", suspects, "1",
             "SUSPECT or DOWN updates on a watch stream, warm interval included");
+        if (kneeFound && capacity > 0 && !overloadMeasured && n >= capacity + capacity / 2) {
+          reportOverload(report, w, n, capacity, errors, suspects);
+          overloadMeasured = true;
+        }
         boolean passed = w.p99() < P99_LIMIT_MS && errors == 0 && suspects == 0
             && w.recording().latencies().count() > 0;
         boolean disturbed = w.cores().getOrDefault("others", 0.0) >= ForeignLoad.QUIET_CORES;
-        if (!passed && disturbed && !retried && errors == 0 && suspects == 0) {
+        if (!kneeFound && !passed && disturbed && !retried && errors == 0 && suspects == 0) {
           // Other work on the machine took CPU during the window: measure this step once more.
           report.note(SECTION, n + " nodes measured again: other processes used "
               + Figure.format(w.cores().get("others")) + " cores during the first window");
@@ -108,33 +113,31 @@ public final class CapacityWorkload implements Workload {
           continue;
         }
         retried = false;
+        if (kneeFound) {
+          continue; // past the knee: measured to see how the replica degrades
+        }
         if (!passed) {
           report.note(SECTION, n + " nodes failed: p99 " + w.p99() + " ms, errors " + errors
-              + ", false SUSPECT " + suspects + ", shed " + w.recording().rejected().count());
-          break;
+              + ", false SUSPECT " + suspects + ", shed " + w.recording().rejected().count()
+              + "; the larger steps show the replica past its capacity");
+          kneeFound = true;
+          continue;
         }
         capacity = n;
         // Heap at the largest passing step, before a harder step can leave debris behind.
         heapAtCapacity = HeapProbe.liveHeapBytes(facade.pid());
       }
-      if (capacity > 0) {
-        // Past the knee: the replica must shed the excess and keep what it accepts fast.
+      if (capacity > 0 && !overloadMeasured) {
+        // No configured step went far enough past the knee: one more at 1.5 x.
         int n = Math.max(registered, capacity + capacity / 2);
         Duration hold = rig.settings().capacityHold();
         if (rig.budget().allows(needed(n - registered, hold))) {
-          String s = "capacity.overload";
+          long suspectsBefore = falseSuspects.get();
           Registration reg = register(registrar, load, registered, n);
           registered = Math.max(registered, n);
           Window w = measure(rig, facade, load, n, hold);
-          w.report(report, s, w.errors() + reg.failures(), w.firstError());
-          Latencies rejected = w.recording().rejected();
-          report.figure(SECTION, s + ".rejected_per_s",
-              rejected.count() / (double) hold.toSeconds(), "1/s",
-              "heartbeats refused at once (REPLICA_OVERLOADED)");
-          report.figure(SECTION, s + ".rejected_p99_ms", rejected.percentileMs(99), "ms",
-              "target < 10 ms");
-          report.figure(SECTION, s + ".nodes", n, "nodes", Figure.format(
-              n / (double) capacity) + " x the largest passing step");
+          reportOverload(report, w, n, capacity, w.errors() + reg.failures(),
+              falseSuspects.get() - suspectsBefore);
         } else {
           report.note(SECTION, "no step past the knee: the run's time budget was nearly spent");
         }
@@ -162,6 +165,17 @@ public final class CapacityWorkload implements Workload {
           "MB", "replica VmRSS at the end");
     }
     rig.stopFacade(); // its nodes stop heartbeating now; the detector would get busy
+  }
+
+  /** Past the knee: the replica must shed the excess and keep what it accepts fast. */
+  private static void reportOverload(Report report, Window w, int n, int capacity, long errors,
+      long suspects) {
+    String s = "capacity.overload";
+    w.report(report, s, errors, w.firstError());
+    report.figure(SECTION, s + ".nodes", n, "nodes", Figure.format(n / (double) capacity)
+        + " x the largest passing step");
+    report.figure(SECTION, s + ".false_suspects", suspects, "1",
+        "a refused heartbeat is retried after its RetryInfo; shedding must not cost liveness");
   }
 
   private static Duration needed(int toRegister, Duration hold) {
@@ -224,6 +238,11 @@ public final class CapacityWorkload implements Workload {
       report.figure(SECTION, s + ".p99_ms", p99(), "ms");
       report.figure(SECTION, s + ".max_ms", recording.latencies().maxMs(), "ms");
       report.figure(SECTION, s + ".errors", errors, "1", firstError);
+      report.figure(SECTION, s + ".rejected_per_s", recording.rejected().count()
+          / (double) hold.toSeconds(), "1/s", "heartbeats refused at once (REPLICA_OVERLOADED), "
+          + "each retried once after its RetryInfo");
+      report.figure(SECTION, s + ".rejected_p99_ms", recording.rejected().percentileMs(99), "ms",
+          "from the scheduled send time to the refusal; target < 10 ms");
       report.figure(SECTION, s + ".etcd_txn_per_s", txns / hold.toSeconds(), "1/s",
           "etcd transactions in the window (writes still going on)");
       report.figure(SECTION, s + ".etcd_keepalives_per_accepted",

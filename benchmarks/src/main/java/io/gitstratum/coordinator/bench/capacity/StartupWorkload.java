@@ -186,8 +186,14 @@ public final class StartupWorkload implements Workload {
     FullSyncFanOut.Result result;
     try {
       // With every full_sync delivered and the streams still open: their steady state.
-      result = FullSyncFanOut.run(facade.grpcPort(), streams, Duration.ofSeconds(600),
-          () -> HeapProbe.liveHeapBytes(facade.pid()));
+      result = FullSyncFanOut.run(facade.grpcPort(), streams, Duration.ofSeconds(600), () -> {
+        long live = HeapProbe.liveHeapBytes(facade.pid());
+        // What holds the heap with the streams open, for whoever wonders (a few KB of text).
+        Files.writeString(rig.outDir().resolve("logs/fanout-s" + streams + "-histogram.txt"),
+            HeapProbe.classHistogram(facade.pid()).lines().limit(40)
+                .collect(java.util.stream.Collectors.joining("\n")));
+        return live;
+      });
     } finally {
       sampler.interrupt();
     }
@@ -213,9 +219,12 @@ public final class StartupWorkload implements Workload {
         "largest heap after a collection during the fan-out, minus the live heap before and the "
             + "open streams' own state, in full_syncs (the shared encoding counts 1; an upper "
             + "bound, since young collections leave old garbage); target <= 3");
+    report.figure(SECTION, f + ".heap_growth_gross_x", heapAfterGcPeak < 0 ? 0
+        : Math.max(0, heapAfterGcPeak - liveBefore) / topology, "x",
+        "the same without subtracting the open streams' state");
     report.figure(SECTION, f + ".stream_state_bytes", (double) streamState / streams, "B",
         "per open stream: live heap with the streams open after the fan-out, minus before, "
-            + "minus one full_sync");
+            + "minus one full_sync (what holds it: logs/fanout-s" + streams + "-histogram.txt)");
     report.figure(SECTION, f + ".rss_growth_x", (rssPeak.get() - rssBefore) / topology, "x",
         "largest RSS during the fan-out minus before, in full_syncs (gRPC's outbound buffers "
             + "are off-heap; RSS also grows as G1 expands the heap it has committed)");

@@ -29,6 +29,11 @@ public final class HeapProbe {
     return Long.parseLong(m.group(1)) * 1024;
   }
 
+  /** The live objects by class (jcmd GC.class_histogram, which collects first). */
+  public static String classHistogram(long pid) throws IOException, InterruptedException {
+    return jcmd(pid, "GC.class_histogram");
+  }
+
   private static String jcmd(long pid, String command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(List.of("jcmd", String.valueOf(pid), command))
         .redirectErrorStream(true).start();

@@ -15,6 +15,7 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +52,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
+
+  /** A full write queue or an etcd outage fails the decisions on every node alike. */
+  private final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
   private static final long TRIM_EVERY_MS = 5_000;
   private static final long RECONCILE_EVERY_MS = 5_000;
 
@@ -295,14 +299,16 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     try {
       written = writer.submit(decision);
     } catch (RuntimeException e) {
-      log.warn("failure detector could not submit its decision on {}: {}", id, e.toString());
+      warnings.log("submit", held -> log.warn("failure detector could not submit its decision on "
+          + "{}: {}{}", id, e.toString(), LogThrottle.heldBack(held)));
       return;
     }
     deciding.add(id);
     written.whenComplete((version, error) -> thread.execute(() -> {
       deciding.remove(id);
       if (error != null) {
-        log.warn("failure detector could not write its decision on {}: {}", id, error.toString());
+        warnings.log("write", held -> log.warn("failure detector could not write its decision "
+            + "on {}: {}{}", id, error.toString(), LogThrottle.heldBack(held)));
         onLiveness(id); // look again now, not at the next reconciliation
       } else if (version.isPresent()) {
         onWritten.accept(version.getAsLong());

@@ -243,6 +243,7 @@ final class FacadeModule {
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings) {
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protecting(cache.state().topology()));
+    metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
     return new OpsHttpServer(config.httpHost(), config.httpPort(), metrics, cache::isSynced,
         () -> {
           var topology = cache.state().topology();

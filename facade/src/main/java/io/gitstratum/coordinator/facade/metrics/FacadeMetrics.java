@@ -75,6 +75,16 @@ public final class FacadeMetrics {
     return registry;
   }
 
+  /** The full_sync turn-taking of the watch hub, read at scrape time. */
+  public void observeFullSyncs(LongSupplier bytesInTransit, LongSupplier waiting) {
+    GaugeWithCallback.builder().name(P + "watch_full_sync_bytes_in_transit")
+        .help("full_sync bytes handed to gRPC and not yet sent (bounded by 40 MiB)")
+        .callback(cb -> cb.call(bytesInTransit.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name(P + "watch_full_syncs_waiting")
+        .help("watch streams waiting for their turn to be sent a full_sync")
+        .callback(cb -> cb.call(waiting.getAsLong())).register(registry);
+  }
+
   /** Gauges read from the replica's state at scrape time. */
   public void observeState(Supplier<Topology> topology, LongSupplier subscribers,
       LongSupplier queuedUpdates, BooleanSupplier protecting) {

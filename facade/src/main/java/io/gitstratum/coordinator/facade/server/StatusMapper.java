@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,9 @@ public final class StatusMapper {
 
   /** {@code ErrorInfo.domain} of every facade error. */
   public static final String DOMAIN = "gitstratum.io";
+
+  /** One line per RPC and reason every 10 s: etcd trouble fails every request alike. */
+  private static final LogThrottle WARNINGS = new LogThrottle(Duration.ofSeconds(10));
 
   private StatusMapper() {}
 
@@ -108,7 +112,9 @@ public final class StatusMapper {
     if (code == Status.Code.INTERNAL) {
       log.error("{} failed with an internal error", rpc, error);
     } else if (code == Status.Code.UNAVAILABLE && !shed(error)) {
-      log.warn("{} unavailable: {}", rpc, error.getMessage());
+      String reason = error instanceof CoordinatorException e ? e.reason().name() : "";
+      WARNINGS.log(rpc + " " + reason, held -> log.warn("{} unavailable: {}{}", rpc,
+          error.getMessage(), LogThrottle.heldBack(held)));
     }
     observer.onError(status);
   }

@@ -53,6 +53,9 @@ import java.util.function.Supplier;
  * has the configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
 public final class EtcdTopologyStore {
+  private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
+      .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
+
   /** Node records decoded per task of a large read. */
   private static final int DECODE_CHUNK = 1_000;
 
@@ -301,9 +304,12 @@ public final class EtcdTopologyStore {
     return Completions.join(currentVersionRevisionAsync());
   }
 
-  /** As {@link #currentVersionRevision}, without waiting. */
+  /**
+   * As {@link #currentVersionRevision}, without waiting. Callers asking at the same time share
+   * one read that started after they asked ({@link FreshReads}).
+   */
   public CompletableFuture<Long> currentVersionRevisionAsync() {
-    return readVersionKey().thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L));
+    return versionRevisions.get();
   }
 
   /** etcd's current topology version (a linearizable read); 0 before the first change. */

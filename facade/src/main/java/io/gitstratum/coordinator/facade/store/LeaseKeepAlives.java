@@ -9,6 +9,7 @@ import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
@@ -22,7 +23,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,15 +52,6 @@ public final class LeaseKeepAlives implements AutoCloseable {
   /** Streams per replica. */
   static final int LANES = 4;
 
-  /**
-   * Renewals that must be waiting on a stream before heartbeats are shed: one slow renewal (etcd
-   * holds the renewal of a lease that has just expired until it has revoked it) is no overload.
-   */
-  static final int SHED_MIN_BACKLOG = 16;
-
-  /** How many times {@code shedAfter} renewals must keep waiting before heartbeats are shed. */
-  static final int SHED_STANDING = 10;
-
   /** At most one log line about refused heartbeats this often. */
   static final Duration SHED_LOG_INTERVAL = Duration.ofSeconds(10);
 
@@ -75,12 +66,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final Lane[] lanes = new Lane[LANES];
-  private final long shedAfterNanos;
+  private final HeartbeatShedding shedding;
   /** Leases a heartbeat renewed within half the node lease TTL: the ones that may be refused. */
   private final Cache<Long, Boolean> renewedRecently;
-  private final AtomicLong shedSinceLog = new AtomicLong();
-  private final AtomicLong lastShedLog =
-      new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL.toNanos());
+  private final LogThrottle shedLog = new LogThrottle(SHED_LOG_INTERVAL);
   // Per endpoint: System.nanoTime() until which it is avoided (0: never was silent).
   private final long[] silentUntil;
 
@@ -94,14 +83,14 @@ public final class LeaseKeepAlives implements AutoCloseable {
   }
 
   /**
-   * @param shedAfter how long renewals must have waited, for {@link #SHED_STANDING} times as
-   *     long, before {@link #heartbeatAsync} refuses heartbeats (zero: never)
+   * @param shedAfter how long renewals must keep waiting before {@link #heartbeatAsync} refuses
+   *     heartbeats (see {@link HeartbeatShedding}; zero: never)
    * @param nodeLeaseTtl the TTL of node leases (the suspect timeout): a heartbeat is refused
    *     only while its lease has more than half of it left
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, FacadeMetrics metrics) {
-    this.shedAfterNanos = shedAfter.toNanos();
+    this.shedding = new HeartbeatShedding(shedAfter.toNanos(), timeout.toNanos() / 2);
     this.renewedRecently = CacheBuilder.newBuilder()
         .expireAfterWrite(nodeLeaseTtl.dividedBy(2)).build();
     this.metrics = metrics;
@@ -134,30 +123,25 @@ public final class LeaseKeepAlives implements AutoCloseable {
 
   /**
    * A node's heartbeat renewal: as {@link #keepAliveAsync}, but refused at once, with nothing
-   * sent, while the lease's stream has a standing queue: at least {@link #SHED_MIN_BACKLOG}
-   * renewals waiting, the oldest for {@code shedAfter} or more, and every renewal answered for
-   * the last {@link #SHED_STANDING} x {@code shedAfter} having waited at least that long too.
-   * etcd answers a stream's renewals in turn, so that wait is what this renewal would add to its
-   * own; past the replica's capacity, refusing the excess early keeps the accepted heartbeats
-   * fast instead of letting every one of them queue. A burst (a GC pause, a registration storm's
-   * first moments) drains within the standing time and refuses nothing. Only a lease that a
-   * heartbeat renewed within the last half of its TTL is refused: shedding delays a node's
-   * renewal, it never costs the node its liveness.
+   * sent, when its stream is past what etcd keeps up with ({@link HeartbeatShedding}): past the
+   * replica's capacity, refusing the excess early keeps the accepted heartbeats fast instead of
+   * letting every one of them queue until they all time out.
    *
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
   public CompletableFuture<Long> heartbeatAsync(long leaseId) {
     Lane lane = laneOf(leaseId);
-    if (shedAfterNanos > 0 && renewedRecently.getIfPresent(leaseId) != null) {
-      long waited = lane.standingWaitNanos();
-      if (waited > 0) {
+    if (shedding.shedAfterNanos() > 0) {
+      HeartbeatShedding.Backlog backlog = lane.backlog();
+      if (shedding.refuse(backlog, renewedRecently.getIfPresent(leaseId) != null)) {
         metrics.heartbeatShed();
-        logShedding(waited);
-        throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
+        logShedding(backlog.oldestWaitNanos());
+        throw UnavailableException.overloaded(Duration.ofNanos(backlog.oldestWaitNanos()),
+            RETRY_AFTER_SHED);
       }
     }
     return send(lane, leaseId).thenApply(ttl -> {
-      if (ttl > 0 && shedAfterNanos > 0) {
+      if (ttl > 0 && shedding.shedAfterNanos() > 0) {
         renewedRecently.put(leaseId, Boolean.TRUE);
       }
       return ttl;
@@ -166,15 +150,9 @@ public final class LeaseKeepAlives implements AutoCloseable {
 
   /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
   private void logShedding(long waitedNanos) {
-    long refused = shedSinceLog.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastShedLog.get();
-    if (now - last >= SHED_LOG_INTERVAL.toNanos() && lastShedLog.compareAndSet(last, now)) {
-      shedSinceLog.addAndGet(-refused);
-      log.warn("refusing heartbeats: lease renewals wait {} ms for etcd (more than "
-          + "--heartbeat-shed-after); {} refused since the last such line", waitedNanos / 1_000_000,
-          refused);
-    }
+    shedLog.log("shed", held -> log.warn("refusing heartbeats: lease renewals wait {} ms for "
+        + "etcd (more than --heartbeat-shed-after); {} refused since the last such line",
+        waitedNanos / 1_000_000, held + 1));
   }
 
   private Lane laneOf(long leaseId) {
@@ -259,16 +237,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
       return answer;
     }
 
-    /** How long the oldest renewal now waiting has waited, with a standing queue; else 0. */
-    long standingWaitNanos() {
+    HeartbeatShedding.Backlog backlog() {
       synchronized (lock) {
-        if (sentAt.size() < SHED_MIN_BACKLOG || slowSince == 0) {
-          return 0;
-        }
         long now = System.nanoTime();
-        long oldest = now - sentAt.peekFirst();
-        boolean standing = now - slowSince >= SHED_STANDING * shedAfterNanos;
-        return standing && oldest >= shedAfterNanos ? oldest : 0;
+        Long oldest = sentAt.peekFirst();
+        return new HeartbeatShedding.Backlog(sentAt.size(), oldest == null ? 0 : now - oldest,
+            slowSince == 0 ? 0 : now - slowSince);
       }
     }
 
@@ -360,7 +334,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         }
         long now = System.nanoTime();
         Long sent = sentAt.pollFirst();
-        if (sent != null && now - sent >= shedAfterNanos) {
+        if (sent != null && now - sent >= shedding.shedAfterNanos()) {
           slowSince = slowSince == 0 ? now : slowSince;
         } else {
           slowSince = 0;

@@ -107,6 +107,16 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     return subscriptions.size();
   }
 
+  /** full_sync bytes handed to gRPC and not yet sent. */
+  public long fullSyncBytesInTransit() {
+    return gate.inTransit();
+  }
+
+  /** Streams waiting for their turn to be sent a full_sync. */
+  public long fullSyncsWaiting() {
+    return gate.waiting();
+  }
+
   /** Updates waiting in all streams' queues (bounded by streams × queue capacity). */
   public long queuedUpdates() {
     long total = 0;
