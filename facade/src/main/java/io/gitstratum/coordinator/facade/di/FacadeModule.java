@@ -28,6 +28,7 @@ import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Named;
+import io.gitstratum.coordinator.facade.server.CallArrival;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
@@ -264,6 +265,7 @@ final class FacadeModule {
       FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls) {
     tls.applyTo(builder);
     builder.maxInboundMessageSize(config.limits().maxRequestBytes());
+    builder.addStreamTracerFactory(new CallArrival());
     // The last interceptor added runs first: metrics see every call, refused ones included.
     builder.intercept(guard);
     builder.intercept(new RpcMetricsInterceptor(metrics));

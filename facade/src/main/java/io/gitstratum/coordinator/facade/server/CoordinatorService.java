@@ -127,7 +127,8 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     StatusMapper.respondAsync("Heartbeat", observer, () -> {
       RequestValidator.heartbeat(request);
       authorizer.requireMayActOn(request.getNodeId());
-      return heartbeats.heartbeat(request);
+      return heartbeats.heartbeat(request,
+          CallArrival.arrivedNanos().orElseGet(System::nanoTime));
     });
   }
 

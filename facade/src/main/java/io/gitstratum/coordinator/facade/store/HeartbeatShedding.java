@@ -13,9 +13,13 @@ package io.gitstratum.coordinator.facade.store;
  *       holds the renewal of a lease that has just expired until it has revoked it) neither.
  *   <li>Only a lease that a heartbeat renewed within the last half of its TTL is shed that way:
  *       shedding delays a node's renewal, it does not cost the node its liveness.
- *   <li>Whatever the lease, a renewal is refused when the oldest one waiting has waited half the
- *       etcd timeout: etcd no longer keeps up, this one would likely time out too, and sending it
- *       would only take etcd's time from the renewals that can still make it.
+ *   <li>A heartbeat that already waited {@link #STANDING} x {@code shedAfter} in the replica
+ *       before its renewal (for a thread: the replica itself is short of CPU) is shed the same
+ *       way, before it costs etcd anything.
+ *   <li>Whatever the lease, a renewal is refused when the oldest one waiting, or the heartbeat
+ *       itself, has waited half the etcd timeout: the replica or etcd no longer keeps up, this
+ *       one would likely time out too, and sending it would only take time from the renewals
+ *       that can still make it.
  * </ul>
  *
  * @param shedAfterNanos the standing queue's wait ({@code --heartbeat-shed-after}); 0 turns
@@ -32,15 +36,25 @@ record HeartbeatShedding(long shedAfterNanos, long hopelessNanos) {
   /** A stream's queue: renewals waiting, the oldest's wait, how long answers have been slow. */
   record Backlog(int waiting, long oldestWaitNanos, long slowForNanos) {}
 
-  boolean refuse(Backlog backlog, boolean renewedRecently) {
-    if (shedAfterNanos <= 0 || backlog.waiting() == 0) {
+  /**
+   * @param queuedNanos how long the heartbeat waited in the replica before its renewal
+   * @param renewedRecently whether a heartbeat renewed the lease within half its TTL
+   */
+  boolean refuse(Backlog backlog, long queuedNanos, boolean renewedRecently) {
+    if (shedAfterNanos <= 0) {
       return false;
     }
-    if (backlog.oldestWaitNanos() >= hopelessNanos) {
+    if (queuedNanos >= hopelessNanos
+        || (backlog.waiting() > 0 && backlog.oldestWaitNanos() >= hopelessNanos)) {
       return true;
     }
-    return renewedRecently
-        && backlog.waiting() >= MIN_BACKLOG
+    if (!renewedRecently) {
+      return false;
+    }
+    if (queuedNanos >= STANDING * shedAfterNanos) {
+      return true;
+    }
+    return backlog.waiting() >= MIN_BACKLOG
         && backlog.oldestWaitNanos() >= shedAfterNanos
         && backlog.slowForNanos() >= STANDING * shedAfterNanos;
   }

@@ -127,17 +127,20 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * replica's capacity, refusing the excess early keeps the accepted heartbeats fast instead of
    * letting every one of them queue until they all time out.
    *
+   * @param arrivedNanos when the heartbeat reached the replica: how long it already waited
+   *     for this replica counts as well
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
-  public CompletableFuture<Long> heartbeatAsync(long leaseId) {
+  public CompletableFuture<Long> heartbeatAsync(long leaseId, long arrivedNanos) {
     Lane lane = laneOf(leaseId);
     if (shedding.shedAfterNanos() > 0) {
       HeartbeatShedding.Backlog backlog = lane.backlog();
-      if (shedding.refuse(backlog, renewedRecently.getIfPresent(leaseId) != null)) {
+      long queued = System.nanoTime() - arrivedNanos;
+      if (shedding.refuse(backlog, queued, renewedRecently.getIfPresent(leaseId) != null)) {
+        long waited = Math.max(queued, backlog.oldestWaitNanos());
         metrics.heartbeatShed();
-        logShedding(backlog.oldestWaitNanos());
-        throw UnavailableException.overloaded(Duration.ofNanos(backlog.oldestWaitNanos()),
-            RETRY_AFTER_SHED);
+        logShedding(waited);
+        throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
       }
     }
     return send(lane, leaseId).thenApply(ttl -> {
@@ -151,7 +154,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
   /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
   private void logShedding(long waitedNanos) {
     shedLog.log("shed", held -> log.warn("refusing heartbeats: lease renewals wait {} ms for "
-        + "etcd (more than --heartbeat-shed-after); {} refused since the last such line",
+        + "etcd or a thread (more than --heartbeat-shed-after); {} refused since the last such "
+        + "line",
         waitedNanos / 1_000_000, held + 1));
   }
 
