@@ -203,6 +203,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
     @GuardedBy("lock")
     private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
 
+    /** When the current stream last answered anything (or was opened). */
+    @GuardedBy("lock")
+    private long lastAnsweredNanos;
+
     /** Since when every renewal answered has waited at least shedAfter; 0: the last did not. */
     @GuardedBy("lock")
     private long slowSince;
@@ -250,11 +254,19 @@ public final class LeaseKeepAlives implements AutoCloseable {
       }
     }
 
-    /** A renewal on stream {@code id} went unanswered: abandon the stream and its endpoint. */
+    /**
+     * A renewal on stream {@code id} went unanswered: its caller has failed already. If the
+     * stream answered nothing else for as long, abandon it and its endpoint (silent); if answers
+     * still come, etcd is slow, not gone, and resetting the stream would only fail every renewal
+     * waiting on it, exactly when etcd is busiest.
+     */
     private void unanswered(long id) {
       synchronized (lock) {
         if (id != streamId || requests == null) {
           return; // that stream is gone already
+        }
+        if (System.nanoTime() - lastAnsweredNanos < timeout.toNanos()) {
+          return; // slow, not silent
         }
         int silent = endpoint % channels.size();
         synchronized (silentUntil) {
@@ -294,6 +306,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
     private StreamObserver<LeaseKeepAliveRequest> stream() {
       if (requests == null) {
         long id = ++streamId;
+        lastAnsweredNanos = System.nanoTime();
         ManagedChannel channel = channels.get(endpoint % channels.size());
         // The stream outlives the RPC that happens to open it: detach it from that call's
         // context, which gRPC cancels when the call ends.
@@ -337,6 +350,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
           return; // a late answer on an abandoned stream; its callers were failed already
         }
         long now = System.nanoTime();
+        lastAnsweredNanos = now;
         Long sent = sentAt.pollFirst();
         if (sent != null && now - sent >= shedding.shedAfterNanos()) {
           slowSince = slowSince == 0 ? now : slowSince;
