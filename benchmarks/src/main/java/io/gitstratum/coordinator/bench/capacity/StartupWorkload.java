@@ -208,9 +208,9 @@ public final class StartupWorkload implements Workload {
     report.figure(SECTION, f + ".full_sync_mb", topology / 1e6, "MB", "one full_sync");
     report.figure(SECTION, f + ".gb_per_s", result.bytes() / 1e9
         / Math.max(1e-3, result.toLast().toMillis() / 1e3), "GB/s", "full_sync bytes delivered");
-    // The open streams' own state (gRPC's and the hub's) is not the fan-out's: it stays as long
-    // as the streams do. What the fan-out adds on top is the shared encoding (still held once it
-    // is over) and whatever was in transit at the peak.
+    // What stays after the fan-out (the open streams' state, and what encoding the topology
+    // leaves in its messages) is not what the fan-out needs in transit: the net figure counts
+    // the shared encoding and whatever was in flight at the peak; the gross one everything.
     long liveOpen = result.whileOpen();
     long streamState = Math.max(0, liveOpen - liveBefore - (long) topology);
     double growth = heapAfterGcPeak < 0 ? 0
@@ -223,8 +223,10 @@ public final class StartupWorkload implements Workload {
         : Math.max(0, heapAfterGcPeak - liveBefore) / topology, "x",
         "the same without subtracting the open streams' state");
     report.figure(SECTION, f + ".stream_state_bytes", (double) streamState / streams, "B",
-        "per open stream: live heap with the streams open after the fan-out, minus before, "
-            + "minus one full_sync (what holds it: logs/fanout-s" + streams + "-histogram.txt)");
+        "live heap with the streams open after the fan-out, minus before, minus one full_sync, "
+            + "per stream; most of it is not per stream but what encoding the topology leaves "
+            + "behind (protobuf keeps a second form of each label map): logs/fanout-s" + streams
+            + "-histogram.txt");
     report.figure(SECTION, f + ".rss_growth_x", (rssPeak.get() - rssBefore) / topology, "x",
         "largest RSS during the fan-out minus before, in full_syncs (gRPC's outbound buffers "
             + "are off-heap; RSS also grows as G1 expands the heap it has committed)");
