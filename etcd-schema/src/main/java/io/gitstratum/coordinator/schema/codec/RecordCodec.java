@@ -84,7 +84,11 @@ public final class RecordCodec {
     }
     try {
       PARSER.merge(json, builder);
-      return (T) builder.build();
+      // JsonFormat fills map fields (labels) in protobuf's list form; the first encoding or map
+      // lookup then adds the map form and keeps both, about 370 bytes more per labelled node for
+      // as long as the record is cached. A binary round trip leaves only the map form.
+      Message parsed = builder.build();
+      return (T) parsed.getParserForType().parseFrom(parsed.toByteString());
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       // JsonFormat throws unchecked exceptions (e.g. on deep nesting) as well as its checked one.
       throw new CorruptRecordException(key, "not a valid " + builder.getDescriptorForType().getName()
