@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.Command;
@@ -15,7 +16,6 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
-import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,11 +52,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
+  private static final long TRIM_EVERY_MS = 5_000;
+  private static final long RECONCILE_EVERY_MS = 5_000;
 
   /** A full write queue or an etcd outage fails the decisions on every node alike. */
   private final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
-  private static final long TRIM_EVERY_MS = 5_000;
-  private static final long RECONCILE_EVERY_MS = 5_000;
 
   private final TopologyCache cache;
   private final TopologyWriter writer;

@@ -53,9 +53,6 @@ import java.util.function.Supplier;
  * has the configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
 public final class EtcdTopologyStore {
-  private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
-      .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
-
   /** Node records decoded per task of a large read. */
   private static final int DECODE_CHUNK = 1_000;
 
@@ -67,6 +64,8 @@ public final class EtcdTopologyStore {
         return thread;
       });
 
+  private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
+      .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
   private final KV kv;
   private final Watch watch;
   private final Lease lease;

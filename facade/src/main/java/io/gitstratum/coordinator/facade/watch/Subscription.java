@@ -1,13 +1,13 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.UnavailableException;
 import io.gitstratum.coordinator.proto.Keepalive;
 import io.gitstratum.coordinator.proto.Lagged;
 import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;

@@ -37,8 +37,8 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
 
   /**
-   * full_sync bytes in gRPC's outbound buffers at once: two full_syncs of 100,000 labelled nodes
-   * (16.6 MB each), or hundreds of small ones.
+   * full_sync bytes in gRPC's outbound buffers at once: two or three full_syncs of 100,000
+   * labelled nodes (13-17 MB each, by labels), or hundreds of small ones.
    */
   public static final long FULL_SYNC_BYTES_IN_TRANSIT = 40L << 20;
 
