@@ -27,7 +27,6 @@ import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
-import io.gitstratum.coordinator.facade.server.CallArrival;
 import jakarta.inject.Named;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
@@ -265,7 +264,12 @@ final class FacadeModule {
       FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls) {
     tls.applyTo(builder);
     builder.maxInboundMessageSize(config.limits().maxRequestBytes());
-    builder.addStreamTracerFactory(new CallArrival());
+    // Handlers run on the transport threads: none blocks (etcd work is asynchronous; large
+    // answers are built on CoordinatorService's own threads), and a heartbeat handed to an
+    // application thread waited there, unseen, exactly when the replica was short of CPU.
+    // Measured at 30,000 nodes: 0.88 -> 0.66 replica cores; at 45,000 a cliff became 4,500
+    // heartbeats/s accepted with p99 65 ms.
+    builder.directExecutor();
     // The last interceptor added runs first: metrics see every call, refused ones included.
     builder.intercept(guard);
     builder.intercept(new RpcMetricsInterceptor(metrics));

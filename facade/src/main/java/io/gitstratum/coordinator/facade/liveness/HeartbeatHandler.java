@@ -60,24 +60,20 @@ public final class HeartbeatHandler {
    * Answers a heartbeat without holding a thread while etcd works: the common case is one lease
    * renewal; a state change (after the renewal), or a lease etcd says is gone, goes through the
    * write path.
-   *
-   * @param arrivedNanos when the call reached the replica ({@link System#nanoTime}): a renewal
-   *     may be refused when the call already waited too long for this replica
    */
-  public CompletableFuture<HeartbeatResponse> heartbeat(HeartbeatRequest request,
-      long arrivedNanos) {
+  public CompletableFuture<HeartbeatResponse> heartbeat(HeartbeatRequest request) {
     RequestValidator.heartbeat(request);
-    return decide(request).thenCompose(decided -> renewOrWrite(request, decided, arrivedNanos));
+    return decide(request).thenCompose(decided -> renewOrWrite(request, decided));
   }
 
   private CompletableFuture<HeartbeatResponse> renewOrWrite(HeartbeatRequest request,
-      Transition<HeartbeatOutcome> decided, long arrivedNanos) {
+      Transition<HeartbeatOutcome> decided) {
     OptionalLong lease = cache.aliveLease(request.getNodeId());
     CompletableFuture<HeartbeatOutcome> outcome;
     if (lease.isPresent()) {
       // Every heartbeat renews the lease, a state change too (JOINING->ACTIVE): the lease may
       // be one the writer attached but could not renew (its commit went unanswered).
-      outcome = keepAlives.heartbeatAsync(lease.getAsLong(), arrivedNanos).thenCompose(ttl -> {
+      outcome = keepAlives.heartbeatAsync(lease.getAsLong()).thenCompose(ttl -> {
         if (ttl <= 0) {
           return write(request, true); // the lease expired since the cache last heard of it
         }

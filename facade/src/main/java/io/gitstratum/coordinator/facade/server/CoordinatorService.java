@@ -1,10 +1,10 @@
 package io.gitstratum.coordinator.facade.server;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
-import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.UnavailableException;
@@ -41,13 +41,25 @@ import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The gRPC face of the contract: validates, checks that the caller may act on the node (mutual
  * TLS), delegates to the write path or the cache, and maps errors. No topology logic lives here.
  * Rate limits and identities are settled before a call gets here ({@code guard}).
+ *
+ * <p>Handlers run on gRPC's transport threads and never block there; an answer whose size grows
+ * with the cluster (a topology, a ring: built once per version, then shared) is built and sent
+ * from {@link #ANSWERS}, so that a 100,000-node build never holds up the heartbeats read by the
+ * same transport thread.
  */
 public final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
+  /** Builds and sends the answers that grow with the cluster: pure CPU work, one thread a core. */
+  private static final ExecutorService ANSWERS = Executors.newFixedThreadPool(
+      Runtime.getRuntime().availableProcessors(),
+      new ThreadFactoryBuilder().setNameFormat("rpc-answers-%d").setDaemon(true).build());
+
   private final TopologyCache cache;
   private final TopologyWriter writer;
   private final EtcdTopologyStore store;
@@ -112,14 +124,14 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   public void getTopology(GetTopologyRequest request,
       StreamObserver<GetTopologyResponse> observer) {
     StatusMapper.respondAsync("GetTopology", observer, () -> readable(request.getLinearizable())
-        .thenApply(topology -> {
+        .thenApplyAsync(topology -> {
           if (request.getMinVersion() > 0
               && Long.compareUnsigned(topology.version(), request.getMinVersion()) <= 0) {
             return GetTopologyResponse.newBuilder()
                 .setVersion(topology.version()).setUnchanged(true).build();
           }
           return responses.of(topology);
-        }));
+        }, ANSWERS));
   }
 
   @Override
@@ -127,8 +139,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     StatusMapper.respondAsync("Heartbeat", observer, () -> {
       RequestValidator.heartbeat(request);
       authorizer.requireMayActOn(request.getNodeId());
-      return heartbeats.heartbeat(request,
-          CallArrival.arrivedNanos().orElseGet(System::nanoTime));
+      return heartbeats.heartbeat(request);
     });
   }
 
@@ -145,15 +156,15 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   @Override
   public void getHashRing(GetHashRingRequest request,
       StreamObserver<GetHashRingResponse> observer) {
-    StatusMapper.respond("GetHashRing", observer, () -> {
-      Topology topology = Completions.join(readable(false));
-      ConsistentHashRing ring = rings.ringFor(topology);
-      return GetHashRingResponse.newBuilder()
-          .addAllEntries(ring.toEntries())
-          .setReplicationFactor(ring.replicationFactor())
-          .setVersion(topology.version())
-          .build();
-    });
+    StatusMapper.respondAsync("GetHashRing", observer, () -> readable(false)
+        .thenApplyAsync(topology -> {
+          ConsistentHashRing ring = rings.ringFor(topology);
+          return GetHashRingResponse.newBuilder()
+              .addAllEntries(ring.toEntries())
+              .setReplicationFactor(ring.replicationFactor())
+              .setVersion(topology.version())
+              .build();
+        }, ANSWERS));
   }
 
   @Override

@@ -140,8 +140,8 @@ public final class StatusMapper {
   static <T> void respondAsync(String rpc, StreamObserver<T> observer,
       Supplier<CompletableFuture<T>> handler) {
     if (Context.current().isCancelled()) {
-      // The caller gave up (its deadline passed) while the call waited for a thread, as it does
-      // on an overloaded replica: no etcd request on behalf of nobody.
+      // The caller gave up (its deadline passed, or it cancelled) before the call was handled:
+      // no etcd request on behalf of nobody.
       return;
     }
     CompletableFuture<T> response;

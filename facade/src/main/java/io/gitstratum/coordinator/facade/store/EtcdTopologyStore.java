@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.store;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -58,11 +59,8 @@ public final class EtcdTopologyStore {
 
   /** Decode node records for every store of this process: pure CPU work, one thread a core. */
   private static final ExecutorService DECODERS = Executors.newFixedThreadPool(
-      Runtime.getRuntime().availableProcessors(), runnable -> {
-        Thread thread = new Thread(runnable, "store-decode");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Runtime.getRuntime().availableProcessors(),
+      new ThreadFactoryBuilder().setNameFormat("store-decode-%d").setDaemon(true).build());
 
   private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
       .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));

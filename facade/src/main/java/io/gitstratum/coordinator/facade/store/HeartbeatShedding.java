@@ -36,23 +36,16 @@ record HeartbeatShedding(long shedAfterNanos, long hopelessNanos) {
   /** A stream's queue: renewals waiting, the oldest's wait, how long answers have been slow. */
   record Backlog(int waiting, long oldestWaitNanos, long slowForNanos) {}
 
-  /**
-   * @param queuedNanos how long the heartbeat waited in the replica before its renewal
-   * @param renewedRecently whether a heartbeat renewed the lease within half its TTL
-   */
-  boolean refuse(Backlog backlog, long queuedNanos, boolean renewedRecently) {
+  /** @param renewedRecently whether a heartbeat renewed the lease within half its TTL */
+  boolean refuse(Backlog backlog, boolean renewedRecently) {
     if (shedAfterNanos <= 0) {
       return false;
     }
-    if (queuedNanos >= hopelessNanos
-        || (backlog.waiting() > 0 && backlog.oldestWaitNanos() >= hopelessNanos)) {
+    if (backlog.waiting() > 0 && backlog.oldestWaitNanos() >= hopelessNanos) {
       return true;
     }
     if (!renewedRecently) {
       return false;
-    }
-    if (queuedNanos >= STANDING * shedAfterNanos) {
-      return true;
     }
     return backlog.waiting() >= MIN_BACKLOG
         && backlog.oldestWaitNanos() >= shedAfterNanos

@@ -127,17 +127,14 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * replica's capacity, refusing the excess early keeps the accepted heartbeats fast instead of
    * letting every one of them queue until they all time out.
    *
-   * @param arrivedNanos when the heartbeat reached the replica: how long it already waited
-   *     for this replica counts as well
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
-  public CompletableFuture<Long> heartbeatAsync(long leaseId, long arrivedNanos) {
+  public CompletableFuture<Long> heartbeatAsync(long leaseId) {
     Lane lane = laneOf(leaseId);
     if (shedding.shedAfterNanos() > 0) {
       HeartbeatShedding.Backlog backlog = lane.backlog();
-      long queued = System.nanoTime() - arrivedNanos;
-      if (shedding.refuse(backlog, queued, renewedRecently.getIfPresent(leaseId) != null)) {
-        long waited = Math.max(queued, backlog.oldestWaitNanos());
+      if (shedding.refuse(backlog, renewedRecently.getIfPresent(leaseId) != null)) {
+        long waited = backlog.oldestWaitNanos();
         metrics.heartbeatShed();
         logShedding(waited);
         throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
@@ -154,7 +151,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
   /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
   private void logShedding(long waitedNanos) {
     shedLog.log("shed", held -> log.warn("refusing heartbeats: lease renewals wait {} ms for "
-        + "etcd or a thread (more than --heartbeat-shed-after); {} refused since the last such "
+        + "etcd (more than --heartbeat-shed-after); {} refused since the last such "
         + "line",
         waitedNanos / 1_000_000, held + 1));
   }
