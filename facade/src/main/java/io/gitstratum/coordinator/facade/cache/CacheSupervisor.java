@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.cache;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.Watch;
 import io.gitstratum.coordinator.facade.core.CoordinatorException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
@@ -7,6 +8,7 @@ import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,7 @@ public final class CacheSupervisor implements AutoCloseable {
   private volatile long lastHeardNanos;
   private ScheduledFuture<?> checks;
   private boolean closed;
+  private final boolean ownsScheduler;
 
   /**
    * @param checkInterval how often the cache is compared with etcd's version key; a cache behind
@@ -52,11 +55,30 @@ public final class CacheSupervisor implements AutoCloseable {
    */
   public CacheSupervisor(EtcdTopologyStore store, TopologyCache cache,
       ScheduledExecutorService scheduler, Duration checkInterval, Duration timeout) {
+    this(store, cache, scheduler, checkInterval, timeout, false);
+  }
+
+  private CacheSupervisor(EtcdTopologyStore store, TopologyCache cache,
+      ScheduledExecutorService scheduler, Duration checkInterval, Duration timeout,
+      boolean ownsScheduler) {
     this.store = store;
     this.cache = cache;
     this.scheduler = scheduler;
     this.checkInterval = checkInterval;
     this.timeout = timeout;
+    this.ownsScheduler = ownsScheduler;
+  }
+
+  /**
+   * A supervisor on its own {@code cache-supervisor} thread, ended by {@link #close()}: a resync
+   * reads the whole prefix and blocks that thread for seconds on a large cluster, which must not
+   * hold up the replica's timers (watch keepalives, readiness).
+   */
+  public static CacheSupervisor onOwnThread(EtcdTopologyStore store, TopologyCache cache,
+      Duration checkInterval, Duration timeout) {
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+        new ThreadFactoryBuilder().setNameFormat("cache-supervisor").setDaemon(true).build());
+    return new CacheSupervisor(store, cache, thread, checkInterval, timeout, true);
   }
 
   /** Loads the cache and starts the watch; retries in the background when etcd is unreachable. */
@@ -207,13 +229,16 @@ public final class CacheSupervisor implements AutoCloseable {
 
   @Override
   public void close() {
+    session.incrementAndGet(); // from now on, watch callbacks schedule nothing
     scheduler.execute(() -> {
       closed = true;
-      session.incrementAndGet();
       if (checks != null) {
         checks.cancel(false);
       }
       closeWatcher();
     });
+    if (ownsScheduler) {
+      scheduler.shutdown(); // after the task above
+    }
   }
 }

@@ -28,7 +28,8 @@ import java.util.function.BooleanSupplier;
  * this replica's own commits as they succeed, never moving backwards. It
  * applies the same change events that clients receive, so it cannot drift from them; GetTopology,
  * the write path and the watch hub read it. Thread-safe: reads are lock-free snapshots, changes
- * are serialised by one lock.
+ * are serialised by one lock, and listeners are called with it held, in order (they must only
+ * hand work off; docs/THREADS.md).
  */
 public final class TopologyCache {
   /**
@@ -63,7 +64,7 @@ public final class TopologyCache {
   private final Object lock = new Object();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-  @GuardedBy("lock")
+  // Written under the lock, read without it: readers take a consistent snapshot.
   private volatile State state = UNSYNCED;
 
   @GuardedBy("lock")
@@ -348,6 +349,7 @@ public final class TopologyCache {
    *
    * @return false when {@code timeout} passed first
    */
+  @SuppressWarnings("GuardedBy") // the condition is evaluated by await(), under the lock
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
     return await(() -> synced, timeout);
   }

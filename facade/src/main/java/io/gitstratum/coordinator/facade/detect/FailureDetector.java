@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A node whose liveness key changes is looked at at once (only that node); a periodic scan
  * retries delayed or rate-limited decisions, and every few seconds, after winning the election
- * and after a resync it reconciles every node. It also trims the event log. Runs on its own
- * thread.
+ * and after a resync it reconciles every node. It also trims the event log. Runs on the
+ * {@code facade-detector} thread it shares with the detector election (docs/THREADS.md).
  */
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);

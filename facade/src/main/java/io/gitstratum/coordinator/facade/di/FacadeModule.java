@@ -84,7 +84,7 @@ final class FacadeModule {
   @Singleton
   static ScheduledExecutorService scheduler() {
     return Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "facade-supervisor");
+      Thread thread = new Thread(runnable, "facade-timers");
       thread.setDaemon(true);
       return thread;
     });
@@ -93,8 +93,8 @@ final class FacadeModule {
   @Provides
   @Singleton
   static CacheSupervisor supervisor(EtcdTopologyStore store, TopologyCache cache,
-      ScheduledExecutorService scheduler, FacadeConfig config) {
-    return new CacheSupervisor(store, cache, scheduler, config.cacheCheckInterval(),
+      FacadeConfig config) {
+    return CacheSupervisor.onOwnThread(store, cache, config.cacheCheckInterval(),
         config.etcdTimeout());
   }
 

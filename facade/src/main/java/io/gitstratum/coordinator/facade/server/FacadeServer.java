@@ -30,8 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One facade replica's lifecycle: bootstrap the prefix, sync the cache, serve gRPC, shut down
- * gracefully. Owns (and closes) the etcd client, the scheduler and the gRPC server.
+ * One facade replica's lifecycle. Starts in this order: bootstrap the prefix, load the cache,
+ * then the writer, the detector election, the detector, the gRPC port, TLS reloading and the
+ * HTTP port. Closes the other way round where it matters: HTTP and watch streams first (clients
+ * move to another replica), then the detector and the election (another replica detects at
+ * once), then gRPC drains, then the cache, the writer, lease renewals, threads, the etcd client.
  */
 public final class FacadeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FacadeServer.class);

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.store;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,10 +25,15 @@ public final class LeasePool {
   private final int capacity;
   private final LongSupplier nanoClock;
   private final Object lock = new Object();
+  @GuardedBy("lock")
   private final Deque<Granted> ready = new ArrayDeque<>();
+  @GuardedBy("lock")
   private int refilling;
+  @GuardedBy("lock")
   private long windowStartNanos;
+  @GuardedBy("lock")
   private int takenThisSecond;
+  @GuardedBy("lock")
   private int takenLastSecond;
 
   /**

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.watch;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
@@ -29,10 +30,14 @@ final class SharedLogReplay {
 
   private final EtcdTopologyStore store;
   private final int limit;
-  private Window window; // guarded by this
-  private CompletableFuture<Optional<Window>> reading; // guarded by this
-  private long readingAfter; // guarded by this
-  private long readingUpTo; // guarded by this
+  @GuardedBy("this")
+  private Window window;
+  @GuardedBy("this")
+  private CompletableFuture<Optional<Window>> reading;
+  @GuardedBy("this")
+  private long readingAfter;
+  @GuardedBy("this")
+  private long readingUpTo;
 
   SharedLogReplay(EtcdTopologyStore store, int limit) {
     this.store = store;
