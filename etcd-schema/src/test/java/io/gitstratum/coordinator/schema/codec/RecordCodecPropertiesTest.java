@@ -18,8 +18,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,14 +30,9 @@ import org.junit.jupiter.api.Timeout;
  * another exception and never a record for input that is not a JSON object; what decodes
  * re-encodes to an equal record; valid records round-trip.
  *
- * <p>Random but reproducible: the failure message names the seed; rerun with
- * {@code -Dgs.seed=<seed>}. {@code -Dgs.tries=<n>} runs more (or fewer) tries.
+ * <p>Properties run with jqwik: a failure prints the seed and jqwik reruns it first next time.
  */
-@Timeout(60)
 class RecordCodecPropertiesTest {
-  private static final long SEED = Long.getLong("gs.seed", System.nanoTime());
-  private static final int TRIES = Integer.getInteger("gs.tries", 3000);
-
   private record Decoder(String name, BiFunction<String, byte[], Object> decode,
       Function<Object, byte[]> encode) {}
 
@@ -53,52 +49,36 @@ class RecordCodecPropertiesTest {
     return new Decoder(name, d::apply, m -> RecordCodec.encode((Message) m));
   }
 
-  /** Runs {@code property} on {@link #TRIES} seeded randoms; a failure names seed and try. */
-  private static void forAll(String what, Consumer<Random> property) {
-    Random seeds = new Random(SEED);
-    for (int i = 0; i < TRIES; i++) {
-      long seed = seeds.nextLong();
-      try {
-        property.accept(new Random(seed));
-      } catch (Throwable t) {
-        throw new AssertionError(what + " failed at try " + i + " (rerun with -Dgs.seed=" + SEED
-            + "): " + t, t);
-      }
+  @Property(tries = 3000)
+  void arbitraryBytesDecodeOrFailTyped(@ForAll long seed) {
+    Random random = new Random(seed);
+    byte[] value = Inputs.bytes(random);
+    for (Decoder decoder : DECODERS) {
+      decodesOrFailsTyped(decoder, value);
+    }
+  }
+
+  @Property(tries = 3000)
+  void arbitraryJsonDecodesOrFailsTyped(@ForAll long seed) {
+    Random random = new Random(seed);
+    byte[] value = Inputs.json(random).getBytes(StandardCharsets.UTF_8);
+    for (Decoder decoder : DECODERS) {
+      decodesOrFailsTyped(decoder, value);
+    }
+  }
+
+  @Property(tries = 3000)
+  void damagedRecordsDecodeOrFailTyped(@ForAll long seed) {
+    Random random = new Random(seed);
+    Message record = Inputs.record(random);
+    byte[] damaged = Inputs.damage(random, RecordCodec.encode(record));
+    for (Decoder decoder : DECODERS) {
+      decodesOrFailsTyped(decoder, damaged);
     }
   }
 
   @Test
-  void arbitraryBytesDecodeOrFailTyped() {
-    forAll("arbitrary bytes", random -> {
-      byte[] value = Inputs.bytes(random);
-      for (Decoder decoder : DECODERS) {
-        decodesOrFailsTyped(decoder, value);
-      }
-    });
-  }
-
-  @Test
-  void arbitraryJsonDecodesOrFailsTyped() {
-    forAll("arbitrary JSON", random -> {
-      byte[] value = Inputs.json(random).getBytes(StandardCharsets.UTF_8);
-      for (Decoder decoder : DECODERS) {
-        decodesOrFailsTyped(decoder, value);
-      }
-    });
-  }
-
-  @Test
-  void damagedRecordsDecodeOrFailTyped() {
-    forAll("damaged records", random -> {
-      Message record = Inputs.record(random);
-      byte[] damaged = Inputs.damage(random, RecordCodec.encode(record));
-      for (Decoder decoder : DECODERS) {
-        decodesOrFailsTyped(decoder, damaged);
-      }
-    });
-  }
-
-  @Test
+  @Timeout(60)
   void deeplyNestedJsonIsATypedError() {
     for (int depth : new int[] {100, 1_000, 100_000}) {
       String nested = "{\"labels\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
@@ -108,27 +88,26 @@ class RecordCodecPropertiesTest {
     }
   }
 
-  @Test
-  void validRecordsRoundTrip() {
-    forAll("round trip", random -> {
-      Message record = Inputs.record(random);
-      byte[] encoded = RecordCodec.encode(record);
-      Message decoded;
-      if (record instanceof NodeInfo) {
-        decoded = RecordCodec.decodeNode("k", encoded);
-      } else if (record instanceof TopologyUpdate) {
-        decoded = RecordCodec.decodeUpdate("k", encoded);
-      } else if (record instanceof HashRingConfig) {
-        decoded = RecordCodec.decodeRingConfig("k", encoded);
-      } else if (record instanceof SchemaRecord) {
-        decoded = RecordCodec.decodeSchema("k", encoded);
-      } else {
-        decoded = RecordCodec.decodeFacade("k", encoded);
-      }
-      assertEquals(record, decoded);
-      long version = random.nextLong();
-      assertEquals(version, RecordCodec.decodeVersion("k", RecordCodec.encodeVersion(version)));
-    });
+  @Property(tries = 3000)
+  void validRecordsRoundTrip(@ForAll long seed) {
+    Random random = new Random(seed);
+    Message record = Inputs.record(random);
+    byte[] encoded = RecordCodec.encode(record);
+    Message decoded;
+    if (record instanceof NodeInfo) {
+      decoded = RecordCodec.decodeNode("k", encoded);
+    } else if (record instanceof TopologyUpdate) {
+      decoded = RecordCodec.decodeUpdate("k", encoded);
+    } else if (record instanceof HashRingConfig) {
+      decoded = RecordCodec.decodeRingConfig("k", encoded);
+    } else if (record instanceof SchemaRecord) {
+      decoded = RecordCodec.decodeSchema("k", encoded);
+    } else {
+      decoded = RecordCodec.decodeFacade("k", encoded);
+    }
+    assertEquals(record, decoded);
+    long version = random.nextLong();
+    assertEquals(version, RecordCodec.decodeVersion("k", RecordCodec.encodeVersion(version)));
   }
 
   private static void decodesOrFailsTyped(Decoder decoder, byte[] value) {

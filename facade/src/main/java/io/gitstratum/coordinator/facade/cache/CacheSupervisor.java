@@ -2,7 +2,7 @@ package io.gitstratum.coordinator.facade.cache;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.Watch;
-import io.gitstratum.coordinator.facade.core.CoordinatorException;
+import io.gitstratum.coordinator.facade.errors.CoordinatorException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;

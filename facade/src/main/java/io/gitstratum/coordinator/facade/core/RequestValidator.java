@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.core;
 
 import com.google.common.net.InetAddresses;
+import io.gitstratum.coordinator.facade.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;

@@ -1,6 +1,9 @@
 package io.gitstratum.coordinator.facade.core;
 
 import io.gitstratum.coordinator.client.topology.TopologyView;
+import io.gitstratum.coordinator.facade.errors.GenerationMismatchException;
+import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.facade.errors.TypeConflictException;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;

@@ -1,6 +1,6 @@
 package io.gitstratum.coordinator.facade.guard;
 
-import io.gitstratum.coordinator.facade.core.UnauthenticatedException;
+import io.gitstratum.coordinator.facade.errors.UnauthenticatedException;
 import io.gitstratum.coordinator.facade.tls.CertificateIdentity;
 import io.grpc.Attributes;
 import io.grpc.Grpc;

@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.guard;
 
-import io.gitstratum.coordinator.facade.core.CoordinatorException;
-import io.gitstratum.coordinator.facade.server.StatusMapper;
+import io.gitstratum.coordinator.facade.errors.CoordinatorException;
+import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;

@@ -1,6 +1,6 @@
 package io.gitstratum.coordinator.facade.guard;
 
-import io.gitstratum.coordinator.facade.core.PermissionDeniedException;
+import io.gitstratum.coordinator.facade.errors.PermissionDeniedException;
 import java.util.Set;
 
 /**

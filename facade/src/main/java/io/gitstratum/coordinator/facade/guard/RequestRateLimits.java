@@ -6,7 +6,7 @@ import com.google.common.cache.CacheBuilder;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
-import io.gitstratum.coordinator.facade.core.RateLimitedException;
+import io.gitstratum.coordinator.facade.errors.RateLimitedException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.gitstratum.coordinator.facade.guard;
 
-import io.gitstratum.coordinator.facade.core.WatcherLimitException;
+import io.gitstratum.coordinator.facade.errors.WatcherLimitException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 

@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.server;
 
-import io.gitstratum.coordinator.facade.core.MalformedRequestException;
+import io.gitstratum.coordinator.facade.errors.MalformedRequestException;
+import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;

@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.store;
 
-import io.gitstratum.coordinator.facade.core.Completions;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.Completions;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -20,9 +20,9 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.gitstratum.coordinator.client.topology.Topology;
-import io.gitstratum.coordinator.facade.core.Completions;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.Completions;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
@@ -41,11 +41,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -147,7 +147,7 @@ public final class EtcdTopologyStore {
    * collection with more, further pages at that transaction's revision, so a write landing
    * between two pages is neither lost nor seen twice (the watch starts after it).
    *
-   * @throws io.gitstratum.coordinator.facade.core.UnavailableException when etcd fails, or
+   * @throws io.gitstratum.coordinator.facade.errors.UnavailableException when etcd fails, or
    *     compacts that revision before the last page (read again)
    */
   public StoreSnapshot read() {
@@ -369,7 +369,7 @@ public final class EtcdTopologyStore {
    * write each event, the node records it changes, the liveness keys, and the new version (only
    * when there are events). Events must be consecutive; each key may be written once.
    *
-   * @throws io.gitstratum.coordinator.facade.core.UnavailableException when etcd did not answer:
+   * @throws io.gitstratum.coordinator.facade.errors.UnavailableException when etcd did not answer:
    *     the transaction may still have been applied ({@link #checkCommitted} tells)
    */
   public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates,

@@ -1,13 +1,13 @@
 package io.gitstratum.coordinator.facade.store;
 
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
-import io.gitstratum.coordinator.facade.core.Completions;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.Completions;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import io.grpc.Context;

@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import io.gitstratum.coordinator.facade.core.Completions;
+import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.util.List;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.errors.GenerationMismatchException;
+import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;

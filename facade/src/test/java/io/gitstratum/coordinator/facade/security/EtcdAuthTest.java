@@ -11,7 +11,7 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.auth.Permission;
 import io.gitstratum.coordinator.etcdlocal.EtcdBinary;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.it.WatchRecorder;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gitstratum.coordinator.facade.core.RateLimitedException;
-import io.gitstratum.coordinator.facade.core.WatcherLimitException;
+import io.gitstratum.coordinator.facade.errors.RateLimitedException;
+import io.gitstratum.coordinator.facade.errors.WatcherLimitException;
 import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.guard.RequestCategory;

@@ -3,23 +3,24 @@ package io.gitstratum.coordinator.facade.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gitstratum.coordinator.facade.core.InvalidArgumentException;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
+import io.gitstratum.coordinator.facade.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Whatever a request holds, validation answers OK or InvalidArgumentException naming a
  * documented field, never anything else; and what it accepts obeys CONTRACT.md's input rules.
  */
-@Timeout(60)
 class ValidationPropertiesTest {
   private static final Set<String> REGISTER_FIELDS = Set.of("node", "node.id", "node.address",
       "node.port", "node.type", "node.state", "node.generation_id", "node.labels");
@@ -37,37 +38,34 @@ class ValidationPropertiesTest {
     }
   }
 
-  @Test
-  void registrationsAreValidOrRejectedNamingTheField() {
-    int[] outcomes = new int[2];
-    Trials.forAll("register validation", 20_000, random -> {
-      RegisterNodeRequest request = RandomRequests.register(random);
-      NodeInfo[] accepted = new NodeInfo[1];
-      if (validOrRejected(() -> accepted[0] = RequestValidator.register(request),
-          REGISTER_FIELDS)) {
-        obeysTheInputRules(request.getNode(), accepted[0]);
-        outcomes[0]++;
-      } else {
-        outcomes[1]++;
-      }
-    });
+  @Property(tries = 20_000)
+  void registrationsAreValidOrRejectedNamingTheField(@ForAll long seed) {
+    RegisterNodeRequest request = RandomRequests.register(new Random(seed));
+    NodeInfo[] accepted = new NodeInfo[1];
+    boolean valid = validOrRejected(() -> accepted[0] = RequestValidator.register(request),
+        REGISTER_FIELDS);
+    if (valid) {
+      obeysTheInputRules(request.getNode(), accepted[0]);
+    }
+    Statistics.collect(valid ? "accepted" : "rejected");
     // Both answers must be common, or the inputs miss the rules' edges.
-    assertTrue(outcomes[0] > outcomes[1] / 50 && outcomes[1] > outcomes[0] / 50,
-        "accepted " + outcomes[0] + ", rejected " + outcomes[1]);
+    Statistics.coverage(coverage -> {
+      coverage.check("accepted").percentage(p -> p >= 2);
+      coverage.check("rejected").percentage(p -> p >= 2);
+    });
   }
 
-  @Test
-  void heartbeatsAndDeregistrationsAreValidOrRejectedNamingTheField() {
-    Trials.forAll("heartbeat/deregister validation", 20_000, random -> {
-      validOrRejected(() -> {
-        RequestValidator.heartbeat(RandomRequests.heartbeat(random));
-        return null;
-      }, NODE_ID_FIELDS);
-      validOrRejected(() -> {
-        RequestValidator.deregister(RandomRequests.deregister(random));
-        return null;
-      }, NODE_ID_FIELDS);
-    });
+  @Property(tries = 20_000)
+  void heartbeatsAndDeregistrationsAreValidOrRejectedNamingTheField(@ForAll long seed) {
+    Random random = new Random(seed);
+    validOrRejected(() -> {
+      RequestValidator.heartbeat(RandomRequests.heartbeat(random));
+      return null;
+    }, NODE_ID_FIELDS);
+    validOrRejected(() -> {
+      RequestValidator.deregister(RandomRequests.deregister(random));
+      return null;
+    }, NODE_ID_FIELDS);
   }
 
   private static void obeysTheInputRules(NodeInfo sent, NodeInfo stored) {

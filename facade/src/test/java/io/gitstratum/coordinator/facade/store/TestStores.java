@@ -1,6 +1,6 @@
 package io.gitstratum.coordinator.facade.store;
 
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 
 /** Set-up of a store for component tests that run without a facade. */

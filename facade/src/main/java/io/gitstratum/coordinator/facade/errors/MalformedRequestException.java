@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.core;
+package io.gitstratum.coordinator.facade.errors;
 
 /**
  * The request bytes do not decode as the RPC's request message (not protobuf, truncated,

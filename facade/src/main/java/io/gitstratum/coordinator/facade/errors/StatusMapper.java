@@ -1,11 +1,8 @@
-package io.gitstratum.coordinator.facade.server;
+package io.gitstratum.coordinator.facade.errors;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
-import io.gitstratum.coordinator.facade.core.Completions;
-import io.gitstratum.coordinator.facade.core.CoordinatorException;
-import io.gitstratum.coordinator.facade.core.ErrorReason;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import io.gitstratum.coordinator.schema.codec.CorruptRecordException;
 import io.grpc.Context;
@@ -120,7 +117,7 @@ public final class StatusMapper {
   }
 
   /** Runs a unary handler and answers with its result or its mapped error. */
-  static <T> void respond(String rpc, StreamObserver<T> observer, Supplier<T> handler) {
+  public static <T> void respond(String rpc, StreamObserver<T> observer, Supplier<T> handler) {
     T response;
     try {
       response = handler.get();
@@ -137,7 +134,7 @@ public final class StatusMapper {
    * caller goes away first (cancels, or its deadline passes), the answer is cancelled, so work
    * that has not started yet (a write still queued) is dropped.
    */
-  static <T> void respondAsync(String rpc, StreamObserver<T> observer,
+  public static <T> void respondAsync(String rpc, StreamObserver<T> observer,
       Supplier<CompletableFuture<T>> handler) {
     if (Context.current().isCancelled()) {
       // The caller gave up (its deadline passed, or it cancelled) before the call was handled:

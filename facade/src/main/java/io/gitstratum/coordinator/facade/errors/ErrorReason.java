@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.core;
+package io.gitstratum.coordinator.facade.errors;
 
 /**
  * The stable reasons a request fails with. Each is sent to clients as the {@code reason} of a

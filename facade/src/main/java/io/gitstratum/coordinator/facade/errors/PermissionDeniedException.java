@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.core;
+package io.gitstratum.coordinator.facade.errors;
 
 import java.util.Map;
 

@@ -1,15 +1,15 @@
-package io.gitstratum.coordinator.facade.liveness;
+package io.gitstratum.coordinator.facade.heartbeat;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
-import io.gitstratum.coordinator.facade.core.ErrorReason;
-import io.gitstratum.coordinator.facade.core.GenerationMismatchException;
 import io.gitstratum.coordinator.facade.core.HeartbeatOutcome;
 import io.gitstratum.coordinator.facade.core.LivenessView;
-import io.gitstratum.coordinator.facade.core.NodeNotFoundException;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.ErrorReason;
+import io.gitstratum.coordinator.facade.errors.GenerationMismatchException;
+import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;

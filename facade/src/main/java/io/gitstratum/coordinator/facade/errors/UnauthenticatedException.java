@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.core;
+package io.gitstratum.coordinator.facade.errors;
 
 /**
  * The caller's credentials are not valid: its client certificate was revoked after the
