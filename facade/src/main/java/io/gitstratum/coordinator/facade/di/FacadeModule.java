@@ -133,7 +133,7 @@ final class FacadeModule {
         .setStartedAt(clock.millis())
         .build();
     return new DetectorElection(client, keepAlives, keys, self, config.sessionTtl(),
-        config.etcdTimeout(), thread);
+        config.etcdTimeout(), thread, System::nanoTime);
   }
 
   @Provides
@@ -186,8 +186,8 @@ final class FacadeModule {
           thread.setDaemon(true);
           return thread;
         });
-    return new WatchHub(cache, store, responses, clock, config.watch(), config.etcdTimeout(),
-        senders, scheduler, StatusMapper::toException);
+    return new WatchHub(cache, store, responses, clock, System::nanoTime, config.watch(),
+        config.etcdTimeout(), senders, scheduler, StatusMapper::toException);
   }
 
   @Provides

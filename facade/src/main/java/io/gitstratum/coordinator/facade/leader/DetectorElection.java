@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ public final class DetectorElection implements Leadership, AutoCloseable {
   private final Duration timeout;
   private final Duration attemptTimeout;
   private final ScheduledExecutorService scheduler;
+  /** The monotonic ticker the session's age is measured with. */
+  private final LongSupplier nanoTime;
 
   // Written on the scheduler thread only.
   private long session;
@@ -66,7 +69,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
    */
   public DetectorElection(Client etcd, LeaseKeepAlives keepAlives, Keyspace keys,
       FacadeRecord self, Duration sessionTtl, Duration timeout,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler, LongSupplier nanoTime) {
     this.kv = etcd.getKVClient();
     this.leases = etcd.getLeaseClient();
     this.keepAlives = keepAlives;
@@ -80,6 +83,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     Duration quarter = sessionTtl.dividedBy(4);
     this.attemptTimeout = timeout.compareTo(quarter) < 0 ? timeout : quarter;
     this.scheduler = scheduler;
+    this.nanoTime = nanoTime;
   }
 
   public void start() {
@@ -102,7 +106,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
       renewSession();
       campaign();
     } catch (RuntimeException e) {
-      if (System.nanoTime() - sessionRenewedNanos > sessionTtl.toNanos()) {
+      if (nanoTime.getAsLong() - sessionRenewedNanos > sessionTtl.toNanos()) {
         demote("session not renewed for " + sessionTtl + ": " + e.getMessage());
         session = 0;
       }
@@ -114,7 +118,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     if (session != 0) {
       long ttl = await(keepAlives.keepAliveAsync(session));
       if (ttl > 0) {
-        sessionRenewedNanos = System.nanoTime();
+        sessionRenewedNanos = nanoTime.getAsLong();
         return;
       }
       demote("session lease expired");
@@ -123,7 +127,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     await(kv.put(bytes(keys.facade(self.getReplicaId())), ByteSequence.from(RecordCodec.encode(self)),
         PutOption.builder().withLeaseId(fresh).build()));
     session = fresh;
-    sessionRenewedNanos = System.nanoTime();
+    sessionRenewedNanos = nanoTime.getAsLong();
     log.info("replica {} advertised at {} (session lease {})", self.getReplicaId(),
         self.getAddress(), Long.toHexString(fresh));
   }

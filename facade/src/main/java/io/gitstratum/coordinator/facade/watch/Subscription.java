@@ -1,10 +1,10 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.client.topology.Topology;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
+import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.Keepalive;
 import io.gitstratum.coordinator.proto.Lagged;
-import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -16,8 +16,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +47,7 @@ final class Subscription {
   private final int capacity;
   private final Runnable onClose;
   private final LongSupplier serverTime;
+  private final LongSupplier nanoTime;
   private final Function<Throwable, StatusRuntimeException> errors;
   private final FullSyncGate gate;
 
@@ -58,7 +59,7 @@ final class Subscription {
   private volatile boolean overflowed;
   private volatile boolean keepaliveDue;
   private volatile long syncIfBehind = -1;
-  private volatile long lastSentNanos = System.nanoTime();
+  private volatile long lastSentNanos;
   /** A full_sync waits for the gate; the gate's wake-up clears it. */
   private volatile boolean awaitingGate;
   /** Bytes of a sent full_sync held at the gate until the stream is ready again. */
@@ -73,7 +74,7 @@ final class Subscription {
 
   Subscription(ServerCallStreamObserver<TopologyUpdate> stream, long sinceVersion,
       Supplier<Topology> current, Function<Topology, GetTopologyResponse> fullSync,
-      LongSupplier serverTime,
+      LongSupplier serverTime, LongSupplier nanoTime,
       Executor executor, int capacity, Runnable onClose,
       Function<Throwable, StatusRuntimeException> errors, FullSyncGate gate) {
     this.errors = errors;
@@ -83,6 +84,8 @@ final class Subscription {
     this.current = current;
     this.fullSync = fullSync;
     this.serverTime = serverTime;
+    this.nanoTime = nanoTime;
+    this.lastSentNanos = nanoTime.getAsLong();
     this.executor = executor;
     this.capacity = capacity;
     this.onClose = onClose;
@@ -125,7 +128,7 @@ final class Subscription {
 
   /** Sends a keepalive if nothing was sent for {@code idleNanos}. */
   void keepaliveIfIdle(long idleNanos) {
-    if (System.nanoTime() - lastSentNanos >= idleNanos) {
+    if (nanoTime.getAsLong() - lastSentNanos >= idleNanos) {
       keepaliveDue = true;
       schedule();
     }
@@ -136,7 +139,7 @@ final class Subscription {
    * {@code limitNanos}: its client does not read, and its share of the gate belongs to others.
    */
   void closeIfStalled(long limitNanos) {
-    if (holding.get() > 0 && System.nanoTime() - holdingSinceNanos >= limitNanos) {
+    if (holding.get() > 0 && nanoTime.getAsLong() - holdingSinceNanos >= limitNanos) {
       log.info("closing a watch stream that has not taken its full_sync for {} ms",
           limitNanos / 1_000_000);
       close(UnavailableException.streamStalled(Duration.ofNanos(limitNanos)));
@@ -204,7 +207,7 @@ final class Subscription {
         if (!step()) {
           break;
         }
-        lastSentNanos = System.nanoTime();
+        lastSentNanos = nanoTime.getAsLong();
       }
       if (!stream.isReady()) {
         gate.cancel(this); // a stream that cannot take a full_sync now gives up its turn
@@ -269,7 +272,7 @@ final class Subscription {
         return sendKeepaliveIfDue(); // everything else waits behind the full_sync
       }
       awaitingGate = false;
-      holdingSinceNanos = System.nanoTime();
+      holdingSinceNanos = nanoTime.getAsLong();
       holding.addAndGet(bytes);
       if (closed.get()) {
         releaseSentFullSync(); // closed meanwhile: nobody else would give the bytes back

@@ -2,9 +2,9 @@ package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
-import io.gitstratum.coordinator.facade.core.ErrorReason;
-import io.gitstratum.coordinator.facade.core.UnavailableException;
-import io.gitstratum.coordinator.facade.core.WatcherLimitException;
+import io.gitstratum.coordinator.facade.errors.ErrorReason;
+import io.gitstratum.coordinator.facade.errors.UnavailableException;
+import io.gitstratum.coordinator.facade.errors.WatcherLimitException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.proto.WatchTopologyRequest;
@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private final EtcdTopologyStore store;
   private final TopologyResponses responses;
   private final Clock clock;
+  private final LongSupplier nanoTime;
   private final WatchSettings settings;
   private final Duration timeout;
   private final ExecutorService senders;
@@ -71,18 +73,21 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private final Function<Throwable, StatusRuntimeException> errors;
 
   /**
+   * @param nanoTime the monotonic ticker for keepalives and stall checks ({@code System::nanoTime})
    * @param senders runs the per-stream drains; owned (and shut down) by the hub
    * @param timeout bound on etcd reads and catch-up waits when a stream starts
    * @param errors turns the reason a stream ends into its gRPC status (the server's one mapping)
    */
   public WatchHub(TopologyCache cache, EtcdTopologyStore store, TopologyResponses responses,
-      Clock clock, WatchSettings settings, Duration timeout, ExecutorService senders,
-      ScheduledExecutorService scheduler, Function<Throwable, StatusRuntimeException> errors) {
+      Clock clock, LongSupplier nanoTime, WatchSettings settings, Duration timeout,
+      ExecutorService senders, ScheduledExecutorService scheduler,
+      Function<Throwable, StatusRuntimeException> errors) {
     this.errors = errors;
     this.cache = cache;
     this.store = store;
     this.responses = responses;
     this.clock = clock;
+    this.nanoTime = nanoTime;
     this.settings = settings;
     this.timeout = timeout;
     this.senders = senders;
@@ -141,7 +146,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     long since = request.getSinceVersion();
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
-        responses::of, clock::millis, senders, settings.queueCapacity(),
+        responses::of, clock::millis, nanoTime, senders, settings.queueCapacity(),
         () -> subscriptions.remove(self[0]), errors, gate);
     self[0] = subscription;
     subscription.listen();
