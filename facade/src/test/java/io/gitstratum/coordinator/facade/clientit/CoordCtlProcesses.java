@@ -81,7 +81,7 @@ final class CoordCtlProcesses {
   static Running start(Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // A short-lived tool: these start fastest (the client/coordctl script uses them too).
+        // A short-lived tool: these start fastest (the coordctl/coordctl script uses them too).
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
         "-cp", System.getProperty("java.class.path"),
         CoordCtl.class.getName()));

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * route requests for them. Runs until Ctrl-C.
  *
  * <pre>
- * java -cp client/target/coordctl.jar io.gitstratum.coordinator.client.example.ExampleRouter \
+ * java -cp coordctl/target/coordctl.jar io.gitstratum.coordinator.client.example.ExampleRouter \
  *     --key repo/alpha --key repo/beta --spread-label zone
  * </pre>
  */

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * this one stops with exit code 1.
  *
  * <pre>
- * java -cp client/target/coordctl.jar io.gitstratum.coordinator.client.example.ExampleObjectNode \
+ * java -cp coordctl/target/coordctl.jar io.gitstratum.coordinator.client.example.ExampleObjectNode \
  *     --id obj-1 --port 7001 --label zone=a
  * </pre>
  */
