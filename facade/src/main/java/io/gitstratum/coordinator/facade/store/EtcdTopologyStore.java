@@ -15,7 +15,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -47,7 +46,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it. Every call
@@ -69,21 +67,12 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
-  private final long pageBytes;
-  private final long firstPageKeys;
+  private final PagedRange pages;
   private final FacadeMetrics metrics;
 
   /** A page of a paged read: a quarter of the default 16 MiB response limit. */
   public static final long DEFAULT_PAGE_BYTES = 4L << 20;
 
-  /**
-   * A node record is at most about 22 KB (64 labels of 256-byte values): the first page of a
-   * read asks for as many keys as fit in a page at this size; later pages follow the keys'
-   * measured size.
-   */
-  private static final long LARGEST_RECORD_BYTES = 32 << 10;
-  private static final int MAX_PAGE_KEYS = 50_000;
-  private static final int PAGE_ATTEMPTS = 3;
 
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout,
       FacadeMetrics metrics) {
@@ -98,13 +87,12 @@ public final class EtcdTopologyStore {
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout, long pageBytes,
       FacadeMetrics metrics) {
     this.metrics = metrics;
-    this.pageBytes = pageBytes;
-    this.firstPageKeys = Math.max(1, Math.min(512, pageBytes / LARGEST_RECORD_BYTES));
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
     this.lease = client.getLeaseClient();
     this.keys = keys;
     this.timeout = timeout;
+    this.pages = new PagedRange(kv, pageBytes, this::await);
   }
 
   public Keyspace keys() {
@@ -151,12 +139,12 @@ public final class EtcdTopologyStore {
    *     compacts that revision before the last page (read again)
    */
   public StoreSnapshot read() {
-    TxnResponse head = readAgainIfUnanswered(() -> await(kv.txn()
+    TxnResponse head = PagedRange.readAgainIfUnanswered(() -> await(kv.txn()
         .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
             Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
-            firstPage(keys.nodesPrefix(), false),
-            firstPage(keys.alivePrefix(), true),
-            firstPage(keys.gracePrefix(), true))
+            pages.first(keys.nodesPrefix(), false),
+            pages.first(keys.alivePrefix(), true),
+            pages.first(keys.gracePrefix(), true))
         .commit(), "topology read"));
     long revision = head.getHeader().getRevision();
     List<GetResponse> gets = head.getGetResponses();
@@ -174,7 +162,7 @@ public final class EtcdTopologyStore {
     // core while the next pages are fetched.
     List<CompletableFuture<List<NodeInfo>>> decoded = new ArrayList<>();
     List<KeyValue> chunk = new ArrayList<>(DECODE_CHUNK);
-    scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> {
+    pages.scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> {
       chunk.add(kvp);
       if (chunk.size() == DECODE_CHUNK) {
         decoded.add(decodeNodes(List.copyOf(chunk)));
@@ -183,10 +171,10 @@ public final class EtcdTopologyStore {
     });
     decoded.add(decodeNodes(List.copyOf(chunk)));
     Map<String, Long> alive = new HashMap<>();
-    scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
+    pages.scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
     Set<String> grace = new HashSet<>();
-    scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
+    pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
     List<NodeInfo> nodes = new ArrayList<>();
     decoded.forEach(part -> nodes.addAll(Completions.join(part)));
@@ -203,94 +191,6 @@ public final class EtcdTopologyStore {
       }
       return nodes;
     }, DECODERS);
-  }
-
-  private Op firstPage(String prefix, boolean keysOnly) {
-    ByteSequence start = bytes(prefix);
-    return Op.get(start, GetOption.builder().withRange(OptionsUtil.prefixEndOf(start))
-        .withLimit(firstPageKeys).withKeysOnly(keysOnly).build());
-  }
-
-  /** The keys of {@code first}, a first page under {@code prefix}, and every page after it. */
-  private void scanFrom(GetResponse first, String prefix, long revision, boolean keysOnly,
-      Consumer<KeyValue> sink) {
-    first.getKvs().forEach(sink);
-    if (first.isMore() && !first.getKvs().isEmpty()) {
-      scan(keyAfter(first.getKvs()), OptionsUtil.prefixEndOf(bytes(prefix)), revision, keysOnly,
-          sink, nextLimit(first.getKvs().size(), pageSize(first.getKvs())));
-    }
-  }
-
-  /**
-   * The keys in [{@code from}, {@code end}) at {@code revision} (0: the first page's), in pages
-   * of about {@link #pageBytes}: etcd limits a range by count, so each page asks for as many keys
-   * as the previous pages' average size fits.
-   */
-  private void scan(ByteSequence from, ByteSequence end, long revision, boolean keysOnly,
-      Consumer<KeyValue> sink, long firstLimit) {
-    long at = revision;
-    long limit = firstLimit;
-    long keysSeen = 0;
-    long bytesSeen = 0;
-    ByteSequence next = from;
-    while (true) {
-      GetOption.Builder option = GetOption.builder().withRange(end).withLimit(limit)
-          .withKeysOnly(keysOnly);
-      if (at > 0) {
-        option.withRevision(at);
-      }
-      GetOption pageOption = option.build();
-      ByteSequence pageStart = next;
-      GetResponse page = readAgainIfUnanswered(
-          () -> await(kv.get(pageStart, pageOption), "paged read"));
-      if (at == 0) {
-        at = page.getHeader().getRevision();
-      }
-      List<KeyValue> kvs = page.getKvs();
-      kvs.forEach(sink);
-      keysSeen += kvs.size();
-      bytesSeen += pageSize(kvs);
-      if (!page.isMore() || kvs.isEmpty()) {
-        return;
-      }
-      next = keyAfter(kvs);
-      limit = nextLimit(keysSeen, bytesSeen);
-    }
-  }
-
-  /**
-   * A read that goes unanswered is asked again, at most {@link #PAGE_ATTEMPTS} times: a read is
-   * the same wherever it runs, and jetcd sends it over another connection, away from a member
-   * gone silent.
-   */
-  private static <T> T readAgainIfUnanswered(Supplier<T> read) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return read.get();
-      } catch (UnavailableException e) {
-        if (attempt >= PAGE_ATTEMPTS) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private long nextLimit(long keysSeen, long bytesSeen) {
-    return Math.max(1, Math.min(MAX_PAGE_KEYS, pageBytes * keysSeen / Math.max(1, bytesSeen)));
-  }
-
-  private static long pageSize(List<KeyValue> kvs) {
-    long bytes = 0;
-    for (KeyValue kvp : kvs) {
-      bytes += kvp.getKey().size() + kvp.getValue().size() + 64;
-    }
-    return bytes;
-  }
-
-  /** The smallest key after the last of {@code kvs}: that key and a zero byte. */
-  private static ByteSequence keyAfter(List<KeyValue> kvs) {
-    byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
-    return ByteSequence.from(Arrays.copyOf(last, last.length + 1));
   }
 
   /**
@@ -349,7 +249,7 @@ public final class EtcdTopologyStore {
    */
   public Optional<List<TopologyUpdate>> readEventTail(long afterVersion, long upToVersion) {
     List<TopologyUpdate> events = new ArrayList<>();
-    scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
+    pages.scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
         kvp -> {
           TopologyUpdate update = RecordCodec.decodeUpdate(
               kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes());
@@ -358,7 +258,7 @@ public final class EtcdTopologyStore {
             events.clear(); // a hole: only what follows it can be replayed
           }
           events.add(update);
-        }, firstPageKeys);
+        });
     return events.isEmpty() || events.get(events.size() - 1).getVersion() != upToVersion
         ? Optional.empty() : Optional.of(events);
   }

@@ -11,8 +11,13 @@ import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +36,19 @@ import java.util.function.UnaryOperator;
  * each on its own cluster prefix when asked. Closes everything it started.
  */
 public final class FacadeHarness implements AutoCloseable {
+  /**
+   * A deadline for each call: a stub's own ({@code withDeadlineAfter}) counts from the stub's
+   * creation and ran out under long tests on a busy machine. A call that sets one keeps it.
+   */
+  private static final ClientInterceptor EACH_CALL_30_SECONDS = new ClientInterceptor() {
+    @Override
+    public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method,
+        CallOptions options, Channel next) {
+      return next.newCall(method, options.getDeadline() != null ? options
+          : options.withDeadlineAfter(30, TimeUnit.SECONDS));
+    }
+  };
+
   private final List<String> etcdEndpoints;
   private final List<FacadeServer> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -91,7 +109,7 @@ public final class FacadeHarness implements AutoCloseable {
 
   public CoordinatorServiceBlockingStub stub(FacadeServer server) {
     return CoordinatorServiceGrpc.newBlockingStub(channel(server))
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
+        .withInterceptors(EACH_CALL_30_SECONDS);
   }
 
   /** A plaintext channel to one replica, closed with the harness. */
