@@ -3,9 +3,9 @@ package io.gitstratum.coordinator.facade.guard;
 import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import io.gitstratum.coordinator.facade.errors.RateLimitedException;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * Per-second request limits, per client identity and for the whole replica, separately for
- * registrations, heartbeats and reads (Resilience4j rate limiters that never wait: a request
- * either gets a permit now or is refused with the time until the next one).
+ * registrations, heartbeats and reads (Bucket4j buckets refilled in full once a second that never
+ * wait: a request either gets a permit now or is refused with the time until the next refill).
  *
  * <p>Memory is bounded: a client's limiter is created on its first request of a category and
  * forgotten after {@link #IDLE_EVICTION} without one, or earlier when more than
@@ -36,10 +36,10 @@ public final class RequestRateLimits {
 
   private final Map<RequestCategory, Integer> perClient = new EnumMap<>(RequestCategory.class);
   private final Map<RequestCategory, Integer> perReplica = new EnumMap<>(RequestCategory.class);
-  private final Map<RequestCategory, AtomicRateLimiter> replica =
-      new EnumMap<>(RequestCategory.class);
-  private final Cache<Key, AtomicRateLimiter> clients;
+  private final Map<RequestCategory, Bucket> replica = new EnumMap<>(RequestCategory.class);
+  private final Cache<Key, Bucket> clients;
   private final Supplier<Long> nanoTime;
+  private final TimeMeter time;
 
   public RequestRateLimits(LimitSettings settings) {
     this(settings, System::nanoTime);
@@ -48,6 +48,17 @@ public final class RequestRateLimits {
   /** @param nanoTime the clock of every limiter and of idle eviction, in nanoseconds */
   public RequestRateLimits(LimitSettings settings, Supplier<Long> nanoTime) {
     this.nanoTime = nanoTime;
+    this.time = new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return nanoTime.get();
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return false;
+      }
+    };
     perClient.put(RequestCategory.REGISTRATIONS, settings.registrationsPerClient());
     perClient.put(RequestCategory.HEARTBEATS, settings.heartbeatsPerClient());
     perClient.put(RequestCategory.READS, settings.readsPerClient());
@@ -56,7 +67,7 @@ public final class RequestRateLimits {
     perReplica.put(RequestCategory.READS, settings.readsPerReplica());
     perReplica.forEach((category, limit) -> {
       if (limit > 0) {
-        replica.put(category, limiter("replica-" + category.label(), limit));
+        replica.put(category, limiter(limit));
       }
     });
     this.clients = CacheBuilder.newBuilder()
@@ -79,15 +90,19 @@ public final class RequestRateLimits {
   public void acquire(ClientIdentity client, RequestCategory category) {
     int clientLimit = perClient.get(category);
     if (clientLimit > 0) {
-      AtomicRateLimiter own = clientLimiter(new Key(client.key(), category), clientLimit);
-      if (!own.acquirePermission()) {
+      ConsumptionProbe own = clientLimiter(new Key(client.key(), category), clientLimit)
+          .tryConsumeAndReturnRemaining(1);
+      if (!own.isConsumed()) {
         throw new RateLimitedException("client", category.label(), clientLimit, delay(own));
       }
     }
-    AtomicRateLimiter shared = replica.get(category);
-    if (shared != null && !shared.acquirePermission()) {
-      throw new RateLimitedException("replica", category.label(), perReplica.get(category),
-          delay(shared));
+    Bucket shared = replica.get(category);
+    if (shared != null) {
+      ConsumptionProbe probe = shared.tryConsumeAndReturnRemaining(1);
+      if (!probe.isConsumed()) {
+        throw new RateLimitedException("replica", category.label(), perReplica.get(category),
+            delay(probe));
+      }
     }
   }
 
@@ -97,26 +112,24 @@ public final class RequestRateLimits {
     return clients.size();
   }
 
-  private AtomicRateLimiter clientLimiter(Key key, int limit) {
+  private Bucket clientLimiter(Key key, int limit) {
     try {
-      return clients.get(key, () -> limiter(key.category().label(), limit));
+      return clients.get(key, () -> limiter(limit));
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create a rate limiter", e.getCause());
     }
   }
 
-  private AtomicRateLimiter limiter(String name, int perSecond) {
-    RateLimiterConfig config = RateLimiterConfig.custom()
-        .limitForPeriod(perSecond)
-        .limitRefreshPeriod(PERIOD)
-        .timeoutDuration(Duration.ZERO)
+  /** {@code perSecond} permits, all given back at each full second since the bucket's start. */
+  private Bucket limiter(int perSecond) {
+    return Bucket.builder()
+        .addLimit(limit -> limit.capacity(perSecond).refillIntervally(perSecond, PERIOD))
+        .withCustomTimePrecision(time)
         .build();
-    return new AtomicRateLimiter(name, config, Map.of(), nanoTime);
   }
 
-  private static Duration delay(RateLimiter limiter) {
-    long nanos = ((AtomicRateLimiter) limiter).getDetailedMetrics().getNanosToWait();
-    Duration delay = Duration.ofNanos(nanos);
+  private static Duration delay(ConsumptionProbe refused) {
+    Duration delay = Duration.ofNanos(refused.getNanosToWaitForRefill());
     return delay.compareTo(MIN_RETRY_DELAY) < 0 ? MIN_RETRY_DELAY : delay;
   }
 }
