@@ -108,11 +108,9 @@ class DetectorTest {
       assertFalse(health.getHealthy(), "HealthCheck reports the protection");
       assertEquals(7, health.getSuspectNodes());
       // Well past the down timeout (4 s) of every suspect node: none goes DOWN.
-      long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-      while (System.nanoTime() < until) {
-        assertEquals(0, count(stub, NodeState.NODE_STATE_DOWN));
-        Thread.sleep(200); // sampling a condition that must stay false; nothing to await
-      }
+      Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> count(stub, NodeState.NODE_STATE_DOWN) == 0);
       for (int i = 0; i < 7; i++) {
         beats.start("n" + i, "g-n" + i, 500);
       }

@@ -45,11 +45,12 @@ class EtcdLeaderLossTest {
 
         int leader = etcdLeader(harness);
         etcd.cluster().stopMember(leader);
-        // Three suspect timeouts with the old leader gone.
-        long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-        while (System.nanoTime() < until) {
-          Thread.sleep(200); // letting heartbeats run through the failover; nothing to await
-        }
+        // Three suspect timeouts with the old leader gone, heartbeats running through the
+        // failover: no node is suspected at any point.
+        Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> watcher.received().stream().filter(TopologyUpdate::hasNodeUpdated)
+                .noneMatch(u -> u.getNodeUpdated().getState() == NodeState.NODE_STATE_SUSPECT));
         etcd.cluster().restartMember(leader);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stub.getTopology(
             GetTopologyRequest.newBuilder().setLinearizable(true).build()).getVersion() >= 10);
