@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -23,6 +24,7 @@ import java.util.function.Supplier;
 public final class OpsHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService threads;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
    * @param ready whether this replica should receive traffic
@@ -98,8 +100,11 @@ public final class OpsHttpServer implements AutoCloseable {
   }
 
   @Override
+  /** Closes the port; idempotent. */
   public void close() {
-    server.stop(0);
-    threads.shutdownNow();
+    if (closed.compareAndSet(false, true)) {
+      server.stop(0);
+      threads.shutdownNow();
+    }
   }
 }

@@ -30,11 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One facade replica's lifecycle. Starts in this order: bootstrap the prefix, load the cache,
- * then the writer, the detector election, the detector, the gRPC port, TLS reloading and the
- * HTTP port. Closes the other way round where it matters: HTTP and watch streams first (clients
- * move to another replica), then the detector and the election (another replica detects at
- * once), then gRPC drains, then the cache, the writer, lease renewals, threads, the etcd client.
+ * One facade replica's lifecycle, in one list ({@link #parts}): started in order, stopped in
+ * reverse. Stopping sends health NOT_SERVING and closes the HTTP port first (load balancers stop
+ * routing), ends watch streams (clients move to another replica), stops the detector and gives
+ * the election up (another replica detects at once), then lets gRPC calls drain, and releases
+ * the writer, the cache, lease renewals, threads and the etcd client last.
  */
 public final class FacadeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FacadeServer.class);
@@ -55,6 +55,7 @@ public final class FacadeServer implements AutoCloseable {
   private ScheduledFuture<?> readiness;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ServerTls tls;
+  private final Lifecycle parts;
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
@@ -77,6 +78,31 @@ public final class FacadeServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
+    setServing(ServingStatus.NOT_SERVING); // until the cache follows etcd
+    this.parts = parts();
+  }
+
+  private Lifecycle parts() {
+    return new Lifecycle()
+        .release("etcd client", etcd::close)
+        .release("timers", this::stopTimers)
+        .release("detector thread", () -> liveness.thread().shutdown())
+        .release("lease renewals", () -> liveness.keepAlives().close())
+        .release("HTTP port", ops::close) // bound since construction
+        .release("watch threads", hub::close)
+        .begin("prefix bootstrap", this::bootstrap)
+        .add("cache supervisor", supervisor::start, supervisor::close)
+        .begin("topology cache", this::awaitCache)
+        .add("writer", () -> liveness.writer().start(), () -> liveness.writer().close())
+        .add("gRPC", server::start, this::drainCalls)
+        .add("detector election", () -> liveness.election().start(),
+            () -> liveness.election().close()) // another replica detects at once
+        .add("failure detector", () -> liveness.detector().start(),
+            () -> liveness.detector().close())
+        .release("watch streams", hub::close) // their clients move to another replica now
+        .begin("TLS reloading", () -> tls.startReloading(scheduler)) // stops with the timers
+        .add("HTTP", ops::start, ops::close)
+        .add("readiness", this::followReadiness, this::stopServing);
   }
 
   /**
@@ -88,36 +114,59 @@ public final class FacadeServer implements AutoCloseable {
    */
   public FacadeServer start() throws IOException {
     try {
-      bootstrap();
-      supervisor.start();
-      if (!cache.awaitSynced(config.startupTimeout())) {
-        throw new UnavailableException("the topology cache did not load from etcd within "
-            + config.startupTimeout(), null);
-      }
-      liveness.writer().start();
-      liveness.election().start();
-      liveness.detector().start();
-      server.start();
-      tls.startReloading(scheduler);
-      ops.start();
+      parts.start();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      close();
+      closed.set(true);
       throw new UnavailableException("interrupted during start-up", e);
     } catch (IOException | RuntimeException e) {
-      close();
+      closed.set(true);
       throw e;
+    } catch (Exception e) {
+      closed.set(true);
+      throw new IllegalStateException("start-up failed", e);
     }
-    setServing(ServingStatus.NOT_SERVING);
-    readiness = scheduler.scheduleWithFixedDelay(
-        () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
-        0, 200, TimeUnit.MILLISECONDS);
     log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
         config.replicaId(), !config.tls().enabled() ? "plaintext"
             : config.tls().mutual() ? "mutual TLS" : "TLS",
         config.listenHost(), server.getPort(), config.httpHost(), ops.port(),
         store.keys().prefix(), config.etcdEndpoints());
     return this;
+  }
+
+  private void awaitCache() throws InterruptedException {
+    if (!cache.awaitSynced(config.startupTimeout())) {
+      throw new UnavailableException("the topology cache did not load from etcd within "
+          + config.startupTimeout(), null);
+    }
+  }
+
+  private void followReadiness() {
+    readiness = scheduler.scheduleWithFixedDelay(
+        () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
+        0, 200, TimeUnit.MILLISECONDS);
+  }
+
+  private void stopServing() {
+    health.enterTerminalState();
+    readiness.cancel(false);
+  }
+
+  private void drainCalls() throws InterruptedException {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      throw e;
+    }
+  }
+
+  private void stopTimers() throws InterruptedException {
+    scheduler.shutdown();
+    scheduler.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The failure-detection parts a replica runs, started after the cache and stopped first. */
@@ -173,34 +222,7 @@ public final class FacadeServer implements AutoCloseable {
       return;
     }
     log.info("facade {} shutting down", config.replicaId());
-    health.enterTerminalState();
-    if (readiness != null) {
-      readiness.cancel(false);
-    }
-    ops.close();
-    hub.close(); // ends watch streams now, so their clients move to another replica
-    liveness.detector().close();
-    liveness.election().close(); // gives the election up, so another replica detects at once
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
-        server.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      server.shutdownNow();
-    }
-    supervisor.close();
-    liveness.writer().close();
-    liveness.keepAlives().close();
-    liveness.thread().shutdown();
-    scheduler.shutdown();
-    try {
-      scheduler.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    etcd.close();
+    parts.stop();
   }
 
   private static void sleepQuietly(long millis) {
