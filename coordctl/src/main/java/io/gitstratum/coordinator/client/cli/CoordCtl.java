@@ -29,7 +29,7 @@ import picocli.CommandLine.ScopeType;
     description = "Inspect and operate a gitstratum coordinator (a facade over etcd).",
     subcommands = {TopologyCommand.class, WatchCommand.class, RingCommand.class,
         HealthCommand.class, LeaderCommand.class, DrainCommand.class, DeregisterCommand.class,
-        RegisterCommand.class},
+        RegisterCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 error, 2 bad flags, 3 facade unreachable, 4 unknown node."})
 public final class CoordCtl implements Runnable {
   public static final int OK = 0;
@@ -129,6 +129,8 @@ public final class CoordCtl implements Runnable {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
     err.println("coordctl: " + e.getMessage());
+    // A mistyped subcommand or option: picocli's "Did you mean" line.
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
     if (args.length == 0) {
       cmd.usage(err);
     } else {

@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
  * with FAILED_PRECONDITION). A running NodeAgent registers its node again on its next heartbeat:
  * stop the process first.
  */
-@Command(name = "deregister", description = "Remove a node from the topology.")
+@Command(name = "deregister", mixinStandardHelpOptions = true,
+    description = "Remove a node from the topology.")
 final class DeregisterCommand implements Runnable {
   @ParentCommand
   CoordCtl root;

@@ -13,7 +13,8 @@ import picocli.CommandLine.ParentCommand;
  * reports DRAINING and carries the node's registered generation id. The facade keeps DRAINING
  * until the node registers again, so the node's own heartbeats do not undo it.
  */
-@Command(name = "drain", description = "Mark a node DRAINING (writes stop landing on it).")
+@Command(name = "drain", mixinStandardHelpOptions = true,
+    description = "Mark a node DRAINING (writes stop landing on it).")
 final class DrainCommand implements Runnable {
   @ParentCommand
   CoordCtl root;

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code coordctl health}: HealthCheck of the replica that answers; exit 1 when unhealthy. */
-@Command(name = "health", description = "Show a replica's health (exit code 1 when unhealthy).")
+@Command(name = "health", mixinStandardHelpOptions = true,
+    description = "Show a replica's health (exit code 1 when unhealthy).")
 final class HealthCommand implements java.util.concurrent.Callable<Integer> {
   @ParentCommand
   CoordCtl root;

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code coordctl leader}: the replica that runs the failure detector (GetLeader). */
-@Command(name = "leader", description = "Show the replica that holds the detector election "
+@Command(name = "leader", mixinStandardHelpOptions = true,
+    description = "Show the replica that holds the detector election "
     + "(exit code 1 when none does).")
 final class LeaderCommand implements Callable<Integer> {
   @ParentCommand

@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code coordctl register}: registers a node by hand (JOINING). Nothing heartbeats for it, so
  * the facade marks it SUSPECT then DOWN after its timeouts unless something does.
  */
-@Command(name = "register", description = "Register a node by hand (it stays JOINING, then "
+@Command(name = "register", mixinStandardHelpOptions = true,
+    description = "Register a node by hand (it stays JOINING, then "
     + "turns SUSPECT and DOWN, unless something heartbeats for it).")
 final class RegisterCommand implements Runnable {
   @ParentCommand

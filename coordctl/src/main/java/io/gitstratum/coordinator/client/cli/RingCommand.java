@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code coordctl ring}: the facade's ring (GetHashRing) and each node's share of the keys. */
-@Command(name = "ring", description = "Show the hash ring: point count and each node's share of "
+@Command(name = "ring", mixinStandardHelpOptions = true,
+    description = "Show the hash ring: point count and each node's share of "
     + "the key space.", subcommands = RingLookupCommand.class)
 final class RingCommand implements Runnable {
   @ParentCommand

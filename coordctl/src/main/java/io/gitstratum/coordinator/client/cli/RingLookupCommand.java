@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code coordctl ring lookup KEY}: the replicas of a key, placed by the client library on the
  * current topology (the same placement as the facade's ring and every router's).
  */
-@Command(name = "lookup", description = "Show the replicas of a key, primary first.")
+@Command(name = "lookup", mixinStandardHelpOptions = true,
+    description = "Show the replicas of a key, primary first.")
 final class RingLookupCommand implements Runnable {
   @ParentCommand
   RingCommand ring;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code coordctl topology}: every node as a table, or the GetTopology answer as JSON. */
-@Command(name = "topology", description = "Show the nodes: id, type, state, address, labels, "
+@Command(name = "topology", mixinStandardHelpOptions = true,
+    description = "Show the nodes: id, type, state, address, labels, "
     + "last change.")
 final class TopologyCommand implements Runnable {
   @ParentCommand

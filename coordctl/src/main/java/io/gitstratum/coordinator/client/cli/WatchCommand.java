@@ -26,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
  * is resumed from the last version printed (on another endpoint when there is one), so nothing
  * is skipped or printed twice; only a first connection that fails ends the command (exit 3).
  */
-@Command(name = "watch", description = "Print one line per topology update (Ctrl-C to stop).")
+@Command(name = "watch", mixinStandardHelpOptions = true,
+    description = "Print one line per topology update (Ctrl-C to stop).")
 final class WatchCommand implements Runnable {
   @ParentCommand
   CoordCtl root;

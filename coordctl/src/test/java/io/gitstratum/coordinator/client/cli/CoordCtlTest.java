@@ -36,6 +36,7 @@ class CoordCtlTest {
   @CsvSource(delimiter = '|', value = {
       "topology --bogus | Unknown option: '--bogus'",
       "nonsense | Unmatched argument",
+      "topolgy | Did you mean: coordctl topology",
       "register --id x --address h --port 1 --type weird | 'weird' is not a node type",
       "register --id x --address h --port 0 --type object | --port must be 1-65535",
       "--timeout soon topology | 'soon' is not a duration",
@@ -49,6 +50,22 @@ class CoordCtlTest {
     assertEquals(CoordCtl.USAGE, run.code(), run.err());
     assertTrue(run.err().contains(message), run.err());
     assertTrue(run.err().startsWith("coordctl: "), run.err());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "register --help | Usage: coordctl register",
+      "topology --help | Usage: coordctl topology",
+      "ring --help | Usage: coordctl ring",
+      "ring lookup --help | Usage: coordctl ring lookup",
+      "watch -h | Usage: coordctl watch",
+      "help register | Usage: coordctl register",
+      "help | Commands:",
+  })
+  void helpWorksOnEverySubcommandWithoutItsRequiredOptions(String args, String usage) {
+    Run run = run(args.trim().split(" +"));
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains(usage), run.out() + run.err());
   }
 
   @Test
