@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Try the coordinator on this machine: installs etcd if missing, builds the facade, and runs it on
 # localhost:9000 with a local etcd it starts itself (data in .local/etcd, client port 2379).
-# Extra arguments go to the facade (see --help).
+# Extra arguments go to the facade (see --help); --listen moves the advertised port with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/ensure-etcd.sh
@@ -10,4 +10,19 @@ if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -n
   echo "building the facade (first time: downloads dependencies, about 2 minutes)..." >&2
   mvn -B -q -pl facade -am package -DskipTests
 fi
-exec java -jar "$jar" --embedded-etcd --listen "${GS_LISTEN:-127.0.0.1:9000}" --advertise "${GS_ADVERTISE:-localhost:9000}" "$@"
+listen="${GS_LISTEN:-127.0.0.1:9000}"
+advertise="${GS_ADVERTISE:-}"
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --listen) listen="${2:?--listen needs host:port}"; shift 2 ;;
+    --listen=*) listen="${1#--listen=}"; shift ;;
+    --advertise) advertise="${2:?--advertise needs host:port}"; shift 2 ;;
+    --advertise=*) advertise="${1#--advertise=}"; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+# Clients reach this replica where it listens (GetLeader names it): that port on localhost
+# unless told otherwise.
+advertise="${advertise:-localhost:${listen##*:}}"
+exec java -jar "$jar" --embedded-etcd --listen "$listen" --advertise "$advertise" "${args[@]}"
