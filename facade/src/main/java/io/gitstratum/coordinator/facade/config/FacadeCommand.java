@@ -42,7 +42,8 @@ public final class FacadeCommand {
 
   @Option(names = "--etcd-endpoints", split = ",",
       defaultValue = "${env:GS_ETCD_ENDPOINTS:-http://127.0.0.1:2379}",
-      description = "comma-separated etcd URLs (env GS_ETCD_ENDPOINTS, default ${DEFAULT-VALUE})")
+      description = "comma-separated etcd URLs; host:port alone means http, or https with "
+          + "--etcd-ca (env GS_ETCD_ENDPOINTS, default ${DEFAULT-VALUE})")
   List<String> etcdEndpoints;
 
   @Option(names = "--etcd-root", defaultValue = "${env:GS_ETCD_ROOT:-/gitstratum}",
@@ -281,6 +282,17 @@ public final class FacadeCommand {
       description = "file holding --etcd-user's password (env GS_ETCD_PASSWORD_FILE)")
   Path etcdPasswordFile;
 
+  /**
+   * Endpoints as etcdctl takes them: {@code host:port} alone means http, or https when a CA for
+   * etcd is given.
+   */
+  private List<String> withScheme(List<String> given) {
+    String scheme = etcdCa != null ? "https://" : "http://";
+    return given.stream().map(String::trim)
+        .map(e -> e.contains("://") ? e : scheme + e)
+        .toList();
+  }
+
   /** @throws IllegalArgumentException with a message naming the flag when a value is invalid */
   public FacadeConfig toConfig() {
     String host = host("--listen", listen);
@@ -289,7 +301,7 @@ public final class FacadeCommand {
         : hostName() + ":" + port;
     String id = replicaId != null && !replicaId.isBlank() ? replicaId : advertised;
     List<String> endpoints = embeddedEtcd
-        ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : etcdEndpoints;
+        ? List.of("http://127.0.0.1:" + embeddedEtcdPort) : withScheme(etcdEndpoints);
     return new FacadeConfig(host, port, advertised, host("--http-listen", httpListen),
         port("--http-listen", httpListen), id, endpoints, etcdRoot, cluster, etcdTimeout,
         etcdMaxResponseBytes, startupTimeout, cacheCheckInterval, casAttempts, heartbeatInterval, suspectTimeout,
