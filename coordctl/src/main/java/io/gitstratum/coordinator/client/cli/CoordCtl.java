@@ -29,7 +29,7 @@ import picocli.CommandLine.ScopeType;
     description = "Inspect and operate a gitstratum coordinator (a facade over etcd).",
     subcommands = {TopologyCommand.class, WatchCommand.class, RingCommand.class,
         HealthCommand.class, LeaderCommand.class, DrainCommand.class, DeregisterCommand.class,
-        RegisterCommand.class, CommandLine.HelpCommand.class},
+        RegisterCommand.class, HeartbeatCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 error, 2 bad flags, 3 facade unreachable, 4 unknown node."})
 public final class CoordCtl implements Runnable {
   public static final int OK = 0;

@@ -44,6 +44,9 @@ class CoordCtlTest {
       "drain | Missing required parameter: 'NODE'",
       "watch --since -1 | --since and --max-updates must be >= 0",
       "ring lookup --object-id abc | --object-id needs 64 hex digits",
+      "heartbeat n1 | Missing required option: '--generation=<generation>'",
+      "heartbeat n1 --generation g --state down | 'down' is not a state a node reports",
+      "heartbeat n1 --generation g --every 0s | --every must be > 0",
   })
   void badFlagsExitWith2AndSayWhy(String args, String message) {
     Run run = run(args.trim().split(" +"));
@@ -61,6 +64,7 @@ class CoordCtlTest {
       "watch -h | Usage: coordctl watch",
       "help register | Usage: coordctl register",
       "help | Commands:",
+      "heartbeat --help | Usage: coordctl heartbeat",
   })
   void helpWorksOnEverySubcommandWithoutItsRequiredOptions(String args, String usage) {
     Run run = run(args.trim().split(" +"));

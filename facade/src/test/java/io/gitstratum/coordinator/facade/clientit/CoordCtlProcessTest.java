@@ -85,7 +85,13 @@ class CoordCtlProcessTest {
           .setPort(7000).setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("gen-" + i)
           .putLabels("zone", "z" + (i % 3)).build());
     }
-    for (int i = 1; i <= 4; i++) {
+    // heartbeat: a node registered by hand kept alive with coordctl alone (JOINING -> ACTIVE)
+    Result beats = ok("heartbeat", "obj-1", "--generation", "gen-1", "--every", "100ms",
+        "--count", "2");
+    assertEquals(2, beats.out().lines().filter(l -> l.startsWith("heartbeat obj-1: topology "
+        + "version ")).count(), beats.toString());
+    assertEquals(NodeState.NODE_STATE_ACTIVE, node("obj-1").getState());
+    for (int i = 2; i <= 4; i++) {
       client.heartbeat(HeartbeatRequest.newBuilder().setNodeId("obj-" + i)
           .setGenerationId("gen-" + i).setReportedState(NodeState.NODE_STATE_ACTIVE).build());
     }
