@@ -1,13 +1,11 @@
 package io.gitstratum.coordinator.facade.deploy;
 
+import static io.gitstratum.coordinator.facade.config.CommandLines.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gitstratum.coordinator.facade.FacadeMain;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,14 +89,6 @@ class LocalClusterScriptTest {
       arrays.put(m.group(1), values);
     }
     return arrays;
-  }
-
-  private static FacadeConfig parse(String... args) {
-    StringWriter err = new StringWriter();
-    FacadeMain.Parsed parsed = FacadeMain.parse(args, new PrintWriter(new StringWriter(), true),
-        new PrintWriter(err, true));
-    assertEquals(0, parsed.exitCode(), err.toString());
-    return parsed.config();
   }
 
   private record Result(int exitCode, String output) {}
