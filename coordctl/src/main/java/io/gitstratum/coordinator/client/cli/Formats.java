@@ -35,6 +35,15 @@ final class Formats {
     return type.name().replace("NODE_TYPE_", "");
   }
 
+  /**
+   * The other way round, as a flag gives it: {@code object}, {@code OBJECT} or
+   * {@code NODE_TYPE_OBJECT} → {@code NODE_TYPE_OBJECT} (for {@code prefix} {@code NODE_TYPE_}).
+   */
+  static String enumName(String given, String prefix) {
+    String name = given.trim().toUpperCase(Locale.ROOT);
+    return name.startsWith(prefix) ? name : prefix + name;
+  }
+
   static String address(NodeInfo node) {
     String host = node.getAddress().indexOf(':') >= 0 ? "[" + node.getAddress() + "]"
         : node.getAddress();

@@ -6,7 +6,6 @@ import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.gitstratum.coordinator.proto.NodeState;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,11 +75,7 @@ final class HeartbeatCommand implements Runnable {
   static final class StateConverter implements CommandLine.ITypeConverter<NodeState> {
     @Override
     public NodeState convert(String value) {
-      String name = value.trim().toUpperCase(Locale.ROOT);
-      if (!name.startsWith("NODE_STATE_")) {
-        name = "NODE_STATE_" + name;
-      }
-      return switch (name) {
+      return switch (Formats.enumName(value, "NODE_STATE_")) {
         case "NODE_STATE_ACTIVE" -> NodeState.NODE_STATE_ACTIVE;
         case "NODE_STATE_JOINING" -> NodeState.NODE_STATE_JOINING;
         case "NODE_STATE_DRAINING" -> NodeState.NODE_STATE_DRAINING;

@@ -6,7 +6,6 @@ import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import picocli.CommandLine;
@@ -68,12 +67,8 @@ final class RegisterCommand implements Runnable {
   static final class TypeConverter implements CommandLine.ITypeConverter<NodeType> {
     @Override
     public NodeType convert(String value) {
-      String name = value.trim().toUpperCase(Locale.ROOT);
-      if (!name.startsWith("NODE_TYPE_")) {
-        name = "NODE_TYPE_" + name;
-      }
       try {
-        NodeType type = NodeType.valueOf(name);
+        NodeType type = NodeType.valueOf(Formats.enumName(value, "NODE_TYPE_"));
         if (type != NodeType.NODE_TYPE_UNKNOWN) {
           return type;
         }

@@ -90,19 +90,20 @@ public final class RequestRateLimits {
   public void acquire(ClientIdentity client, RequestCategory category) {
     int clientLimit = perClient.get(category);
     if (clientLimit > 0) {
-      ConsumptionProbe own = clientLimiter(new Key(client.key(), category), clientLimit)
-          .tryConsumeAndReturnRemaining(1);
-      if (!own.isConsumed()) {
-        throw new RateLimitedException("client", category.label(), clientLimit, delay(own));
-      }
+      take(clientLimiter(new Key(client.key(), category), clientLimit), "client", category,
+          clientLimit);
     }
     Bucket shared = replica.get(category);
     if (shared != null) {
-      ConsumptionProbe probe = shared.tryConsumeAndReturnRemaining(1);
-      if (!probe.isConsumed()) {
-        throw new RateLimitedException("replica", category.label(), perReplica.get(category),
-            delay(probe));
-      }
+      take(shared, "replica", category, perReplica.get(category));
+    }
+  }
+
+  /** One permit of {@code bucket}, or the refusal naming its scope, limit and wait. */
+  private static void take(Bucket bucket, String scope, RequestCategory category, int limit) {
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    if (!probe.isConsumed()) {
+      throw new RateLimitedException(scope, category.label(), limit, delay(probe));
     }
   }
 

@@ -169,7 +169,7 @@ public final class FacadeServer implements AutoCloseable {
     scheduler.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** The failure-detection parts a replica runs, started after the cache and stopped first. */
+  /** The failure-detection parts a replica runs (their order: {@link #parts}). */
   public record Liveness(DetectorElection election, FailureDetector detector,
       LeaseKeepAlives keepAlives, ScheduledExecutorService thread, TopologyWriter writer) {}
 

@@ -73,7 +73,6 @@ public final class EtcdTopologyStore {
   /** A page of a paged read: a quarter of the default 16 MiB response limit. */
   public static final long DEFAULT_PAGE_BYTES = 4L << 20;
 
-
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout,
       FacadeMetrics metrics) {
     this(client, keys, timeout, DEFAULT_PAGE_BYTES, metrics);
