@@ -5,11 +5,13 @@ import io.gitstratum.coordinator.facade.config.FacadeCommand;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.di.FacadeComponent;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,7 @@ public final class FacadeMain {
   private FacadeMain() {}
 
   public static void main(String[] args) {
-    Parsed parsed = parse(args, new PrintWriter(System.out, true),
+    Parsed parsed = parse(args, System.getenv(), new PrintWriter(System.out, true),
         new PrintWriter(System.err, true));
     if (parsed.config() == null) {
       System.exit(parsed.exitCode());
@@ -38,10 +40,14 @@ public final class FacadeMain {
   /** A parsed command line: a configuration to run, or (config null) an exit code. */
   public record Parsed(FacadeConfig config, int exitCode) {}
 
-  /** Parses the command line into a configuration; prints help, version or a precise error. */
-  public static Parsed parse(String[] args, PrintWriter out, PrintWriter err) {
+  /**
+   * Parses the command line, with defaults from {@code environment}'s GS_ variables, into a
+   * configuration; prints help, version or a precise error.
+   */
+  public static Parsed parse(String[] args, Map<String, String> environment, PrintWriter out,
+      PrintWriter err) {
     FacadeCommand command = new FacadeCommand();
-    CommandLine cli = new CommandLine(command).setOut(out).setErr(err);
+    CommandLine cli = FacadeCommand.commandLine(command, environment).setOut(out).setErr(err);
     try {
       cli.parseArgs(args);
       if (cli.isUsageHelpRequested()) {
@@ -62,18 +68,19 @@ public final class FacadeMain {
 
   private static void run(FacadeConfig config) throws IOException {
     LocalEtcdCluster embedded = null;
-    if (config.embeddedEtcdDir() != null) {
+    EtcdSettings etcdSettings = config.etcd();
+    if (etcdSettings.embeddedDir() != null) {
       embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
           .members(1)
-          .baseDir(config.embeddedEtcdDir())
-          .fixedPorts(config.embeddedEtcdPort(), config.embeddedEtcdPort() + 1)
+          .baseDir(etcdSettings.embeddedDir())
+          .fixedPorts(etcdSettings.embeddedPort(), etcdSettings.embeddedPort() + 1)
           .build());
       log.info("embedded etcd running at {} (data in {})", embedded.endpointsCsv(),
-          config.embeddedEtcdDir().toAbsolutePath());
+          etcdSettings.embeddedDir().toAbsolutePath());
     }
     FacadeServer server = FacadeComponent.create(config, Clock.systemUTC(),
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
-            config.listenPort()))).server();
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(),
+            config.listen().port()))).server();
     LocalEtcdCluster etcd = embedded;
     AtomicBoolean stopped = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

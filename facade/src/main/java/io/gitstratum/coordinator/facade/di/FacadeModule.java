@@ -49,8 +49,8 @@ final class FacadeModule {
   @Provides
   @Singleton
   static EtcdConnector etcdConnector(FacadeConfig config) {
-    return new EtcdConnector(config.etcdEndpoints(), config.etcdAccess(), config.etcdTimeout(),
-        config.etcdMaxResponseBytes());
+    return new EtcdConnector(config.etcd().endpoints(), config.etcd().access(), config.etcd().timeout(),
+        config.etcd().maxResponseBytes());
   }
 
   @Provides
@@ -62,16 +62,15 @@ final class FacadeModule {
   @Provides
   @Singleton
   static Keyspace keyspace(FacadeConfig config) {
-    return Keyspace.of(config.etcdRoot(), config.cluster());
+    return Keyspace.of(config.etcd().root(), config.etcd().cluster());
   }
 
   @Provides
   @Singleton
   static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config,
       FacadeMetrics metrics) {
-    // Pages of a quarter of the response limit leave room for keys larger than the average.
-    return new EtcdTopologyStore(client, keys, config.etcdTimeout(),
-        config.etcdMaxResponseBytes() / 4, metrics);
+    return new EtcdTopologyStore(client, keys, config.etcd().timeout(), config.etcd().pageBytes(),
+        metrics);
   }
 
   @Provides
@@ -94,21 +93,21 @@ final class FacadeModule {
   @Singleton
   static CacheSupervisor supervisor(EtcdTopologyStore store, TopologyCache cache,
       FacadeConfig config) {
-    return CacheSupervisor.onOwnThread(store, cache, config.cacheCheckInterval(),
-        config.etcdTimeout());
+    return CacheSupervisor.onOwnThread(store, cache, config.etcd().cacheCheckInterval(),
+        config.etcd().timeout());
   }
 
   @Provides
   @Singleton
   static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config,
       LeaseKeepAlives keepAlives, FacadeMetrics metrics) {
-    long aliveTtl = config.suspectTimeout().toSeconds();
+    long aliveTtl = config.liveness().suspectTimeout().toSeconds();
     // Pooled alive leases are used within a quarter of their TTL (at most a second) of the grant.
     Duration maxAge = Duration.ofMillis(Math.min(1_000, aliveTtl * 1_000 / 4));
     LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * TopologyWriter.MAX_BATCH, maxAge,
         System::nanoTime);
-    return new TopologyWriter(store, cache, config.etcdTimeout(), config.casAttempts(),
-        aliveLeases, keepAlives, config.downTimeout().minus(config.suspectTimeout()),
+    return new TopologyWriter(store, cache, config.etcd().timeout(), config.etcd().casAttempts(),
+        aliveLeases, keepAlives, config.liveness().grace(),
         TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, metrics);
   }
 
@@ -128,12 +127,12 @@ final class FacadeModule {
   static DetectorElection election(Client client, LeaseKeepAlives keepAlives, Keyspace keys,
       FacadeConfig config, Clock clock, @Named("detector") ScheduledExecutorService thread) {
     FacadeRecord self = FacadeRecord.newBuilder()
-        .setReplicaId(config.replicaId())
-        .setAddress(config.advertiseAddress())
+        .setReplicaId(config.listen().replicaId())
+        .setAddress(config.listen().advertiseAddress())
         .setStartedAt(clock.millis())
         .build();
-    return new DetectorElection(client, keepAlives, keys, self, config.sessionTtl(),
-        config.etcdTimeout(), thread, System::nanoTime);
+    return new DetectorElection(client, keepAlives, keys, self, config.detector().sessionTtl(),
+        config.etcd().timeout(), thread, System::nanoTime);
   }
 
   @Provides
@@ -145,8 +144,8 @@ final class FacadeModule {
   @Singleton
   static LeaseKeepAlives keepAlives(EtcdConnector connector, FacadeConfig config,
       FacadeMetrics metrics) {
-    return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcdTimeout(),
-        config.heartbeatShedAfter(), config.suspectTimeout(), metrics);
+    return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcd().timeout(),
+        config.liveness().heartbeatShedAfter(), config.liveness().suspectTimeout(), metrics);
   }
 
   @Provides
@@ -155,8 +154,8 @@ final class FacadeModule {
       EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
       FacadeConfig config, FacadeMetrics metrics) {
     return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
-        config.etcdTimeout(), config.heartbeatInterval(), config.suspectTimeout(),
-        config.downTimeout(), metrics);
+        config.etcd().timeout(), config.liveness().heartbeatInterval(), config.liveness().suspectTimeout(),
+        config.liveness().downTimeout(), metrics);
   }
 
   @Provides
@@ -166,7 +165,7 @@ final class FacadeModule {
       FacadeConfig config, @Named("detector") ScheduledExecutorService thread,
       FacadeMetrics metrics) {
     return new FailureDetector(cache, writer, store, keepAlives, leadership, clock,
-        config.detector(), config.suspectTimeout(), thread, metrics);
+        config.detector(), config.liveness().suspectTimeout(), thread, metrics);
   }
 
   @Provides
@@ -187,7 +186,7 @@ final class FacadeModule {
           return thread;
         });
     return new WatchHub(cache, store, responses, clock, System::nanoTime, config.watch(),
-        config.etcdTimeout(), senders, scheduler, StatusMapper::toException);
+        config.etcd().timeout(), senders, scheduler, StatusMapper::toException);
   }
 
   @Provides
@@ -197,7 +196,7 @@ final class FacadeModule {
       Leadership leadership, Clock clock, FacadeConfig config, RingCache rings,
       NodeAuthorizer authorizer, TopologyResponses responses) {
     return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
-        clock, config.etcdTimeout(), rings, authorizer, responses);
+        clock, config.etcd().timeout(), rings, authorizer, responses);
   }
 
   @Provides
@@ -244,11 +243,11 @@ final class FacadeModule {
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protecting(cache.state().topology()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
-    return new OpsHttpServer(config.httpHost(), config.httpPort(), metrics, cache::isSynced,
+    return new OpsHttpServer(config.listen().httpHost(), config.listen().httpPort(), metrics, cache::isSynced,
         () -> {
           var topology = cache.state().topology();
           return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
-              config.replicaId(), hub.subscriberCount(), detector.protecting(topology),
+              config.listen().replicaId(), hub.subscriberCount(), detector.protecting(topology),
               cache.isSynced());
         });
   }

@@ -1,5 +1,7 @@
 package io.gitstratum.coordinator.facade.guard;
 
+import picocli.CommandLine.Option;
+
 /**
  * Request limits of one replica (docs/SECURITY.md, Limits). Rates are per second; 0 turns a
  * limit off. "Client" means one client identity: the node id or subject of its certificate with
@@ -37,17 +39,65 @@ public record LimitSettings(int registrationsPerClient, int heartbeatsPerClient,
     }
   }
 
-  /**
-   * Generous defaults: a node registers once per process start, heartbeats every 10 s and keeps
-   * one watch stream, so it stays orders of magnitude below its own limits; the replica limits
-   * are 20-50 times a client's, protecting etcd from a fleet restarting at once.
-   */
-  public static LimitSettings defaults() {
-    return new LimitSettings(50, 200, 1000, 1000, 10_000, 50_000, 100, 20_000, 1 << 20);
-  }
-
   /** No rate or stream limit at all (only the request size stays bounded). */
   public static LimitSettings unlimited() {
     return new LimitSettings(0, 0, 0, 0, 0, 0, 0, 20_000, 1 << 20);
+  }
+
+  /**
+   * The flags of this concern; defaults live in the annotations only. They are generous: a node
+   * registers once per process start, heartbeats every 10 s and keeps one watch stream, so it
+   * stays orders of magnitude below its own limits; the replica limits are 20-50 times a
+   * client's, protecting etcd from a fleet restarting at once.
+   */
+  public static final class Options {
+    @Option(names = "--rate-registrations", defaultValue = "50",
+        description = "RegisterNode + DeregisterNode per second per client; 0: no limit "
+            + "(default ${DEFAULT-VALUE})")
+    int registrations;
+
+    @Option(names = "--rate-heartbeats", defaultValue = "200",
+        description = "Heartbeats per second per client; 0: no limit (default ${DEFAULT-VALUE})")
+    int heartbeats;
+
+    @Option(names = "--rate-reads", defaultValue = "1000",
+        description = "reads (GetTopology, GetHashRing, GetLeader, HealthCheck, WatchTopology "
+            + "openings) per second per client; 0: no limit (default ${DEFAULT-VALUE})")
+    int reads;
+
+    @Option(names = "--replica-rate-registrations", defaultValue = "1000",
+        description = "registrations per second for all clients of a replica; 0: no limit "
+            + "(default ${DEFAULT-VALUE})")
+    int replicaRegistrations;
+
+    @Option(names = "--replica-rate-heartbeats", defaultValue = "10000",
+        description = "heartbeats per second for all clients of a replica; 0: no limit "
+            + "(default ${DEFAULT-VALUE})")
+    int replicaHeartbeats;
+
+    @Option(names = "--replica-rate-reads", defaultValue = "50000",
+        description = "reads per second for all clients of a replica; 0: no limit "
+            + "(default ${DEFAULT-VALUE})")
+    int replicaReads;
+
+    @Option(names = "--max-watch-streams-per-client", defaultValue = "100",
+        description = "open WatchTopology streams per client; 0: no limit "
+            + "(default ${DEFAULT-VALUE})")
+    int watchStreamsPerClient;
+
+    @Option(names = "--limit-tracked-clients", defaultValue = "20000",
+        description = "most per-client rate trackers (one per client and category, ~550 bytes "
+            + "each) held at once; least recently used are forgotten (default ${DEFAULT-VALUE})")
+    int trackedClients;
+
+    @Option(names = "--max-request-bytes", defaultValue = "1048576",
+        description = "largest request message accepted (default ${DEFAULT-VALUE})")
+    int maxRequestBytes;
+
+    public LimitSettings toSettings() {
+      return new LimitSettings(registrations, heartbeats, reads, replicaRegistrations,
+          replicaHeartbeats, replicaReads, watchStreamsPerClient, trackedClients,
+          maxRequestBytes);
+    }
   }
 }

@@ -127,17 +127,17 @@ public final class FacadeServer implements AutoCloseable {
       throw new IllegalStateException("start-up failed", e);
     }
     log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
-        config.replicaId(), !config.tls().enabled() ? "plaintext"
+        config.listen().replicaId(), !config.tls().enabled() ? "plaintext"
             : config.tls().mutual() ? "mutual TLS" : "TLS",
-        config.listenHost(), server.getPort(), config.httpHost(), ops.port(),
-        store.keys().prefix(), config.etcdEndpoints());
+        config.listen().host(), server.getPort(), config.listen().httpHost(), ops.port(),
+        store.keys().prefix(), config.etcd().endpoints());
     return this;
   }
 
   private void awaitCache() throws InterruptedException {
-    if (!cache.awaitSynced(config.startupTimeout())) {
+    if (!cache.awaitSynced(config.etcd().startupTimeout())) {
       throw new UnavailableException("the topology cache did not load from etcd within "
-          + config.startupTimeout(), null);
+          + config.etcd().startupTimeout(), null);
     }
   }
 
@@ -185,20 +185,20 @@ public final class FacadeServer implements AutoCloseable {
 
   private void bootstrap() {
     HashRingConfig ring = HashRingConfig.newBuilder()
-        .setVirtualNodesPerPhysical(config.virtualNodesPerPhysical())
-        .setReplicationFactor(config.replicationFactor())
+        .setVirtualNodesPerPhysical(config.ring().virtualNodesPerPhysical())
+        .setReplicationFactor(config.ring().replicationFactor())
         .build();
-    long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    long deadline = System.nanoTime() + config.etcd().startupTimeout().toNanos();
     for (int attempt = 1; ; attempt++) {
       try {
-        store.bootstrap(config.replicaId(), ring, clock.millis());
+        store.bootstrap(config.listen().replicaId(), ring, clock.millis());
         return;
       } catch (UnavailableException e) {
         if (System.nanoTime() > deadline) {
-          throw new UnavailableException("etcd " + config.etcdEndpoints()
-              + " unreachable for " + config.startupTimeout() + " at start-up", e);
+          throw new UnavailableException("etcd " + config.etcd().endpoints()
+              + " unreachable for " + config.etcd().startupTimeout() + " at start-up", e);
         }
-        log.warn("waiting for etcd {} (attempt {}): {}", config.etcdEndpoints(), attempt,
+        log.warn("waiting for etcd {} (attempt {}): {}", config.etcd().endpoints(), attempt,
             e.getMessage());
         sleepQuietly(Math.min(2000, 100L * attempt));
       }
@@ -221,7 +221,7 @@ public final class FacadeServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    log.info("facade {} shutting down", config.replicaId());
+    log.info("facade {} shutting down", config.listen().replicaId());
     parts.stop();
   }
 

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Option;
 
 /**
  * TLS of the gRPC port (docs/SECURITY.md). Without a certificate the port is plaintext (local
@@ -61,5 +63,45 @@ public record TlsSettings(Path certificate, Path key, Path clientCa, Path crl,
   /** Whether clients must present a certificate signed by {@link #clientCa()}. */
   public boolean mutual() {
     return clientCa != null;
+  }
+
+  /** The flags of this concern; defaults live in the annotations only. */
+  public static final class Options {
+    @Option(names = "--tls-cert",
+        description = "PEM certificate chain for the gRPC port; unset: plaintext")
+    Path certificate;
+
+    @Option(names = "--tls-key", description = "PEM (PKCS#8) private key of --tls-cert")
+    Path key;
+
+    @Option(names = "--tls-client-ca",
+        description = "PEM CA bundle; when set, clients must present a certificate it signed "
+            + "(mutual TLS) and node-bound authorization applies")
+    Path clientCa;
+
+    @Option(names = "--tls-crl",
+        description = "PEM certificate revocation list(s) for client certificates")
+    Path crl;
+
+    @Option(names = "--tls-protocols", split = ",", defaultValue = "TLSv1.3",
+        description = "TLS versions of the gRPC port: TLSv1.3 and/or TLSv1.2 "
+            + "(default ${DEFAULT-VALUE})")
+    List<String> protocols;
+
+    @Option(names = "--tls-reload-interval", defaultValue = "10s",
+        description = "how often certificate, key, CA and CRL files are checked for changes "
+            + "(default ${DEFAULT-VALUE})")
+    Duration reloadInterval;
+
+    @Option(names = "--operators", split = ",", defaultValue = "",
+        description = "client certificate identities that may register, heartbeat and "
+            + "deregister any node (comma-separated, default none)")
+    List<String> operators;
+
+    public TlsSettings toSettings() {
+      return new TlsSettings(certificate, key, clientCa, crl, protocols, reloadInterval,
+          operators.stream().map(String::trim).filter(o -> !o.isEmpty())
+              .collect(Collectors.toSet()));
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.watch;
 
 import java.time.Duration;
+import picocli.CommandLine.Option;
 
 /**
  * Limits of the watch fan-out on one replica.
@@ -22,7 +23,31 @@ public record WatchSettings(Duration keepaliveInterval, int queueCapacity, int b
     }
   }
 
-  public static WatchSettings defaults() {
-    return new WatchSettings(Duration.ofSeconds(10), 1024, 10_000, 20_000, 10_000);
+  /** The flags of this concern; defaults live in the annotations only. */
+  public static final class Options {
+    /** Bounds one resuming stream's read of etcd's log; the event log keeps about as many. */
+    private static final int REPLAY_LIMIT = 10_000;
+
+    @Option(names = "--watch-keepalive", defaultValue = "10s",
+        description = "keepalive on idle watch streams (default ${DEFAULT-VALUE})")
+    Duration keepalive;
+
+    @Option(names = "--watch-queue", defaultValue = "1024",
+        description = "updates queued per watch stream before it is lagged "
+            + "(default ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--watch-buffer", defaultValue = "10000",
+        description = "recent updates kept in memory for resuming watchers "
+            + "(default ${DEFAULT-VALUE})")
+    int buffer;
+
+    @Option(names = "--max-watchers", defaultValue = "20000",
+        description = "watch streams per replica (default ${DEFAULT-VALUE})")
+    int maxWatchers;
+
+    public WatchSettings toSettings() {
+      return new WatchSettings(keepalive, queue, buffer, maxWatchers, REPLAY_LIMIT);
+    }
   }
 }

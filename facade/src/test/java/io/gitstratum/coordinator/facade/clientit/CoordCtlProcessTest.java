@@ -51,8 +51,8 @@ class CoordCtlProcessTest {
   static void start() {
     harness = new FacadeHarness(etcd.endpoints());
     // Nothing heartbeats here after one state change: keep every node ACTIVE for the class.
-    FacadeServer replica = harness.start("coordctl", c -> c.withLiveness(Duration.ofSeconds(10),
-        Duration.ofMinutes(5), Duration.ofMinutes(10)));
+    FacadeServer replica = harness.start("coordctl", c -> c.withLiveness(c.liveness().withTimeouts(
+        Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10))));
     client = CoordinatorClient.builder(List.of(endpoint(replica))).build();
     env = Map.of(CoordCtl.ENDPOINTS_ENV, endpoint(replica));
   }

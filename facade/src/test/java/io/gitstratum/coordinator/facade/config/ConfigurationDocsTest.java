@@ -4,19 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * README.md's configuration table and the facade's flags say the same: every flag has a row with
@@ -24,8 +22,6 @@ import picocli.CommandLine.Option;
  * without documenting it fails here.
  */
 class ConfigurationDocsTest {
-  private static final Pattern ENV_DEFAULT =
-      Pattern.compile("^\\$\\{env:(GS_[A-Z0-9_]+)(?::-(.*))?}$");
   private static final Pattern FLAG = Pattern.compile("`(--[a-z0-9-]+)`");
 
   @Test
@@ -40,16 +36,11 @@ class ConfigurationDocsTest {
         problems.add(flag + ": no row in README.md's configuration table");
         continue;
       }
-      Matcher env = ENV_DEFAULT.matcher(option.declaredDefault());
-      if (!env.matches()) {
-        problems.add(flag + ": its default is not read from a GS_ variable");
-        continue;
-      }
-      String variable = env.group(1);
+      String variable = FacadeCommand.environmentVariable(flag);
       if (!row.contains("`" + variable + "`") && !namesItsGroup(row, variable)) {
         problems.add(flag + ": the row does not name " + variable);
       }
-      String value = env.group(2);
+      String value = option.declaredDefault();
       if (value != null && !value.isEmpty() && !row.contains("`" + value + "`")) {
         problems.add(flag + ": the row does not give its default `" + value + "`");
       }
@@ -80,12 +71,10 @@ class ConfigurationDocsTest {
 
   private static List<Flag> facadeFlags() {
     List<Flag> flags = new ArrayList<>();
-    for (Field field : FacadeCommand.class.getDeclaredFields()) {
-      Option option = field.getAnnotation(Option.class);
-      if (option != null && !option.usageHelp() && !option.versionHelp()) {
-        String longest = Arrays.stream(option.names())
-            .max(Comparator.comparingInt(String::length)).orElseThrow();
-        flags.add(new Flag(longest, option.defaultValue()));
+    for (OptionSpec option : FacadeCommand.commandLine(new FacadeCommand(), Map.of())
+        .getCommandSpec().options()) {
+      if (!option.usageHelp() && !option.versionHelp()) {
+        flags.add(new Flag(option.longestName(), option.defaultValue()));
       }
     }
     assertTrue(flags.size() > 20, "found only " + flags.size() + " flags");

@@ -69,8 +69,8 @@ class LocalClusterScriptTest {
 
     // deploy/run-local.sh runs the facade with its defaults and the embedded etcd.
     FacadeConfig runLocal = parse("--embedded-etcd");
-    Set<Integer> runLocalPorts = Set.of(runLocal.listenPort(), runLocal.httpPort(),
-        runLocal.embeddedEtcdPort(), runLocal.embeddedEtcdPort() + 1);
+    Set<Integer> runLocalPorts = Set.of(runLocal.listen().port(), runLocal.listen().httpPort(),
+        runLocal.etcd().embeddedPort(), runLocal.etcd().embeddedPort() + 1);
     for (int port : runLocalPorts) {
       assertTrue(!distinct.contains(port), "port " + port + " is also used by run-local.sh");
     }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.StringWriter;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The Kubernetes manifests (deploy/k8s) and the container image (deploy/Dockerfile) against the
@@ -94,20 +93,20 @@ class ManifestsTest {
   @Test
   void podSettingsAreAcceptedByTheFlagParser() {
     FacadeConfig config = parsedPodConfig();
-    assertEquals(POD_NAME, config.replicaId(), "replica id = pod name");
-    assertEquals(POD_IP + ":" + config.listenPort(), config.advertiseAddress(),
+    assertEquals(POD_NAME, config.listen().replicaId(), "replica id = pod name");
+    assertEquals(POD_IP + ":" + config.listen().port(), config.listen().advertiseAddress(),
         "advertised address = pod IP and the gRPC port the replica listens on");
-    assertEquals("0.0.0.0", config.listenHost(), "gRPC must listen on all pod interfaces");
-    assertEquals("0.0.0.0", config.httpHost(),
+    assertEquals("0.0.0.0", config.listen().host(), "gRPC must listen on all pod interfaces");
+    assertEquals("0.0.0.0", config.listen().httpHost(),
         "the HTTP port must listen on all pod interfaces, or the kubelet's probes cannot reach it");
-    assertNull(config.embeddedEtcdDir(), "a pod must not start an embedded etcd");
+    assertNull(config.etcd().embeddedDir(), "a pod must not start an embedded etcd");
   }
 
   // ---- ports agree everywhere ---------------------------------------------------------------
 
   @Test
   void grpcPortAgreesAcrossConfigContainerAndService() {
-    int grpc = parsedPodConfig().listenPort();
+    int grpc = parsedPodConfig().listen().port();
     assertEquals(grpc, containerPort("grpc"), "containerPort named grpc vs GS_LISTEN");
     Map<String, Object> port = servicePortNamed("grpc");
     assertEquals(grpc, resolvePort(port.get("targetPort")), "gRPC Service targetPort");
@@ -117,7 +116,7 @@ class ManifestsTest {
 
   @Test
   void httpPortAgreesAcrossConfigProbesAndMetricsService() {
-    int http = parsedPodConfig().httpPort();
+    int http = parsedPodConfig().listen().httpPort();
     assertEquals(http, containerPort("http"), "containerPort named http vs GS_HTTP_LISTEN");
     for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
       if (container.containsKey(probe)) {
@@ -147,7 +146,7 @@ class ManifestsTest {
         }
       }
     }
-    assertEquals(new TreeSet<>(List.of(config.listenPort(), config.httpPort())), exposed,
+    assertEquals(new TreeSet<>(List.of(config.listen().port(), config.listen().httpPort())), exposed,
         "deploy/Dockerfile EXPOSE vs the gRPC and HTTP ports of deploy/k8s");
   }
 
@@ -258,7 +257,7 @@ class ManifestsTest {
     for (int i = 0; i < members; i++) {
       expected.add("http://" + sts + "-" + i + "." + service + ":" + clientPort);
     }
-    assertEquals(expected, parsedPodConfig().etcdEndpoints(),
+    assertEquals(expected, parsedPodConfig().etcd().endpoints(),
         "GS_ETCD_ENDPOINTS vs the members of the example etcd StatefulSet");
 
     Map<String, Object> headless = ofKind("Service").stream()
@@ -323,72 +322,35 @@ class ManifestsTest {
   }
 
   /**
-   * The pod's GS_* variables turned into the flags they stand for (a flag and its variable mean
-   * the same, README.md's configuration table), followed by the container's args, parsed by
-   * {@link FacadeMain#parse}. Passing them as flags rather than through the test JVM's environment
-   * makes the parser check every value.
+   * The pod's environment and the container's args, parsed by {@link FacadeMain#parse} as the
+   * container would: its GS_ variables are the defaults of the flags they name.
    */
   private static FacadeConfig parsedPodConfig() {
-    Map<String, String> options = optionsByEnvironmentVariable();
-    Map<String, Class<?>> types = optionTypes();
-    List<String> args = new ArrayList<>();
-    podEnvironment().forEach((name, value) -> {
-      String option = options.get(name);
-      if (option == null) {
-        return; // not a flag (GS_LOG_LEVEL, POD_IP...); everyGsVariable... checks the GS_ ones
-      }
-      assertFalse(value.contains("$("), name + " has an unresolved reference: " + value);
-      if (types.get(option) == boolean.class) {
-        if (Boolean.parseBoolean(value)) {
-          args.add(option);
-        }
-      } else {
-        args.add(option + "=" + value);
-      }
-    });
-    args.addAll(strings(container.getOrDefault("args", List.of())).stream()
-        .map(a -> expand(a, podEnvironment())).toList());
+    Map<String, String> environment = podEnvironment();
+    environment.forEach((name, value) -> assertFalse(value.contains("$("),
+        name + " has an unresolved reference: " + value));
+    List<String> args = strings(container.getOrDefault("args", List.of())).stream()
+        .map(a -> expand(a, environment)).toList();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    FacadeMain.Parsed parsed = FacadeMain.parse(args.toArray(String[]::new),
+    FacadeMain.Parsed parsed = FacadeMain.parse(args.toArray(String[]::new), environment,
         new PrintWriter(out, true), new PrintWriter(err, true));
-    assertEquals(0, parsed.exitCode(), "facade rejected " + args + ": " + err);
+    assertEquals(0, parsed.exitCode(), "facade rejected " + environment + " " + args + ": " + err);
     assertNotNull(parsed.config(), "no configuration from " + args + ": " + out + err);
     return parsed.config();
   }
 
-  /** GS_X -> --x, read from the {@code ${env:GS_X...}} defaults of FacadeCommand's options. */
+  /** GS_X -> --x: the variable each of FacadeCommand's options reads. */
   private static Map<String, String> optionsByEnvironmentVariable() {
-    Pattern env = Pattern.compile("\\$\\{env:(GS_[A-Z0-9_]+)");
     Map<String, String> byVariable = new TreeMap<>();
-    for (Field field : FacadeCommand.class.getDeclaredFields()) {
-      Option option = field.getAnnotation(Option.class);
-      if (option == null) {
-        continue;
-      }
-      Matcher m = env.matcher(option.defaultValue());
-      if (m.find()) {
-        byVariable.put(m.group(1), longest(option.names()));
+    for (OptionSpec option : FacadeCommand.commandLine(new FacadeCommand(), Map.of())
+        .getCommandSpec().options()) {
+      if (!option.usageHelp() && !option.versionHelp()) {
+        byVariable.put(FacadeCommand.environmentVariable(option.longestName()),
+            option.longestName());
       }
     }
-    assertFalse(byVariable.isEmpty(), "FacadeCommand options carry no ${env:GS_...} defaults");
     return byVariable;
-  }
-
-  private static Map<String, Class<?>> optionTypes() {
-    Map<String, Class<?>> types = new TreeMap<>();
-    for (Field field : FacadeCommand.class.getDeclaredFields()) {
-      Option option = field.getAnnotation(Option.class);
-      if (option != null) {
-        types.put(longest(option.names()), field.getType());
-      }
-    }
-    return types;
-  }
-
-  private static String longest(String[] names) {
-    return Arrays.stream(names).max((a, b) -> Integer.compare(a.length(), b.length()))
-        .orElseThrow();
   }
 
   // ---- ports ----------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.di.FacadeComponent;
 import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.server.ListenSettings;
+import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
@@ -66,18 +68,16 @@ public final class FacadeHarness implements AutoCloseable {
    */
   public FacadeConfig config(String cluster) {
     // Every test client comes from 127.0.0.1: one rate-limit budget would throttle them all.
-    return FacadeConfig.defaults(etcdEndpoints).toBuilder()
-        .listenHost("127.0.0.1").listenPort(0).advertiseAddress("127.0.0.1:0")
-        .httpHost("127.0.0.1").httpPort(0)
-        .replicaId("replica-" + servers.size())
-        .cluster(cluster)
-        .etcdTimeout(Duration.ofSeconds(2))
-        .startupTimeout(Duration.ofSeconds(10))
-        .cacheCheckInterval(Duration.ofMillis(500))
-        .sessionTtl(Duration.ofSeconds(2))
-        .embeddedEtcdPort(0)
-        .limits(LimitSettings.unlimited())
-        .build();
+    FacadeConfig defaults = FacadeConfig.defaults(etcdEndpoints);
+    EtcdSettings etcd = defaults.etcd();
+    return defaults
+        .withListen(new ListenSettings("127.0.0.1", 0, "127.0.0.1:0", "127.0.0.1", 0,
+            "replica-" + servers.size()))
+        .withEtcd(new EtcdSettings(etcd.endpoints(), etcd.root(), cluster, Duration.ofSeconds(2),
+            etcd.maxResponseBytes(), Duration.ofSeconds(10), Duration.ofMillis(500),
+            etcd.casAttempts(), etcd.access(), null, etcd.embeddedPort()))
+        .withDetector(defaults.detector().withSessionTtl(Duration.ofSeconds(2)))
+        .withLimits(LimitSettings.unlimited());
   }
 
 
@@ -99,8 +99,8 @@ public final class FacadeHarness implements AutoCloseable {
 
   /** Heartbeat 1 s, suspect 2 s, down 4 s: the shortest etcd's lease TTLs allow. */
   public static FacadeConfig fastLiveness(FacadeConfig config) {
-    return config.withLiveness(Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(4));
+    return config.withLiveness(config.liveness().withTimeouts(Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(4)));
   }
 
   public FacadeServer start(String cluster, UnaryOperator<FacadeConfig> tweak) {

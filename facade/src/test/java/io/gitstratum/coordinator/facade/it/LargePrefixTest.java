@@ -8,6 +8,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
@@ -63,8 +64,7 @@ class LargePrefixTest {
     Keyspace keys = FacadeHarness.keys(cluster);
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       long bytes = seed(harness, keys);
-      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
-          .etcdMaxResponseBytes(4 << 20).build());
+      FacadeServer facade = harness.start(cluster, LargePrefixTest::smallResponses);
       HealthCheckResponse health = harness.stub(facade)
           .healthCheck(HealthCheckRequest.getDefaultInstance());
       System.out.printf("replica loaded %d nodes (%d bytes of node records)%n",
@@ -81,8 +81,7 @@ class LargePrefixTest {
     try (FaultProxy proxy = FaultProxy.forEndpoint(etcd.endpoints().get(0));
         FacadeHarness harness = new FacadeHarness(List.of(proxy.endpoint()))) {
       seed(harness, keys);
-      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
-          .etcdMaxResponseBytes(4 << 20).build());
+      FacadeServer facade = harness.start(cluster, LargePrefixTest::smallResponses);
       CoordinatorServiceBlockingStub stub = harness.stub(facade);
       // Cut the replica off, change the prefix behind its back and compact etcd past its watch:
       // it can only come back by reading the whole prefix again.
@@ -164,9 +163,8 @@ class LargePrefixTest {
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       long eventBytes = seed(harness, keys, NODES, true);
       // A replica that has just started holds no events: the resume reads etcd's event log.
-      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
-          .etcdMaxResponseBytes(4 << 20)
-          .watch(new WatchSettings(Duration.ofSeconds(10), 1024, 100, 100, 2 * NODES)).build());
+      FacadeServer facade = harness.start(cluster, config -> smallResponses(config)
+          .withWatch(new WatchSettings(Duration.ofSeconds(10), 1024, 100, 100, 2 * NODES)));
       assertTrue(eventBytes > 4 << 20, eventBytes + " bytes of events");
       ManagedChannel large = ManagedChannelBuilder.forAddress("127.0.0.1", facade.port())
           .usePlaintext().maxInboundMessageSize(64 << 20).build();
@@ -259,5 +257,10 @@ class LargePrefixTest {
         .putLabels("disk", "nvme-3.84t").putLabels("build", "2026.11.30-" + (i % 7))
         .putLabels("owner", "storage-platform-team/object-tier/" + (i % 11))
         .build();
+  }
+
+  /** 4 MiB etcd responses (gRPC's own default): the prefix needs several pages. */
+  private static FacadeConfig smallResponses(FacadeConfig config) {
+    return config.withEtcd(config.etcd().withMaxResponseBytes(4 << 20));
   }
 }

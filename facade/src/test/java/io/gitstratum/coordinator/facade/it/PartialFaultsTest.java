@@ -259,12 +259,10 @@ class PartialFaultsTest {
   }
 
   private static FacadeConfig faultConfig(FacadeConfig config) {
-    return config.toBuilder()
-        .etcdTimeout(ETCD_TIMEOUT)
-        .cacheCheckInterval(Duration.ofMillis(500))
-        .sessionTtl(SESSION_TTL)
-        .build()
-        .withLiveness(HEARTBEAT, SUSPECT, DOWN);
+    return config
+        .withEtcd(config.etcd().withTimeouts(ETCD_TIMEOUT, Duration.ofMillis(500)))
+        .withDetector(config.detector().withSessionTtl(SESSION_TTL))
+        .withLiveness(config.liveness().withTimeouts(HEARTBEAT, SUSPECT, DOWN));
   }
 
   private static List<String> ids(String prefix, int count) {

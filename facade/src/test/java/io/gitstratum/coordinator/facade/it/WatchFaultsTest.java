@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
@@ -44,9 +45,9 @@ class WatchFaultsTest {
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       // Replica A talks to member 0 only; replica B to member 1 only.
       FacadeServer a = harness.start(cluster,
-          c -> c.withEtcdEndpoints(List.of(etcd.endpoints().get(0))));
+          c -> onlyMember(c, 0));
       FacadeServer b = harness.start(cluster,
-          c -> c.withEtcdEndpoints(List.of(etcd.endpoints().get(1))));
+          c -> onlyMember(c, 1));
       CoordinatorServiceBlockingStub writer = harness.stub(b);
       for (int i = 0; i < 3; i++) {
         writer.registerNode(WatchTopologyTest.register("before-" + i));
@@ -134,5 +135,10 @@ class WatchFaultsTest {
       }
     }
     return -1;
+  }
+
+  private static FacadeConfig onlyMember(FacadeConfig config, int member) {
+    return config.withEtcd(config.etcd().withEndpoints(List.of(etcd.endpoints().get(member)),
+        config.etcd().access()));
   }
 }

@@ -100,7 +100,7 @@ class ErrorDetailsTest {
   @Test
   void replicaWatcherLimitCarriesARetryDelay() throws Exception {
     FacadeHarness harness = facades.harness();
-    WatchSettings d = WatchSettings.defaults();
+    WatchSettings d = harness.config(facades.cluster()).watch();
     FacadeServer server = harness.start(facades.cluster(), c -> c.withWatch(new WatchSettings(
         d.keepaliveInterval(), d.queueCapacity(), d.bufferCapacity(), 1, d.replayLimit())));
     ManagedChannel channel = harness.channel(server);

@@ -11,6 +11,7 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.auth.Permission;
 import io.gitstratum.coordinator.etcdlocal.EtcdBinary;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.it.TestNodes;
@@ -126,8 +127,9 @@ class EtcdAuthTest {
 
   private void servesAndStaysInItsPrefix(EtcdAccess access, String tag) throws Exception {
     try (FacadeHarness harness = new FacadeHarness(List.of(etcd.endpoint()))) {
-      FacadeServer server = harness.start(harness.config(CLUSTER)
-          .withEtcd(List.of(etcd.endpoint()), access));
+      FacadeConfig config = harness.config(CLUSTER);
+      FacadeServer server = harness.start(config.withEtcd(
+          config.etcd().withEndpoints(List.of(etcd.endpoint()), access)));
       CoordinatorServiceBlockingStub facade = harness.stub(server);
       try (WatchRecorder watch = WatchRecorder.watch(harness.channel(server), 0)) {
         watch.await(u -> u.hasFullSync(), Duration.ofSeconds(10));

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
@@ -107,10 +108,9 @@ class OverloadSheddingTest {
     try (FaultProxy proxy = FaultProxy.forEndpoint(etcd.endpoints().get(0));
         FacadeHarness harness = new FacadeHarness(List.of(proxy.endpoint()))) {
       // Node leases of 6 s: a heartbeat is refused only while its lease has 3 s or more left.
-      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
-          .heartbeatShedAfter(Duration.ofMillis(50))
-          .heartbeatInterval(Duration.ofSeconds(2)).suspectTimeout(Duration.ofSeconds(6))
-          .downTimeout(Duration.ofSeconds(12)).build());
+      FacadeServer facade = harness.start(cluster, config -> config.withLiveness(
+          new LivenessSettings(Duration.ofSeconds(2), Duration.ofSeconds(6),
+              Duration.ofSeconds(12), Duration.ofMillis(50))));
       CoordinatorServiceBlockingStub blocking = harness.stub(facade);
       registerActive(blocking, "urgent");
       long urgentRenewed = System.nanoTime();
@@ -176,8 +176,9 @@ class OverloadSheddingTest {
     String cluster = FacadeHarness.clusterFor(test);
     try (FaultProxy proxy = FaultProxy.forEndpoint(etcd.endpoints().get(0));
         FacadeHarness harness = new FacadeHarness(List.of(proxy.endpoint()))) {
-      FacadeServer facade = harness.start(cluster, config -> config.toBuilder()
-          .heartbeatShedAfter(Duration.ofMillis(50)).build());
+      FacadeServer facade = harness.start(cluster, config -> config.withLiveness(
+          new LivenessSettings(Duration.ofSeconds(10), Duration.ofSeconds(30),
+              Duration.ofSeconds(60), Duration.ofMillis(50))));
       CoordinatorServiceBlockingStub blocking = harness.stub(facade);
       for (int i = 0; i < NODES; i++) {
         registerActive(blocking, "n" + i);
