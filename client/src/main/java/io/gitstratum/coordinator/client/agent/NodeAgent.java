@@ -17,10 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,28 +43,24 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Thread-safe. Heartbeats are sent one at a time (a lock orders them, so a state reported
- * later is never overtaken by an older one). The agent does not own the client; it owns its
- * scheduler unless one was given.
+ * later is never overtaken by an older one); their timing is the {@link HeartbeatLoop}'s. The
+ * agent does not own the client; it owns its heartbeat loop.
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
-  private static final Duration MIN_INTERVAL = Duration.ofMillis(50);
 
   private final CoordinatorClient client;
   private final NodeInfo node;
   private final NodeAgentListener listener;
   private final Clock clock;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
+  private final HeartbeatLoop beats;
   private final ReentrantLock beatLock = new ReentrantLock();
 
   private volatile AgentState state = AgentState.NEW;
   private volatile NodeState reported = NodeState.NODE_STATE_JOINING;
-  private volatile Duration interval;
   private volatile Instant lastAcknowledged;
   private volatile CoordinatorClientException failure;
   private long knownVersion; // guarded by beatLock
-  private ScheduledFuture<?> nextBeat; // guarded by this
 
   private NodeAgent(Builder b) {
     this.client = b.client;
@@ -77,13 +70,7 @@ public final class NodeAgent implements AutoCloseable {
         .build();
     this.listener = b.listener;
     this.clock = b.clock;
-    this.interval = b.defaultInterval;
-    this.ownsScheduler = b.scheduler == null;
-    this.scheduler = ownsScheduler ? Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "node-agent-" + b.nodeId);
-      t.setDaemon(true);
-      return t;
-    }) : b.scheduler;
+    this.beats = new HeartbeatLoop(b.nodeId, this::beat, b.defaultInterval, b.scheduler);
   }
 
   public static Builder builder(CoordinatorClient client) {
@@ -110,7 +97,7 @@ public final class NodeAgent implements AutoCloseable {
     } finally {
       beatLock.unlock();
     }
-    scheduleBeat(Duration.ZERO);
+    beats.start();
   }
 
   /**
@@ -176,7 +163,7 @@ public final class NodeAgent implements AutoCloseable {
 
   /** The heartbeat interval in use (the facade's advice once it answered). */
   public Duration heartbeatInterval() {
-    return interval;
+    return beats.interval();
   }
 
   /** When the facade last acknowledged a heartbeat (by the agent's clock). */
@@ -187,31 +174,6 @@ public final class NodeAgent implements AutoCloseable {
   /** Why the agent stopped, when it is {@link AgentState#REPLACED}. */
   public Optional<CoordinatorClientException> failure() {
     return Optional.ofNullable(failure);
-  }
-
-  private synchronized void scheduleBeat(Duration delay) {
-    if (state.isTerminal()) {
-      return;
-    }
-    nextBeat = scheduler.schedule(this::scheduledBeat, delay.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void scheduledBeat() {
-    boolean failed = false;
-    try {
-      beat();
-    } catch (ZombieGenerationException e) {
-      return; // stopped
-    } catch (CoordinatorClientException e) {
-      log.warn("heartbeat of node {} failed: {}", node.getId(), e.getMessage());
-      failed = true;
-    } catch (RuntimeException e) {
-      log.error("heartbeat of node {} failed", node.getId(), e);
-      failed = true;
-    }
-    // Read after the beat: its answer may have changed the advised interval.
-    Duration next = failed ? interval.dividedBy(2) : interval;
-    scheduleBeat(next.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : next);
   }
 
   /** Sends one heartbeat with the state to report; re-registers after NOT_FOUND. */
@@ -254,9 +216,7 @@ public final class NodeAgent implements AutoCloseable {
     lastAcknowledged = clock.instant();
     log.debug("heartbeat of node {} ({}) acknowledged at version {}", node.getId(), wanted,
         response.getCurrentVersion());
-    if (response.getHeartbeatIntervalMs() > 0) {
-      interval = Duration.ofMillis(response.getHeartbeatIntervalMs());
-    }
+    beats.advise(response.getHeartbeatIntervalMs());
     state = switch (wanted) {
       case NODE_STATE_ACTIVE -> AgentState.ACTIVE;
       case NODE_STATE_DRAINING -> AgentState.DRAINING;
@@ -276,17 +236,11 @@ public final class NodeAgent implements AutoCloseable {
     }
     failure = cause;
     state = AgentState.REPLACED;
-    cancelBeats();
+    beats.stop();
     log.error("node {} was registered again by another process; this one (generation {}) "
         + "stops acting as the node: {}", node.getId(), node.getGenerationId(),
         cause.getMessage());
     notify(() -> listener.stopped(cause));
-  }
-
-  private synchronized void cancelBeats() {
-    if (nextBeat != null) {
-      nextBeat.cancel(false);
-    }
   }
 
   private void notify(Runnable call) {
@@ -311,7 +265,7 @@ public final class NodeAgent implements AutoCloseable {
         return;
       }
       state = AgentState.CLOSED;
-      cancelBeats();
+      beats.stop();
       if (was != AgentState.NEW && was != AgentState.REPLACED) {
         try {
           long version = client.deregisterNode(node.getId(), node.getGenerationId())
@@ -326,9 +280,7 @@ public final class NodeAgent implements AutoCloseable {
     } finally {
       beatLock.unlock();
     }
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-    }
+    beats.close();
   }
 
   /** Settings of a {@link NodeAgent}. Not thread-safe. */

@@ -17,7 +17,7 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
  *       A change before the first {@code full_sync} is a protocol error.
  * </ul>
  *
- * <p>Not thread-safe; the watcher confines it to its lock.
+ * <p>Not thread-safe; the {@link TopologyStream} confines it to its lock.
  */
 final class TopologyFollower {
 

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A watcher's listeners and the translation of applied steps into their callbacks. Adding and
  * removing is thread-safe; the watcher calls {@link #resynced} and {@link #changed} one at a time
- * (under its lock), so listeners hear events in version order. A failing listener is logged and
- * does not keep the others from hearing the event.
+ * (under its stream's lock), so listeners hear events in version order. A failing listener is
+ * logged and does not keep the others from hearing the event.
  */
 final class TopologyListeners {
   private static final Logger log = LoggerFactory.getLogger(TopologyListeners.class);

@@ -1,14 +1,10 @@
 package io.gitstratum.coordinator.client.topology;
 
-import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.failover.Backoff;
-import io.gitstratum.coordinator.client.failover.WatchCall;
-import io.gitstratum.coordinator.client.failover.WatchObserver;
 import io.gitstratum.coordinator.client.failover.WatchSource;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.ring.InsufficientNodesException;
 import io.gitstratum.coordinator.client.ring.LabelSpread;
-import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +14,8 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a local topology and hash ring current from WatchTopology, so routing answers come from
@@ -38,41 +31,22 @@ import org.slf4j.LoggerFactory;
  * makes it spin. The facade replays the missed changes, so a replica failover loses and repeats
  * nothing.
  *
- * <p>Threads: messages are handled, and listeners called, one at a time under one lock on the
- * gRPC thread that delivers them; reconnects and the idle check run on a scheduler thread. The
- * lookups and {@link #topology()} read one volatile snapshot and never block. The watcher owns
- * its stream and (unless one was given) its scheduler; it does not own its {@link WatchSource}
- * (close the client after the watcher).
+ * <p>Threads: messages are handled, and listeners called, one at a time under the lock of its
+ * {@link TopologyStream} on the gRPC thread that delivers them; reconnects and the idle check run
+ * on a scheduler thread. The lookups and {@link #topology()} read one volatile snapshot and never
+ * block. The watcher owns its stream and (unless one was given) its scheduler; it does not own
+ * its {@link WatchSource} (close the client after the watcher).
  */
 public final class TopologyWatcher implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(TopologyWatcher.class);
-
-  private final WatchSource source;
   private final TopologyListeners listeners = new TopologyListeners();
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
-  private final long idleTimeoutNanos;
-  private final long maxBackoffNanos;
-  private final LongSupplier ticker;
+  private final TopologyStream stream;
   private final CountDownLatch firstSync = new CountDownLatch(1);
   private volatile Placement placement = Placement.EMPTY;
   private volatile boolean synced;
 
-  private final Object lock = new Object();
-  // Guarded by lock.
-  private final TopologyFollower follower = new TopologyFollower();
-  private final Backoff backoff;
-  private int attempt;
-  private WatchCall current;
-  private boolean reconnectPending;
-  private boolean started;
-  private boolean closed;
-  private long lastMessageNanos;
-  private long resumes;
-  private ScheduledFuture<?> idleCheck;
-
   private TopologyWatcher(Builder b) {
-    this.source = b.source;
     b.listeners.forEach(listeners::add);
     this.ownsScheduler = b.scheduler == null;
     this.scheduler = ownsScheduler ? Executors.newSingleThreadScheduledExecutor(r -> {
@@ -80,10 +54,9 @@ public final class TopologyWatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     }) : b.scheduler;
-    this.idleTimeoutNanos = b.idleTimeout.toNanos();
-    this.maxBackoffNanos = b.maxBackoff.toNanos();
-    this.ticker = b.ticker;
-    this.backoff = new Backoff(b.initialBackoff, b.maxBackoff, b.random);
+    this.stream = new TopologyStream(b.source, scheduler,
+        new Backoff(b.initialBackoff, b.maxBackoff, b.random), b.maxBackoff, b.idleTimeout,
+        b.ticker, this::take);
   }
 
   /** A watcher fed by {@code source} (usually a {@code CoordinatorClient}). */
@@ -99,16 +72,7 @@ public final class TopologyWatcher implements AutoCloseable {
    * @throws IllegalStateException when already started or closed
    */
   public TopologyWatcher start() {
-    synchronized (lock) {
-      if (started || closed) {
-        throw new IllegalStateException("watcher already started or closed");
-      }
-      started = true;
-      long period = Math.max(1, idleTimeoutNanos / 4);
-      idleCheck = scheduler.scheduleWithFixedDelay(this::checkIdle, period, period,
-          TimeUnit.NANOSECONDS);
-    }
-    scheduler.execute(this::connect);
+    stream.start();
     return this;
   }
 
@@ -208,122 +172,25 @@ public final class TopologyWatcher implements AutoCloseable {
 
   /** The endpoint of the stream in use, if one is open. */
   public Optional<String> currentEndpoint() {
-    synchronized (lock) {
-      return Optional.ofNullable(current).map(WatchCall::endpoint);
-    }
+    return stream.currentEndpoint();
   }
 
   /** How many times a stream was replaced (broken, gap, idle) since the start. */
   public long resumes() {
-    synchronized (lock) {
-      return resumes;
-    }
+    return stream.resumes();
   }
 
-  private void connect() {
-    int myAttempt;
-    long since;
-    synchronized (lock) {
-      reconnectPending = false;
-      if (closed) {
-        return;
-      }
-      myAttempt = ++attempt;
-      since = follower.synced() ? follower.version() : 0;
-    }
-    WatchCall call;
-    try {
-      call = source.watchTopology(since, new Observer(myAttempt));
-    } catch (IllegalStateException e) {
-      // The client was closed under the watcher: nothing will ever work again.
-      log.warn("topology watcher stops: its source is closed ({})", e.getMessage());
-      return;
-    } catch (RuntimeException e) {
-      synchronized (lock) {
-        if (attempt == myAttempt) {
-          scheduleReconnectLocked("cannot open a stream: " + e.getMessage(), Duration.ZERO);
-        }
-      }
-      return;
-    }
-    synchronized (lock) {
-      if (closed || attempt != myAttempt) {
-        call.cancel(); // it failed (or we closed) before we got here
-        return;
-      }
-      current = call;
-      lastMessageNanos = ticker.getAsLong();
-      log.debug("watching topology on {} since version {}", call.endpoint(), since);
-    }
-  }
-
-  /** Drops the stream in use; assumes the lock is held. */
-  private void dropStreamLocked(String reason, boolean abandon) {
-    dropStreamLocked(reason, abandon, Duration.ZERO);
-  }
-
-  /** Drops the stream in use and reconnects after at least {@code wait}; lock held. */
-  private void dropStreamLocked(String reason, boolean abandon, Duration wait) {
-    WatchCall call = current;
-    current = null;
-    attempt++; // late callbacks of the old stream are ignored from now on
-    resumes++;
-    if (call != null) {
-      if (abandon) {
-        call.abandon(reason);
-      } else {
-        call.cancel();
-      }
-    }
-    scheduleReconnectLocked(reason, wait);
-  }
-
-  /** Reconnects after the backoff, or after {@code wait} (capped) when that is longer. */
-  private void scheduleReconnectLocked(String reason, Duration wait) {
-    if (closed || reconnectPending) {
-      return;
-    }
-    reconnectPending = true;
-    Duration delay = backoff.next();
-    if (wait.compareTo(delay) > 0) {
-      delay = wait.toNanos() > maxBackoffNanos ? Duration.ofNanos(maxBackoffNanos) : wait;
-    }
-    log.info("topology stream at version {}: {}; resuming in {} ms", follower.version(), reason,
-        delay.toMillis());
-    scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void checkIdle() {
-    synchronized (lock) {
-      if (!closed && current != null
-          && ticker.getAsLong() - lastMessageNanos > idleTimeoutNanos) {
-        dropStreamLocked("no message (not even a keepalive) for "
-            + Duration.ofNanos(idleTimeoutNanos).toMillis() + " ms", true);
-      }
-    }
-  }
-
-  /** Handles one message of the current stream; assumes the lock is held. */
-  private void handleLocked(TopologyUpdate update) {
-    lastMessageNanos = ticker.getAsLong();
-    TopologyFollower.Step step = follower.accept(update);
+  /** Takes a step that changed the topology (under the stream's lock, in version order). */
+  private void take(TopologyFollower.Step step) {
     switch (step.kind()) {
-      case IGNORED -> {
-        if (update.hasLagged()) {
-          log.warn("topology stream {}; a full_sync follows", step.reason());
-        }
-      }
-      case RESUME -> dropStreamLocked(step.reason(), true);
       case RESYNCED -> {
         placement = Placement.of(step.after());
         synced = true;
-        backoff.reset();
         firstSync.countDown();
         listeners.resynced(step);
       }
       case APPLIED -> {
-        placement = placement.next(step.after(), update);
-        backoff.reset();
+        placement = placement.next(step.after(), step.update());
         listeners.changed(step);
       }
       default -> throw new IllegalStateException("unexpected step " + step.kind());
@@ -333,61 +200,10 @@ public final class TopologyWatcher implements AutoCloseable {
   /** Ends the stream and the reconnect loop; no listener is called after this returns. */
   @Override
   public void close() {
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      attempt++;
-      if (current != null) {
-        current.cancel();
-        current = null;
-      }
-      if (idleCheck != null) {
-        idleCheck.cancel(false);
-      }
-    }
+    stream.close();
     firstSync.countDown();
     if (ownsScheduler) {
       scheduler.shutdownNow();
-    }
-  }
-
-  /** Receives one attempt's stream; callbacks of replaced attempts are ignored. */
-  private final class Observer implements WatchObserver {
-    private final int myAttempt;
-
-    Observer(int myAttempt) {
-      this.myAttempt = myAttempt;
-    }
-
-    @Override
-    public void onNext(TopologyUpdate update) {
-      synchronized (lock) {
-        if (!closed && attempt == myAttempt) {
-          handleLocked(update);
-        }
-      }
-    }
-
-    @Override
-    public void onError(CoordinatorClientException error) {
-      synchronized (lock) {
-        if (!closed && attempt == myAttempt) {
-          // A watcher limit comes with the delay to wait (RetryInfo); honour it.
-          dropStreamLocked("stream broke: " + error.getMessage(), false,
-              error.retryDelay().orElse(Duration.ZERO));
-        }
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      synchronized (lock) {
-        if (!closed && attempt == myAttempt) {
-          dropStreamLocked("stream ended by the facade", true);
-        }
-      }
     }
   }
 
