@@ -11,6 +11,8 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,6 +33,7 @@ import java.util.function.BooleanSupplier;
  * are serialised by one lock, and listeners are called with it held, in order (they must only
  * hand work off; docs/THREADS.md).
  */
+@Singleton
 public final class TopologyCache {
   /**
    * One consistent view.
@@ -95,6 +98,7 @@ public final class TopologyCache {
     }
   };
 
+  @Inject
   public TopologyCache(Keyspace keys) {
     this.keys = keys;
   }

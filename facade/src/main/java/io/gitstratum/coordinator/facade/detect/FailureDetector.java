@@ -6,6 +6,7 @@ import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
@@ -16,6 +17,9 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +54,7 @@ import org.slf4j.LoggerFactory;
  * and after a resync it reconciles every node. It also trims the event log. Runs on the
  * {@code facade-detector} thread it shares with the detector election (docs/THREADS.md).
  */
+@Singleton
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
   private static final long TRIM_EVERY_MS = 5_000;
@@ -88,9 +93,11 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   /**
    * @param keepAlives renews a grace key's lease once the detector sees the key appear
    */
+  @Inject
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
-      Duration suspectTimeout, ScheduledExecutorService thread, FacadeMetrics metrics) {
+      LivenessSettings liveness, @Named("detector") ScheduledExecutorService thread,
+      FacadeMetrics metrics) {
     this.metrics = metrics;
     this.keepAlives = keepAlives;
     this.cache = cache;
@@ -101,7 +108,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.settings = settings;
     this.thread = thread;
     this.guard = new MassExpiryGuard(settings.massExpiryShare(), settings.massExpiryMinSuspects());
-    this.flaps = new FlapDamper(settings.flapSuspicions(), settings.flapWindow(), suspectTimeout);
+    this.flaps = new FlapDamper(settings.flapSuspicions(), settings.flapWindow(),
+        liveness.suspectTimeout());
     this.downs = RateLimiter.of("detector-down", RateLimiterConfig.custom()
         .limitForPeriod(settings.downPerSecond())
         .limitRefreshPeriod(Duration.ofSeconds(1))

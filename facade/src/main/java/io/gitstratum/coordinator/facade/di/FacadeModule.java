@@ -7,14 +7,15 @@ import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.detect.DetectorSettings;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.gitstratum.coordinator.facade.guard.ClientIdentities;
 import io.gitstratum.coordinator.facade.guard.GuardInterceptor;
+import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
-import io.gitstratum.coordinator.facade.guard.RequestRateLimits;
 import io.gitstratum.coordinator.facade.guard.WatchStreamCounter;
-import io.gitstratum.coordinator.facade.heartbeat.HeartbeatHandler;
+import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
@@ -23,13 +24,17 @@ import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
 import io.gitstratum.coordinator.facade.ops.StatusReport;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingCache;
 import io.gitstratum.coordinator.facade.store.EtcdConnector;
+import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
+import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
+import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
@@ -42,15 +47,57 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+/**
+ * What Dagger cannot build from {@code @Inject} constructors alone: values taken apart from the
+ * configuration (each concern's settings record), jetcd's client and the keyspace, the threads
+ * (each named, so a thread dump says whose it is), and components whose construction involves a
+ * decision or a value computed from several settings. Everything built only from other
+ * components and settings records has an {@code @Inject} constructor instead.
+ */
 @Module
 final class FacadeModule {
   private FacadeModule() {}
 
   @Provides
+  static ListenSettings listen(FacadeConfig config) {
+    return config.listen();
+  }
+
+  @Provides
+  static EtcdSettings etcd(FacadeConfig config) {
+    return config.etcd();
+  }
+
+  @Provides
+  static LivenessSettings liveness(FacadeConfig config) {
+    return config.liveness();
+  }
+
+  @Provides
+  static WatchSettings watch(FacadeConfig config) {
+    return config.watch();
+  }
+
+  @Provides
+  static DetectorSettings detector(FacadeConfig config) {
+    return config.detector();
+  }
+
+  @Provides
+  static LimitSettings limits(FacadeConfig config) {
+    return config.limits();
+  }
+
+  @Provides
+  static TlsSettings tls(FacadeConfig config) {
+    return config.tls();
+  }
+
+  @Provides
   @Singleton
-  static EtcdConnector etcdConnector(FacadeConfig config) {
-    return new EtcdConnector(config.etcd().endpoints(), config.etcd().access(), config.etcd().timeout(),
-        config.etcd().maxResponseBytes());
+  static EtcdConnector etcdConnector(EtcdSettings etcd) {
+    return new EtcdConnector(etcd.endpoints(), etcd.access(), etcd.timeout(),
+        etcd.maxResponseBytes());
   }
 
   @Provides
@@ -61,22 +108,15 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static Keyspace keyspace(FacadeConfig config) {
-    return Keyspace.of(config.etcd().root(), config.etcd().cluster());
+  static Keyspace keyspace(EtcdSettings etcd) {
+    return Keyspace.of(etcd.root(), etcd.cluster());
   }
 
   @Provides
   @Singleton
-  static EtcdTopologyStore store(Client client, Keyspace keys, FacadeConfig config,
+  static EtcdTopologyStore store(Client client, Keyspace keys, EtcdSettings etcd,
       FacadeMetrics metrics) {
-    return new EtcdTopologyStore(client, keys, config.etcd().timeout(), config.etcd().pageBytes(),
-        metrics);
-  }
-
-  @Provides
-  @Singleton
-  static TopologyCache cache(Keyspace keys) {
-    return new TopologyCache(keys);
+    return new EtcdTopologyStore(client, keys, etcd.timeout(), etcd.pageBytes(), metrics);
   }
 
   @Provides
@@ -92,22 +132,21 @@ final class FacadeModule {
   @Provides
   @Singleton
   static CacheSupervisor supervisor(EtcdTopologyStore store, TopologyCache cache,
-      FacadeConfig config) {
-    return CacheSupervisor.onOwnThread(store, cache, config.etcd().cacheCheckInterval(),
-        config.etcd().timeout());
+      EtcdSettings etcd) {
+    return CacheSupervisor.onOwnThread(store, cache, etcd.cacheCheckInterval(), etcd.timeout());
   }
 
   @Provides
   @Singleton
-  static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, FacadeConfig config,
-      LeaseKeepAlives keepAlives, FacadeMetrics metrics) {
-    long aliveTtl = config.liveness().suspectTimeout().toSeconds();
+  static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, EtcdSettings etcd,
+      LivenessSettings liveness, LeaseKeepAlives keepAlives, FacadeMetrics metrics) {
+    long aliveTtl = liveness.suspectTimeout().toSeconds();
     // Pooled alive leases are used within a quarter of their TTL (at most a second) of the grant.
     Duration maxAge = Duration.ofMillis(Math.min(1_000, aliveTtl * 1_000 / 4));
     LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * TopologyWriter.MAX_BATCH, maxAge,
         System::nanoTime);
-    return new TopologyWriter(store, cache, config.etcd().timeout(), config.etcd().casAttempts(),
-        aliveLeases, keepAlives, config.liveness().grace(),
+    return new TopologyWriter(store, cache, etcd.timeout(), etcd.casAttempts(), aliveLeases,
+        keepAlives, liveness.grace(),
         TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, metrics);
   }
 
@@ -125,14 +164,15 @@ final class FacadeModule {
   @Provides
   @Singleton
   static DetectorElection election(Client client, LeaseKeepAlives keepAlives, Keyspace keys,
-      FacadeConfig config, Clock clock, @Named("detector") ScheduledExecutorService thread) {
+      ListenSettings listen, DetectorSettings detector, EtcdSettings etcd, Clock clock,
+      @Named("detector") ScheduledExecutorService thread) {
     FacadeRecord self = FacadeRecord.newBuilder()
-        .setReplicaId(config.listen().replicaId())
-        .setAddress(config.listen().advertiseAddress())
+        .setReplicaId(listen.replicaId())
+        .setAddress(listen.advertiseAddress())
         .setStartedAt(clock.millis())
         .build();
-    return new DetectorElection(client, keepAlives, keys, self, config.detector().sessionTtl(),
-        config.etcd().timeout(), thread, System::nanoTime);
+    return new DetectorElection(client, keepAlives, keys, self, detector.sessionTtl(),
+        etcd.timeout(), thread, System::nanoTime);
   }
 
   @Provides
@@ -142,30 +182,10 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static LeaseKeepAlives keepAlives(EtcdConnector connector, FacadeConfig config,
-      FacadeMetrics metrics) {
-    return new LeaseKeepAlives(connector.channels(), connector.token(), config.etcd().timeout(),
-        config.liveness().heartbeatShedAfter(), config.liveness().suspectTimeout(), metrics);
-  }
-
-  @Provides
-  @Singleton
-  static HeartbeatHandler heartbeats(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
-      FacadeConfig config, FacadeMetrics metrics) {
-    return new HeartbeatHandler(cache, writer, store, keepAlives, leadership, clock,
-        config.etcd().timeout(), config.liveness().heartbeatInterval(), config.liveness().suspectTimeout(),
-        config.liveness().downTimeout(), metrics);
-  }
-
-  @Provides
-  @Singleton
-  static FailureDetector detector(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock,
-      FacadeConfig config, @Named("detector") ScheduledExecutorService thread,
-      FacadeMetrics metrics) {
-    return new FailureDetector(cache, writer, store, keepAlives, leadership, clock,
-        config.detector(), config.liveness().suspectTimeout(), thread, metrics);
+  static LeaseKeepAlives keepAlives(EtcdConnector connector, EtcdSettings etcd,
+      LivenessSettings liveness, FacadeMetrics metrics) {
+    return new LeaseKeepAlives(connector.channels(), connector.token(), etcd.timeout(),
+        liveness.heartbeatShedAfter(), liveness.suspectTimeout(), metrics);
   }
 
   @Provides
@@ -178,37 +198,21 @@ final class FacadeModule {
   @Provides
   @Singleton
   static WatchHub hub(TopologyCache cache, EtcdTopologyStore store, TopologyResponses responses,
-      Clock clock, FacadeConfig config, ScheduledExecutorService scheduler) {
+      Clock clock, WatchSettings watch, EtcdSettings etcd, ScheduledExecutorService scheduler) {
     ExecutorService senders = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
           Thread thread = new Thread(runnable, "watch-sender");
           thread.setDaemon(true);
           return thread;
         });
-    return new WatchHub(cache, store, responses, clock, System::nanoTime, config.watch(),
-        config.etcd().timeout(), senders, scheduler, StatusMapper::toException);
+    return new WatchHub(cache, store, responses, clock, System::nanoTime, watch, etcd.timeout(),
+        senders, scheduler, StatusMapper::toException);
   }
 
   @Provides
   @Singleton
-  static CoordinatorService service(TopologyCache cache, TopologyWriter writer,
-      EtcdTopologyStore store, WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector,
-      Leadership leadership, Clock clock, FacadeConfig config, RingCache rings,
-      NodeAuthorizer authorizer, TopologyResponses responses) {
-    return new CoordinatorService(cache, writer, store, hub, heartbeats, detector, leadership,
-        clock, config.etcd().timeout(), rings, authorizer, responses);
-  }
-
-  @Provides
-  @Singleton
-  static NodeAuthorizer authorizer(FacadeConfig config) {
-    return new NodeAuthorizer(config.tls().mutual(), config.tls().operators());
-  }
-
-  @Provides
-  @Singleton
-  static ServerTls serverTls(FacadeConfig config, Clock clock) {
-    return new ServerTls(config.tls(), clock);
+  static NodeAuthorizer authorizer(TlsSettings tls) {
+    return new NodeAuthorizer(tls.mutual(), tls.operators());
   }
 
   @Provides
@@ -219,35 +223,22 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static GuardInterceptor guard(FacadeConfig config, ClientIdentities identities) {
-    return new GuardInterceptor(identities, new RequestRateLimits(config.limits()),
-        new WatchStreamCounter(config.limits().watchStreamsPerClient()));
+  static WatchStreamCounter watchStreams(LimitSettings limits) {
+    return new WatchStreamCounter(limits.watchStreamsPerClient());
   }
 
   @Provides
   @Singleton
-  static FacadeMetrics metrics() {
-    return new FacadeMetrics();
-  }
-
-  @Provides
-  @Singleton
-  static RingCache rings() {
-    return new RingCache();
-  }
-
-  @Provides
-  @Singleton
-  static OpsHttpServer ops(FacadeConfig config, FacadeMetrics metrics, TopologyCache cache,
+  static OpsHttpServer ops(ListenSettings listen, FacadeMetrics metrics, TopologyCache cache,
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings) {
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protecting(cache.state().topology()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
-    return new OpsHttpServer(config.listen().httpHost(), config.listen().httpPort(), metrics, cache::isSynced,
+    return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
         () -> {
           var topology = cache.state().topology();
           return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
-              config.listen().replicaId(), hub.subscriberCount(), detector.protecting(topology),
+              listen.replicaId(), hub.subscriberCount(), detector.protecting(topology),
               cache.isSynced());
         });
   }

@@ -10,6 +10,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * cap, and hands the identity to the handler (for node-bound authorization). A refused call is
  * closed before its request is even decoded, so it costs no etcd work. Thread-safe.
  */
+@Singleton
 public final class GuardInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(GuardInterceptor.class);
 
@@ -27,6 +30,7 @@ public final class GuardInterceptor implements ServerInterceptor {
   private final RequestRateLimits rates;
   private final WatchStreamCounter watches;
 
+  @Inject
   public GuardInterceptor(ClientIdentities identities, RequestRateLimits rates,
       WatchStreamCounter watches) {
     this.identities = identities;

@@ -7,6 +7,8 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.gitstratum.coordinator.facade.errors.RateLimitedException;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -23,6 +25,7 @@ import java.util.function.Supplier;
  * {@code trackedClients} limiters exist (least recently used first). Forgetting an idle client
  * loses nothing, since after one refresh period its permits are all back anyway. Thread-safe.
  */
+@Singleton
 public final class RequestRateLimits {
   /** Rates are per second: permits are refilled once per period. */
   static final Duration PERIOD = Duration.ofSeconds(1);
@@ -41,6 +44,7 @@ public final class RequestRateLimits {
   private final Supplier<Long> nanoTime;
   private final TimeMeter time;
 
+  @Inject
   public RequestRateLimits(LimitSettings settings) {
     this(settings, System::nanoTime);
   }

@@ -12,11 +12,14 @@ import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -27,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
  * keep-alive on the shared stream and no write; only a real transition or a lapsed lease goes
  * through the write path as one transaction. Thread-safe.
  */
+@Singleton
 public final class HeartbeatHandler {
   private final TopologyCache cache;
   private final TopologyWriter writer;
@@ -38,10 +42,10 @@ public final class HeartbeatHandler {
   private final FacadeMetrics metrics;
   private final HeartbeatResponse.Builder advice;
 
+  @Inject
   public HeartbeatHandler(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, Duration timeout,
-      Duration heartbeatInterval, Duration suspectTimeout, Duration downTimeout,
-      FacadeMetrics metrics) {
+      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, EtcdSettings etcd,
+      LivenessSettings liveness, FacadeMetrics metrics) {
     this.metrics = metrics;
     this.cache = cache;
     this.writer = writer;
@@ -49,11 +53,11 @@ public final class HeartbeatHandler {
     this.keepAlives = keepAlives;
     this.leadership = leadership;
     this.clock = clock;
-    this.timeout = timeout;
+    this.timeout = etcd.timeout();
     this.advice = HeartbeatResponse.newBuilder()
-        .setHeartbeatIntervalMs(heartbeatInterval.toMillis())
-        .setSuspectTimeoutMs(suspectTimeout.toMillis())
-        .setDownTimeoutMs(downTimeout.toMillis());
+        .setHeartbeatIntervalMs(liveness.heartbeatInterval().toMillis())
+        .setSuspectTimeoutMs(liveness.suspectTimeout().toMillis())
+        .setDownTimeoutMs(liveness.downTimeout().toMillis());
   }
 
   /**

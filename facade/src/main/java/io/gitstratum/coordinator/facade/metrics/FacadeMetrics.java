@@ -9,6 +9,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
  * as in tests, do not mix). Names follow Prometheus conventions: a {@code gitstratum_coordinator_}
  * prefix, base units, {@code _total} for counters. Thread-safe.
  */
+@Singleton
 public final class FacadeMetrics {
   private static final String P = "gitstratum_coordinator_";
 
@@ -67,6 +70,7 @@ public final class FacadeMetrics {
       .help("heartbeats by outcome: renewed (lease keep-alive only) or written (a transition)")
       .labelNames("outcome").register(registry);
 
+  @Inject
   public FacadeMetrics() {
     JvmMetrics.builder().register(registry);
   }

@@ -13,6 +13,7 @@ import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
 import io.gitstratum.coordinator.facade.heartbeat.HeartbeatHandler;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
@@ -39,6 +40,8 @@ import io.gitstratum.coordinator.proto.WatchTopologyRequest;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +58,7 @@ import java.util.concurrent.Executors;
  * from {@link #ANSWERS}, so that a 100,000-node build never holds up the heartbeats read by the
  * same transport thread.
  */
+@Singleton
 public final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
   /** Builds and sends the answers that grow with the cluster: pure CPU work, one thread a core. */
   private static final ExecutorService ANSWERS = Executors.newFixedThreadPool(
@@ -74,9 +78,10 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final NodeAuthorizer authorizer;
   private final TopologyResponses responses;
 
+  @Inject
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
-      Clock clock, Duration timeout, RingCache rings, NodeAuthorizer authorizer,
+      Clock clock, EtcdSettings etcd, RingCache rings, NodeAuthorizer authorizer,
       TopologyResponses responses) {
     this.authorizer = authorizer;
     this.responses = responses;
@@ -89,7 +94,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     this.store = store;
     this.leadership = leadership;
     this.clock = clock;
-    this.timeout = timeout;
+    this.timeout = etcd.timeout();
   }
 
   /**

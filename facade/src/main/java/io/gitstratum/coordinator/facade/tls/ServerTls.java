@@ -7,6 +7,8 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * time, which is what makes the reload work. Without a certificate the port is plaintext.
  * Thread-safe; the reload task runs on the scheduler given to {@link #startReloading}.
  */
+@Singleton
 public final class ServerTls {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
@@ -45,6 +48,7 @@ public final class ServerTls {
    *
    * @throws IllegalArgumentException naming the file that cannot be used
    */
+  @Inject
   public ServerTls(TlsSettings settings, Clock clock) {
     this.settings = settings;
     if (!settings.enabled()) {
