@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole-cluster retry when a randomly picked port is taken before etcd binds it. A wrapper
  * script stands in for etcd and fails the way etcd does on a taken port.
  */
+@Tag("etcd")
 @Timeout(60)
 class PortRaceRetryTest {
 

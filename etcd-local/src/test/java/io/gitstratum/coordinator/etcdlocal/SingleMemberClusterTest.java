@@ -17,11 +17,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real etcd, one member per test (about 0.2 s each with fast timers). */
+@Tag("etcd")
 @Timeout(60)
 class SingleMemberClusterTest {
 

@@ -12,10 +12,12 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Real three-member etcd cluster with fast raft timers. */
+@Tag("etcd")
 @Timeout(60)
 class ThreeMemberClusterTest {
 

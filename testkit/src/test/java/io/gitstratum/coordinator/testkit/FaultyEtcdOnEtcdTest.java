@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The proxies in front of a real etcd member, driven over etcd's HTTP endpoint (same port as its
  * gRPC API): one kept-alive connection, so every fault hits a connection that is already open.
  */
+@Tag("etcd")
 @Timeout(30)
 class FaultyEtcdOnEtcdTest {
 

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * exit codes (0 ok, 1 error, 2 bad flags, 3 unreachable, 4 unknown node). One facade for the
  * class; the tests run in order on one evolving topology, so each checks what it changed.
  */
+@Tag("etcd")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class CoordCtlProcessTest {
   @RegisterExtension

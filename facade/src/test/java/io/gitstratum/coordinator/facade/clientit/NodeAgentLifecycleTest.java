@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * NodeAgent against a real facade (heartbeat 1 s, suspect 2 s), every step seen by a
  * TopologyWatcher: the lifecycle, a zombie process, and a node an operator deregistered.
  */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NodeAgentLifecycleTest {
   @RegisterExtension

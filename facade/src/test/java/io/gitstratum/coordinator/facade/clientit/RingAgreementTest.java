@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and the same replicas as a walk over GetHashRing's points (the ring's own placement vectors
  * are pinned by the client's RingVectorsTest).
  */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RingAgreementTest {
   @RegisterExtension

@@ -23,11 +23,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two replicas on one etcd, 100 concurrent registrations: dense versions, every node, every event. */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ConcurrentRegistrationTest {
   @RegisterExtension

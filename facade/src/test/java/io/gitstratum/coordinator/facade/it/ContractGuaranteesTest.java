@@ -32,11 +32,13 @@ import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** CONTRACT.md guarantees 1-3 and 6 and the error table, on a real facade over real etcd. */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ContractGuaranteesTest {
   @RegisterExtension

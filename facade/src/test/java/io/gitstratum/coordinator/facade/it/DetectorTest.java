@@ -24,11 +24,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The detector across a leadership change, and mass-expiry protection. */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DetectorTest {
   @RegisterExtension

@@ -15,12 +15,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Losing etcd's raft leader while nodes heartbeat must not make any node SUSPECT. */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdLeaderLossTest {
   @RegisterExtension

@@ -17,11 +17,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** etcd stopped: UNAVAILABLE within the deadline; etcd back: the same facade serves again. */
+@Tag("etcd")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class EtcdOutageTest {
   @RegisterExtension

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * changes, the same 40 ids. Versions stay dense, and every caller's answer is true of the
  * topology at the version it was given.
  */
+@Tag("etcd")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GroupCommitTest {
   @RegisterExtension

@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A replica starts on a prefix whose nodes would not fit one etcd response of gRPC's default
  * 4 MiB, with its own limit set to exactly that: the read comes in pages.
  */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LargePrefixTest {
   @RegisterExtension

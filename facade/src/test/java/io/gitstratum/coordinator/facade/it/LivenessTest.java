@@ -30,11 +30,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Heartbeats and two-stage failure detection with suspect 2 s / down 4 s, on real etcd. */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LivenessTest {
   @RegisterExtension

@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * proxies. The test's own checks read etcd directly (raft status, the event log through an
  * {@link EventLogWatch}), a path the faults do not touch.
  */
+@Tag("etcd")
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class PartialFaultsTest {
   @RegisterExtension

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * different versions at once are served from a few shared reads of etcd's event log, each
  * getting exactly the events it missed.
  */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ResumeStormTest {
   @RegisterExtension

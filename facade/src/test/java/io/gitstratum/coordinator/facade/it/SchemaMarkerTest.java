@@ -9,10 +9,12 @@ import io.gitstratum.coordinator.schema.compat.SchemaCompatibility;
 import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SchemaMarkerTest {
   @RegisterExtension

@@ -26,12 +26,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Watch streams under faults: a compacted etcd watch, and a subscriber that stops reading. */
+@Tag("etcd")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WatchFaultsTest {
   @RegisterExtension

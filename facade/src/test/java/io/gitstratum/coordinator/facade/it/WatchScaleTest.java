@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * 2,000 watch streams on one replica: every stream receives every change, and etcd still sees
  * one watcher. Prints commit-to-last-watcher latency and heap figures (no timing assertions).
  */
+@Tag("etcd")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WatchScaleTest {
   @RegisterExtension

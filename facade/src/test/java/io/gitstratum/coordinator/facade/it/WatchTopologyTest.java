@@ -28,11 +28,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Guarantee 4 on real replicas over real etcd. */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WatchTopologyTest {
   @RegisterExtension

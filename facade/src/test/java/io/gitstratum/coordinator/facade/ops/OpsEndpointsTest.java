@@ -20,11 +20,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The operations port: health, readiness, Prometheus metrics and the status data. */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OpsEndpointsTest {
   @RegisterExtension

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the page's script fetches /status.json and renders it; the DOM after rendering must show a
  * newly registered node and then its state change.
  */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StatusPageBrowserTest {
   @RegisterExtension

@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** coordctl takes the same TLS settings as the facade: CA, client certificate and key. */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CoordCtlTlsTest {
   @RegisterExtension

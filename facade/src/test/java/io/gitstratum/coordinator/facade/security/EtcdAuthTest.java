@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that deploy/etcd-auth/create-role.sh creates (read and write on the facade's prefix). The
  * facade serves; the same credentials cannot touch a key outside the prefix.
  */
+@Tag("etcd")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class EtcdAuthTest {
   private static final String CLUSTER = "secured";

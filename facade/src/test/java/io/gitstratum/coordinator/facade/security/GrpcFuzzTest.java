@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,6 +63,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * answers INTERNAL (nor UNKNOWN), every error carries an ErrorInfo, it keeps serving, and
  * afterwards etcd holds only valid records whose event log replays to the stored nodes.
  */
+@Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GrpcFuzzTest {
   /** Random but reproducible: a failure names it, {@code -Dgs.seed=<seed>} runs it again. */

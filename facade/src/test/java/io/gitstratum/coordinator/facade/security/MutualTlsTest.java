@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * own node only, operators on any, any valid certificate may read, and everything else fails
  * the handshake. Violations are PERMISSION_DENIED and write nothing.
  */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MutualTlsTest {
   @RegisterExtension

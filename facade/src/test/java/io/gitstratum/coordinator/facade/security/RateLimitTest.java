@@ -29,6 +29,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and a retry delay, nothing written for a refused call, other clients and categories
  * unaffected, and oversize requests refused before any etcd work.
  */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RateLimitTest {
   @RegisterExtension

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Reads that grow with the cluster come in pages at one revision: pages of a few keys here, so
  * that a read spans many round trips while writes go on.
  */
+@Tag("etcd")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PagedReadTest {
   @RegisterExtension
