@@ -33,11 +33,9 @@ import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -276,61 +274,13 @@ public final class EtcdTopologyStore {
     if (updates.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    // A batch may touch one node record twice (a node added, then updated); etcd refuses
-    // duplicate keys in a transaction, so the last write of each key wins, as it would have
-    // sequentially. Liveness keys come collapsed by the writer.
-    Map<String, Op> ops = new LinkedHashMap<>();
-    for (TopologyUpdate update : updates) {
-      switch (update.getUpdateCase()) {
-        case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
-            putNode(update.getNodeAdded()));
-        case NODE_UPDATED -> ops.put(keys.node(update.getNodeUpdated().getId()),
-            putNode(update.getNodeUpdated()));
-        case NODE_REMOVED -> ops.put(keys.node(update.getNodeRemoved()),
-            Op.delete(bytes(keys.node(update.getNodeRemoved())), DeleteOption.DEFAULT));
-        case HASH_RING_CONFIG_UPDATED -> ops.put(keys.ringConfig(), Op.put(
-            bytes(keys.ringConfig()),
-            bytes(RecordCodec.encode(update.getHashRingConfigUpdated())), PutOption.DEFAULT));
-        default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
-      }
-      ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
-          bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
-    }
-    for (KeyWrite write : keyWrites) {
-      ops.put(keyOf(write), op(write));
-    }
-    if (!updates.isEmpty()) {
-      long last = updates.get(updates.size() - 1).getVersion();
-      ops.put(keys.version(), Op.put(bytes(keys.version()),
-          bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
-    }
-    ByteSequence versionKey = bytes(keys.version());
-    List<Cmp> compares = new ArrayList<>(1 + guards.size());
-    List<Op> onLost = new ArrayList<>(1 + guards.size());
-    compares.add(new Cmp(versionKey, Cmp.Op.EQUAL,
-        CmpTarget.modRevision(expectedVersionModRevision)));
-    onLost.add(Op.get(versionKey, GetOption.DEFAULT));
-    for (LivenessGuard guard : guards) {
-      ByteSequence key = bytes(keyOf(guard));
-      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
-      onLost.add(Op.get(key, GetOption.builder().withKeysOnly(true).build()));
-    }
-    TxnResponse response = await(kv.txn()
-        .If(compares.toArray(Cmp[]::new))
-        .Then(ops.values().toArray(Op[]::new))
-        .Else(onLost.toArray(Op[]::new))
-        .commit(), "topology commit");
-    long revision = response.getHeader().getRevision();
-    if (response.isSucceeded()) {
-      return CommitResult.committedAt(revision);
-    }
-    List<GetResponse> gets = response.getGetResponses();
-    long versionModRevision = modRevision(gets.get(0));
-    long guardRevision = 0;
-    for (GetResponse get : gets.subList(1, gets.size())) {
-      guardRevision = Math.max(guardRevision, modRevision(get));
-    }
-    return new CommitResult(false, revision, versionModRevision, guardRevision);
+    CommitTransaction txn =
+        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, guards);
+    return txn.result(await(kv.txn()
+        .If(txn.compares())
+        .Then(txn.writes())
+        .Else(txn.readsOnLost())
+        .commit(), "topology commit"));
   }
 
   /**
@@ -342,46 +292,15 @@ public final class EtcdTopologyStore {
    */
   public CommitCheck checkCommitted(long expectedVersionModRevision,
       List<TopologyUpdate> updates, List<KeyWrite> keyWrites) {
-    List<Op> reads = new ArrayList<>();
-    reads.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
-    Optional<TopologyUpdate> first = updates.stream().findFirst();
-    first.ifPresent(u -> reads.add(Op.get(bytes(keys.event(u.getVersion())), GetOption.DEFAULT)));
-    List<Long> leases = new ArrayList<>();
-    for (KeyWrite write : keyWrites) {
-      long leaseId = write instanceof KeyWrite.PutAlive a ? a.lease()
-          : write instanceof KeyWrite.PutGrace g ? g.lease() : 0;
-      if (leaseId != 0) {
-        reads.add(Op.get(bytes(keyOf(write)), GetOption.builder().withKeysOnly(true).build()));
-        leases.add(leaseId);
-      }
-    }
+    CommitTransaction txn =
+        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, List.of());
     TxnResponse response;
     try {
-      response = await(kv.txn().Then(reads.toArray(Op[]::new)).commit(), "commit check");
+      response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
-    List<GetResponse> gets = response.getGetResponses();
-    int next = 1;
-    if (first.isPresent()) {
-      Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
-      if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
-          RecordCodec.encode(first.get()))) {
-        return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
-      }
-    }
-    for (long leaseId : leases) {
-      Optional<KeyValue> key = gets.get(next++).getKvs().stream().findFirst();
-      if (key.isPresent() && key.get().getLease() == leaseId) {
-        return new CommitCheck(CommitCheck.Outcome.COMMITTED, key.get().getModRevision());
-      }
-    }
-    return modRevision(gets.get(0)) != expectedVersionModRevision
-        ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();
-  }
-
-  private static long modRevision(GetResponse get) {
-    return get.getKvs().stream().findFirst().map(KeyValue::getModRevision).orElse(0L);
+    return txn.checkOutcome(response);
   }
 
   /**
@@ -422,33 +341,6 @@ public final class EtcdTopologyStore {
     if (!batch.isEmpty()) {
       sink.accept(batch);
     }
-  }
-
-  private String keyOf(LivenessGuard guard) {
-    return guard instanceof LivenessGuard.AliveAbsent
-        ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
-  }
-
-  private String keyOf(KeyWrite write) {
-    if (write instanceof KeyWrite.PutAlive || write instanceof KeyWrite.DeleteAlive) {
-      return keys.alive(write.nodeId());
-    }
-    return keys.grace(write.nodeId());
-  }
-
-  private Op op(KeyWrite write) {
-    if (write instanceof KeyWrite.PutAlive alive) {
-      return Op.put(bytes(keys.alive(alive.nodeId())),
-          ByteSequence.from(alive.generation(), StandardCharsets.UTF_8),
-          PutOption.builder().withLeaseId(alive.lease()).build());
-    } else if (write instanceof KeyWrite.PutGrace grace) {
-      return Op.put(bytes(keys.grace(grace.nodeId())), ByteSequence.EMPTY,
-          PutOption.builder().withLeaseId(grace.lease()).build());
-    } else if (write instanceof KeyWrite.DeleteAlive alive) {
-      return Op.delete(bytes(keys.alive(alive.nodeId())), DeleteOption.DEFAULT);
-    }
-    return Op.delete(bytes(keys.grace(((KeyWrite.DeleteGrace) write).nodeId())),
-        DeleteOption.DEFAULT);
   }
 
   /** Starts granting a lease of {@code ttlSeconds}; see {@link #awaitLeases}. */
@@ -512,11 +404,6 @@ public final class EtcdTopologyStore {
 
   private <T> T await(CompletableFuture<T> call, String operation) {
     return metrics.etcd(operation, () -> Deadlines.await(call, timeout, operation));
-  }
-
-  private Op putNode(NodeInfo node) {
-    return Op.put(bytes(keys.node(node.getId())), bytes(RecordCodec.encode(node)),
-        PutOption.DEFAULT);
   }
 
   private static ByteSequence bytes(String text) {
