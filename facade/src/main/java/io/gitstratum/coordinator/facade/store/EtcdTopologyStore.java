@@ -1,13 +1,11 @@
 package io.gitstratum.coordinator.facade.store;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -18,13 +16,11 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
-import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.compat.SchemaCompatibility;
@@ -34,30 +30,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it. Every call
- * has the configured deadline and fails with {@code UnavailableException}. Thread-safe.
+ * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it (with its
+ * package-private parts: {@link PagedRange}, {@link SnapshotRead}). Every call has the
+ * configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
 public final class EtcdTopologyStore {
-  /** Node records decoded per task of a large read. */
-  private static final int DECODE_CHUNK = 1_000;
-
-  /** Decode node records for every store of this process: pure CPU work, one thread a core. */
-  private static final ExecutorService DECODERS = Executors.newFixedThreadPool(
-      Runtime.getRuntime().availableProcessors(),
-      new ThreadFactoryBuilder().setNameFormat("store-decode-%d").setDaemon(true).build());
-
   private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
       .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
   private final KV kv;
@@ -66,6 +49,7 @@ public final class EtcdTopologyStore {
   private final Keyspace keys;
   private final Duration timeout;
   private final PagedRange pages;
+  private final SnapshotRead snapshots;
   private final FacadeMetrics metrics;
 
   /** A page of a paged read: a quarter of the default 16 MiB response limit. */
@@ -90,6 +74,7 @@ public final class EtcdTopologyStore {
     this.keys = keys;
     this.timeout = timeout;
     this.pages = new PagedRange(kv, pageBytes, this::await);
+    this.snapshots = new SnapshotRead(kv, keys, pages, this::await);
   }
 
   public Keyspace keys() {
@@ -136,58 +121,7 @@ public final class EtcdTopologyStore {
    *     compacts that revision before the last page (read again)
    */
   public StoreSnapshot read() {
-    TxnResponse head = PagedRange.readAgainIfUnanswered(() -> await(kv.txn()
-        .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
-            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
-            pages.first(keys.nodesPrefix(), false),
-            pages.first(keys.alivePrefix(), true),
-            pages.first(keys.gracePrefix(), true))
-        .commit(), "topology read"));
-    long revision = head.getHeader().getRevision();
-    List<GetResponse> gets = head.getGetResponses();
-    long version = 0;
-    long versionModRevision = 0;
-    Optional<KeyValue> versionKv = gets.get(0).getKvs().stream().findFirst();
-    if (versionKv.isPresent()) {
-      version = RecordCodec.decodeVersion(keys.version(), versionKv.get().getValue().getBytes());
-      versionModRevision = versionKv.get().getModRevision();
-    }
-    HashRingConfig ring = gets.get(1).getKvs().stream().findFirst()
-        .map(kvp -> RecordCodec.decodeRingConfig(keys.ringConfig(), kvp.getValue().getBytes()))
-        .orElse(HashRingConfig.getDefaultInstance());
-    // Decoding the JSON records, not etcd, bounds a large read: chunks are decoded on every
-    // core while the next pages are fetched.
-    List<CompletableFuture<List<NodeInfo>>> decoded = new ArrayList<>();
-    List<KeyValue> chunk = new ArrayList<>(DECODE_CHUNK);
-    pages.scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> {
-      chunk.add(kvp);
-      if (chunk.size() == DECODE_CHUNK) {
-        decoded.add(decodeNodes(List.copyOf(chunk)));
-        chunk.clear();
-      }
-    });
-    decoded.add(decodeNodes(List.copyOf(chunk)));
-    Map<String, Long> alive = new HashMap<>();
-    pages.scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
-        .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
-    Set<String> grace = new HashSet<>();
-    pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
-        .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
-    List<NodeInfo> nodes = new ArrayList<>();
-    decoded.forEach(part -> nodes.addAll(Completions.join(part)));
-    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
-        versionModRevision, head.getHeader().getRaftTerm());
-  }
-
-  private static CompletableFuture<List<NodeInfo>> decodeNodes(List<KeyValue> records) {
-    return CompletableFuture.supplyAsync(() -> {
-      List<NodeInfo> nodes = new ArrayList<>(records.size());
-      for (KeyValue kvp : records) {
-        nodes.add(RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
-            kvp.getValue().getBytes()));
-      }
-      return nodes;
-    }, DECODERS);
+    return snapshots.read();
   }
 
   /**
