@@ -1,13 +1,11 @@
 package io.gitstratum.coordinator.facade.store;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -18,13 +16,11 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.HashRingConfig;
-import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.compat.SchemaCompatibility;
@@ -33,33 +29,18 @@ import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it. Every call
- * has the configured deadline and fails with {@code UnavailableException}. Thread-safe.
+ * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it (with its
+ * package-private parts: {@link PagedRange}, {@link SnapshotRead}). Every call has the
+ * configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
 public final class EtcdTopologyStore {
-  /** Node records decoded per task of a large read. */
-  private static final int DECODE_CHUNK = 1_000;
-
-  /** Decode node records for every store of this process: pure CPU work, one thread a core. */
-  private static final ExecutorService DECODERS = Executors.newFixedThreadPool(
-      Runtime.getRuntime().availableProcessors(),
-      new ThreadFactoryBuilder().setNameFormat("store-decode-%d").setDaemon(true).build());
-
   private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
       .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
   private final KV kv;
@@ -68,6 +49,7 @@ public final class EtcdTopologyStore {
   private final Keyspace keys;
   private final Duration timeout;
   private final PagedRange pages;
+  private final SnapshotRead snapshots;
   private final FacadeMetrics metrics;
 
   /** A page of a paged read: a quarter of the default 16 MiB response limit. */
@@ -92,6 +74,7 @@ public final class EtcdTopologyStore {
     this.keys = keys;
     this.timeout = timeout;
     this.pages = new PagedRange(kv, pageBytes, this::await);
+    this.snapshots = new SnapshotRead(kv, keys, pages, this::await);
   }
 
   public Keyspace keys() {
@@ -138,58 +121,7 @@ public final class EtcdTopologyStore {
    *     compacts that revision before the last page (read again)
    */
   public StoreSnapshot read() {
-    TxnResponse head = PagedRange.readAgainIfUnanswered(() -> await(kv.txn()
-        .Then(Op.get(bytes(keys.version()), GetOption.DEFAULT),
-            Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
-            pages.first(keys.nodesPrefix(), false),
-            pages.first(keys.alivePrefix(), true),
-            pages.first(keys.gracePrefix(), true))
-        .commit(), "topology read"));
-    long revision = head.getHeader().getRevision();
-    List<GetResponse> gets = head.getGetResponses();
-    long version = 0;
-    long versionModRevision = 0;
-    Optional<KeyValue> versionKv = gets.get(0).getKvs().stream().findFirst();
-    if (versionKv.isPresent()) {
-      version = RecordCodec.decodeVersion(keys.version(), versionKv.get().getValue().getBytes());
-      versionModRevision = versionKv.get().getModRevision();
-    }
-    HashRingConfig ring = gets.get(1).getKvs().stream().findFirst()
-        .map(kvp -> RecordCodec.decodeRingConfig(keys.ringConfig(), kvp.getValue().getBytes()))
-        .orElse(HashRingConfig.getDefaultInstance());
-    // Decoding the JSON records, not etcd, bounds a large read: chunks are decoded on every
-    // core while the next pages are fetched.
-    List<CompletableFuture<List<NodeInfo>>> decoded = new ArrayList<>();
-    List<KeyValue> chunk = new ArrayList<>(DECODE_CHUNK);
-    pages.scanFrom(gets.get(2), keys.nodesPrefix(), revision, false, kvp -> {
-      chunk.add(kvp);
-      if (chunk.size() == DECODE_CHUNK) {
-        decoded.add(decodeNodes(List.copyOf(chunk)));
-        chunk.clear();
-      }
-    });
-    decoded.add(decodeNodes(List.copyOf(chunk)));
-    Map<String, Long> alive = new HashMap<>();
-    pages.scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
-        .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
-    Set<String> grace = new HashSet<>();
-    pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
-        .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
-    List<NodeInfo> nodes = new ArrayList<>();
-    decoded.forEach(part -> nodes.addAll(Completions.join(part)));
-    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
-        versionModRevision, head.getHeader().getRaftTerm());
-  }
-
-  private static CompletableFuture<List<NodeInfo>> decodeNodes(List<KeyValue> records) {
-    return CompletableFuture.supplyAsync(() -> {
-      List<NodeInfo> nodes = new ArrayList<>(records.size());
-      for (KeyValue kvp : records) {
-        nodes.add(RecordCodec.decodeNode(kvp.getKey().toString(StandardCharsets.UTF_8),
-            kvp.getValue().getBytes()));
-      }
-      return nodes;
-    }, DECODERS);
+    return snapshots.read();
   }
 
   /**
@@ -276,61 +208,13 @@ public final class EtcdTopologyStore {
     if (updates.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    // A batch may touch one node record twice (a node added, then updated); etcd refuses
-    // duplicate keys in a transaction, so the last write of each key wins, as it would have
-    // sequentially. Liveness keys come collapsed by the writer.
-    Map<String, Op> ops = new LinkedHashMap<>();
-    for (TopologyUpdate update : updates) {
-      switch (update.getUpdateCase()) {
-        case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
-            putNode(update.getNodeAdded()));
-        case NODE_UPDATED -> ops.put(keys.node(update.getNodeUpdated().getId()),
-            putNode(update.getNodeUpdated()));
-        case NODE_REMOVED -> ops.put(keys.node(update.getNodeRemoved()),
-            Op.delete(bytes(keys.node(update.getNodeRemoved())), DeleteOption.DEFAULT));
-        case HASH_RING_CONFIG_UPDATED -> ops.put(keys.ringConfig(), Op.put(
-            bytes(keys.ringConfig()),
-            bytes(RecordCodec.encode(update.getHashRingConfigUpdated())), PutOption.DEFAULT));
-        default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
-      }
-      ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
-          bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
-    }
-    for (KeyWrite write : keyWrites) {
-      ops.put(keyOf(write), op(write));
-    }
-    if (!updates.isEmpty()) {
-      long last = updates.get(updates.size() - 1).getVersion();
-      ops.put(keys.version(), Op.put(bytes(keys.version()),
-          bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
-    }
-    ByteSequence versionKey = bytes(keys.version());
-    List<Cmp> compares = new ArrayList<>(1 + guards.size());
-    List<Op> onLost = new ArrayList<>(1 + guards.size());
-    compares.add(new Cmp(versionKey, Cmp.Op.EQUAL,
-        CmpTarget.modRevision(expectedVersionModRevision)));
-    onLost.add(Op.get(versionKey, GetOption.DEFAULT));
-    for (LivenessGuard guard : guards) {
-      ByteSequence key = bytes(keyOf(guard));
-      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
-      onLost.add(Op.get(key, GetOption.builder().withKeysOnly(true).build()));
-    }
-    TxnResponse response = await(kv.txn()
-        .If(compares.toArray(Cmp[]::new))
-        .Then(ops.values().toArray(Op[]::new))
-        .Else(onLost.toArray(Op[]::new))
-        .commit(), "topology commit");
-    long revision = response.getHeader().getRevision();
-    if (response.isSucceeded()) {
-      return CommitResult.committedAt(revision);
-    }
-    List<GetResponse> gets = response.getGetResponses();
-    long versionModRevision = modRevision(gets.get(0));
-    long guardRevision = 0;
-    for (GetResponse get : gets.subList(1, gets.size())) {
-      guardRevision = Math.max(guardRevision, modRevision(get));
-    }
-    return new CommitResult(false, revision, versionModRevision, guardRevision);
+    CommitTransaction txn =
+        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, guards);
+    return txn.result(await(kv.txn()
+        .If(txn.compares())
+        .Then(txn.writes())
+        .Else(txn.readsOnLost())
+        .commit(), "topology commit"));
   }
 
   /**
@@ -342,46 +226,15 @@ public final class EtcdTopologyStore {
    */
   public CommitCheck checkCommitted(long expectedVersionModRevision,
       List<TopologyUpdate> updates, List<KeyWrite> keyWrites) {
-    List<Op> reads = new ArrayList<>();
-    reads.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
-    Optional<TopologyUpdate> first = updates.stream().findFirst();
-    first.ifPresent(u -> reads.add(Op.get(bytes(keys.event(u.getVersion())), GetOption.DEFAULT)));
-    List<Long> leases = new ArrayList<>();
-    for (KeyWrite write : keyWrites) {
-      long leaseId = write instanceof KeyWrite.PutAlive a ? a.lease()
-          : write instanceof KeyWrite.PutGrace g ? g.lease() : 0;
-      if (leaseId != 0) {
-        reads.add(Op.get(bytes(keyOf(write)), GetOption.builder().withKeysOnly(true).build()));
-        leases.add(leaseId);
-      }
-    }
+    CommitTransaction txn =
+        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, List.of());
     TxnResponse response;
     try {
-      response = await(kv.txn().Then(reads.toArray(Op[]::new)).commit(), "commit check");
+      response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
-    List<GetResponse> gets = response.getGetResponses();
-    int next = 1;
-    if (first.isPresent()) {
-      Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
-      if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
-          RecordCodec.encode(first.get()))) {
-        return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
-      }
-    }
-    for (long leaseId : leases) {
-      Optional<KeyValue> key = gets.get(next++).getKvs().stream().findFirst();
-      if (key.isPresent() && key.get().getLease() == leaseId) {
-        return new CommitCheck(CommitCheck.Outcome.COMMITTED, key.get().getModRevision());
-      }
-    }
-    return modRevision(gets.get(0)) != expectedVersionModRevision
-        ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();
-  }
-
-  private static long modRevision(GetResponse get) {
-    return get.getKvs().stream().findFirst().map(KeyValue::getModRevision).orElse(0L);
+    return txn.checkOutcome(response);
   }
 
   /**
@@ -422,33 +275,6 @@ public final class EtcdTopologyStore {
     if (!batch.isEmpty()) {
       sink.accept(batch);
     }
-  }
-
-  private String keyOf(LivenessGuard guard) {
-    return guard instanceof LivenessGuard.AliveAbsent
-        ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
-  }
-
-  private String keyOf(KeyWrite write) {
-    if (write instanceof KeyWrite.PutAlive || write instanceof KeyWrite.DeleteAlive) {
-      return keys.alive(write.nodeId());
-    }
-    return keys.grace(write.nodeId());
-  }
-
-  private Op op(KeyWrite write) {
-    if (write instanceof KeyWrite.PutAlive alive) {
-      return Op.put(bytes(keys.alive(alive.nodeId())),
-          ByteSequence.from(alive.generation(), StandardCharsets.UTF_8),
-          PutOption.builder().withLeaseId(alive.lease()).build());
-    } else if (write instanceof KeyWrite.PutGrace grace) {
-      return Op.put(bytes(keys.grace(grace.nodeId())), ByteSequence.EMPTY,
-          PutOption.builder().withLeaseId(grace.lease()).build());
-    } else if (write instanceof KeyWrite.DeleteAlive alive) {
-      return Op.delete(bytes(keys.alive(alive.nodeId())), DeleteOption.DEFAULT);
-    }
-    return Op.delete(bytes(keys.grace(((KeyWrite.DeleteGrace) write).nodeId())),
-        DeleteOption.DEFAULT);
   }
 
   /** Starts granting a lease of {@code ttlSeconds}; see {@link #awaitLeases}. */
@@ -512,11 +338,6 @@ public final class EtcdTopologyStore {
 
   private <T> T await(CompletableFuture<T> call, String operation) {
     return metrics.etcd(operation, () -> Deadlines.await(call, timeout, operation));
-  }
-
-  private Op putNode(NodeInfo node) {
-    return Op.put(bytes(keys.node(node.getId())), bytes(RecordCodec.encode(node)),
-        PutOption.DEFAULT);
   }
 
   private static ByteSequence bytes(String text) {

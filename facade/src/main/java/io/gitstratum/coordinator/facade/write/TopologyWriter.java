@@ -11,10 +11,7 @@ import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.ErrorReason;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
-import io.gitstratum.coordinator.facade.store.CommitCheck;
-import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
-import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
@@ -25,7 +22,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A commit whose answer never comes is not a failure yet: etcd may have applied it. The
  * writer reads etcd to find out and acts on what it finds; a lease is revoked only when it is
- * known not to be attached to anything, so a late commit never loses a node its alive key.
+ * known not to be attached to anything, so a late commit never loses a node its alive key
+ * ({@link BatchCommit} makes one batch durable).
  *
  * <p>The queue is bounded: when etcd falls behind, new commands are refused at once
  * (UNAVAILABLE with a retry delay) instead of piling up. A command whose caller has gone
@@ -72,10 +69,6 @@ public final class TopologyWriter implements AutoCloseable {
    */
   public static final long DEFAULT_MAX_TXN_BYTES = 1L << 20;
 
-  /** Copies of a transaction sent again while its outcome stays unknown. */
-  static final int UNKNOWN_RESENDS = 2;
-
-  private final EtcdTopologyStore store;
   private final TopologyCache cache;
   private final Duration timeout;
   private final FacadeMetrics metrics;
@@ -83,9 +76,7 @@ public final class TopologyWriter implements AutoCloseable {
   private final long maxTxnBytes;
   private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
       Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
-  private final LeasePool aliveLeases;
-  private final LeaseKeepAlives keepAlives;
-  private final long graceTtlSeconds;
+  private final BatchCommit batches;
   private final BlockingQueue<Pending<?>> queue;
   private final Thread writer;
   private volatile boolean closed;
@@ -104,14 +95,12 @@ public final class TopologyWriter implements AutoCloseable {
       int maxAttempts, LeasePool aliveLeases, LeaseKeepAlives keepAlives, Duration graceTtl,
       int maxQueued, long maxTxnBytes, FacadeMetrics metrics) {
     this.metrics = metrics;
-    this.store = store;
     this.cache = cache;
     this.timeout = timeout;
     this.maxAttempts = maxAttempts;
     this.maxTxnBytes = maxTxnBytes;
-    this.aliveLeases = aliveLeases;
-    this.keepAlives = keepAlives;
-    this.graceTtlSeconds = graceTtl.toSeconds();
+    this.batches = new BatchCommit(store, cache, timeout, aliveLeases, keepAlives, graceTtl,
+        metrics);
     this.queue = new LinkedBlockingQueue<>(maxQueued);
     this.writer = new Thread(this::run, "facade-writer");
     this.writer.setDaemon(true);
@@ -262,7 +251,7 @@ public final class TopologyWriter implements AutoCloseable {
         return;
       }
       try {
-        if (commit(seen, updates, effects, guards)) {
+        if (batches.commit(seen, updates, effects, guards)) {
           metrics.batch(decided.size());
           updates.forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);
@@ -305,133 +294,6 @@ public final class TopologyWriter implements AutoCloseable {
       bytes += 2L * (2L * update.getSerializedSize() + 512);
     }
     return bytes + 256L * (transition.effects().size() + transition.guards().size());
-  }
-
-  /**
-   * Writes the batch if the version key is still the one {@code seen} was built on and every
-   * guard holds.
-   *
-   * @return false when it lost (the cache has caught up with why on return)
-   * @throws UnavailableException when etcd could not be written, or its outcome is unknown
-   */
-  private boolean commit(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<LivenessEffect> effects, Set<LivenessGuard> guards) throws InterruptedException {
-    if (updates.isEmpty() && effects.isEmpty()) {
-      // Nothing to write, but the answers must not come from a stale cache.
-      long current = store.currentVersionRevision();
-      if (current == seen.versionModRevision()) {
-        return true;
-      }
-      cache.awaitVersionRevision(current, timeout);
-      return false;
-    }
-    List<KeyWrite> planned = LivenessWrites.plan(effects);
-    List<Long> leases = grantLeases(planned);
-    List<KeyWrite> writes = LivenessWrites.withLeases(planned, leases);
-    CommitResult result;
-    try {
-      result = store.commit(seen.versionModRevision(), updates, writes, guards);
-    } catch (UnavailableException e) {
-      return resolveUnknown(seen, updates, writes, guards, leases, e);
-    }
-    if (!result.committed()) {
-      leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
-      cache.awaitVersionRevision(result.versionModRevision(), timeout);
-      cache.awaitRevision(result.guardRevision(), timeout);
-      return false;
-    }
-    applied(result.revision(), updates, writes);
-    return true;
-  }
-
-  /**
-   * The commit's answer never came: read etcd before doing anything else. Committed: as if the
-   * answer had come. Not committed, and it can no longer be: its leases are free, retry.
-   * Unknown while etcd answers the check: the same transaction is sent again, as it was (jetcd
-   * takes another connection, likely to a member that answers); its compare lets at most one
-   * copy apply, and a copy of a liveness-only batch writes the same keys with the same leases.
-   * Still unknown after {@link #UNKNOWN_RESENDS} copies, or etcd unreachable: the callers get
-   * UNAVAILABLE and the leases are left to expire by themselves, since they may be attached to
-   * live nodes' keys.
-   */
-  private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
-      UnavailableException failure) throws InterruptedException {
-    long expected = seen.versionModRevision();
-    UnavailableException last = failure;
-    for (int resent = 0; ; resent++) {
-      CommitCheck check = store.checkCommitted(expected, updates, writes);
-      metrics.unansweredCommit(check.outcome().name().toLowerCase(Locale.ROOT));
-      log.warn("commit of {} changes and {} liveness keys unanswered ({}); etcd says: {}",
-          updates.size(), writes.size(), last.getMessage(), check.outcome());
-      if (check.outcome() == CommitCheck.Outcome.COMMITTED) {
-        applied(check.revision(), updates, writes);
-        return true;
-      }
-      if (check.outcome() == CommitCheck.Outcome.NOT_COMMITTED) {
-        leases.forEach(store::revokeLeaseQuietly);
-        return false;
-      }
-      // Attached or not, renewing costs nothing; if a copy landed, its pooled leases must not
-      // run out while this goes on, nor before the nodes' first heartbeats.
-      renewAliveLeases(writes);
-      // A copy sent again can only help while etcd answers (a request held up on the way to
-      // one member); when the check went unanswered too, give the answer now.
-      if (resent == UNKNOWN_RESENDS || !check.etcdAnswered()) {
-        throw new UnavailableException("etcd did not confirm the write within " + timeout
-            + " and its outcome is not known yet; retrying is safe", last);
-      }
-      try {
-        CommitResult again = store.commit(expected, updates, writes, guards);
-        if (again.committed()) {
-          applied(again.revision(), updates, writes);
-          return true;
-        }
-        if (again.versionModRevision() == expected) {
-          // A guard stopped this copy; an earlier one may still land, so nothing is revoked.
-          cache.awaitRevision(again.guardRevision(), timeout);
-          return false;
-        }
-        // The version moved: perhaps by an earlier copy of this very batch; the check tells.
-      } catch (UnavailableException e) {
-        last = e;
-      }
-    }
-  }
-
-  /** A committed batch goes into the cache at once; pooled leases get their full TTL. */
-  private void applied(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
-    cache.applyCommitted(revision, updates, writes);
-    renewAliveLeases(writes);
-  }
-
-  private void renewAliveLeases(List<KeyWrite> writes) {
-    for (KeyWrite write : writes) {
-      if (write instanceof KeyWrite.PutAlive alive) {
-        // A pooled lease was granted a little earlier: its TTL counts from now on. Best
-        // effort: the write is done whatever this renewal's fate.
-        try {
-          keepAlives.keepAliveAsync(alive.lease());
-        } catch (RuntimeException e) {
-          log.debug("renewing fresh lease {} failed: {}", alive.lease(), e.toString());
-        }
-      }
-    }
-  }
-
-  /** Leases for the planned puts, in order (alive keys from the pool, grace keys granted now). */
-  private List<Long> grantLeases(List<KeyWrite> planned) {
-    int attach = (int) planned.stream().filter(KeyWrite.PutAlive.class::isInstance).count();
-    Iterator<CompletableFuture<Long>> aliveGrants = aliveLeases.take(attach).iterator();
-    List<CompletableFuture<Long>> grants = new ArrayList<>();
-    for (KeyWrite write : planned) {
-      if (write instanceof KeyWrite.PutAlive) {
-        grants.add(aliveGrants.next());
-      } else if (write instanceof KeyWrite.PutGrace) {
-        grants.add(store.grantLeaseHedged(graceTtlSeconds)); // a detector decision waits on it
-      }
-    }
-    return store.awaitLeases(grants);
   }
 
   /** One line per topology change, on the replica that wrote it. */

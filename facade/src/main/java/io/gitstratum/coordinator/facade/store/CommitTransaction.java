@@ -1,0 +1,234 @@
+package io.gitstratum.coordinator.facade.store;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One batch's compare-and-swap transaction on the version key, as {@link EtcdTopologyStore#commit}
+ * sends it: what it compares (the version key, the guarded liveness keys), what it writes (each
+ * change's node record and event, the liveness keys, the new version), what it reads when it
+ * loses, and what etcd's answer means; and the read by which
+ * {@link EtcdTopologyStore#checkCommitted} finds out whether such a transaction was applied when
+ * its answer never came. Builds requests and reads answers; the store sends them. Immutable and
+ * thread-safe; made by the store for one call.
+ */
+final class CommitTransaction {
+  private final Keyspace keys;
+  private final long expectedVersionModRevision;
+  private final List<TopologyUpdate> updates;
+  private final List<KeyWrite> keyWrites;
+  private final List<LivenessGuard> guards;
+
+  /**
+   * @param expectedVersionModRevision the version key's mod revision the batch was built on
+   * @param guards liveness keys that must be absent for the writes to apply (none for a check)
+   */
+  CommitTransaction(Keyspace keys, long expectedVersionModRevision,
+      List<TopologyUpdate> updates, List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+    this.keys = keys;
+    this.expectedVersionModRevision = expectedVersionModRevision;
+    this.updates = List.copyOf(updates);
+    this.keyWrites = List.copyOf(keyWrites);
+    this.guards = List.copyOf(guards);
+  }
+
+  /** If: the version key is unchanged and every guarded liveness key is absent. */
+  Cmp[] compares() {
+    List<Cmp> compares = new ArrayList<>(1 + guards.size());
+    compares.add(new Cmp(bytes(keys.version()), Cmp.Op.EQUAL,
+        CmpTarget.modRevision(expectedVersionModRevision)));
+    for (LivenessGuard guard : guards) {
+      compares.add(new Cmp(bytes(keyOf(guard)), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+    }
+    return compares.toArray(Cmp[]::new);
+  }
+
+  /** Then: the writes, one per key ({@link #writesByKey}). */
+  Op[] writes() {
+    return writesByKey().values().toArray(Op[]::new);
+  }
+
+  /**
+   * The writes by key, in order: each event, the node records it changes, the liveness keys, and
+   * the new version (only when there are events).
+   *
+   * @throws IllegalArgumentException for an update that is not a change
+   */
+  Map<String, Op> writesByKey() {
+    // A batch may touch one node record twice (a node added, then updated); etcd refuses
+    // duplicate keys in a transaction, so the last write of each key wins, as it would have
+    // sequentially. Liveness keys come collapsed by the writer.
+    Map<String, Op> ops = new LinkedHashMap<>();
+    for (TopologyUpdate update : updates) {
+      switch (update.getUpdateCase()) {
+        case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
+            putNode(update.getNodeAdded()));
+        case NODE_UPDATED -> ops.put(keys.node(update.getNodeUpdated().getId()),
+            putNode(update.getNodeUpdated()));
+        case NODE_REMOVED -> ops.put(keys.node(update.getNodeRemoved()),
+            Op.delete(bytes(keys.node(update.getNodeRemoved())), DeleteOption.DEFAULT));
+        case HASH_RING_CONFIG_UPDATED -> ops.put(keys.ringConfig(), Op.put(
+            bytes(keys.ringConfig()),
+            bytes(RecordCodec.encode(update.getHashRingConfigUpdated())), PutOption.DEFAULT));
+        default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
+      }
+      ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
+          bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
+    }
+    for (KeyWrite write : keyWrites) {
+      ops.put(keyOf(write), op(write));
+    }
+    if (!updates.isEmpty()) {
+      long last = updates.get(updates.size() - 1).getVersion();
+      ops.put(keys.version(), Op.put(bytes(keys.version()),
+          bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
+    }
+    return ops;
+  }
+
+  /** Else: the version key and the guarded keys, in the order of {@link #compares}. */
+  Op[] readsOnLost() {
+    List<Op> onLost = new ArrayList<>(1 + guards.size());
+    onLost.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
+    for (LivenessGuard guard : guards) {
+      onLost.add(Op.get(bytes(keyOf(guard)), GetOption.builder().withKeysOnly(true).build()));
+    }
+    return onLost.toArray(Op[]::new);
+  }
+
+  /** What the transaction's answer says: committed, or lost and to what. */
+  CommitResult result(TxnResponse response) {
+    long revision = response.getHeader().getRevision();
+    if (response.isSucceeded()) {
+      return CommitResult.committedAt(revision);
+    }
+    List<GetResponse> gets = response.getGetResponses();
+    long versionModRevision = modRevision(gets.get(0));
+    long guardRevision = 0;
+    for (GetResponse get : gets.subList(1, gets.size())) {
+      guardRevision = Math.max(guardRevision, modRevision(get));
+    }
+    return new CommitResult(false, revision, versionModRevision, guardRevision);
+  }
+
+  /**
+   * The check's reads, one transaction: the version key, the first change event, and each
+   * liveness key put with a lease.
+   */
+  Op[] checkReads() {
+    List<Op> reads = new ArrayList<>();
+    reads.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
+    firstUpdate().ifPresent(
+        u -> reads.add(Op.get(bytes(keys.event(u.getVersion())), GetOption.DEFAULT)));
+    for (KeyWrite write : keyWrites) {
+      if (leaseOf(write) != 0) {
+        reads.add(Op.get(bytes(keyOf(write)), GetOption.builder().withKeysOnly(true).build()));
+      }
+    }
+    return reads.toArray(Op[]::new);
+  }
+
+  /**
+   * What the answer to {@link #checkReads} tells: committed when etcd holds its first change
+   * event (same bytes) or a liveness key carrying one of its leases (lease ids are never
+   * reused); else not committed once the version key has moved past its compare; else unknown.
+   */
+  CommitCheck checkOutcome(TxnResponse response) {
+    List<GetResponse> gets = response.getGetResponses();
+    int next = 1;
+    Optional<TopologyUpdate> first = firstUpdate();
+    if (first.isPresent()) {
+      Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
+      if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
+          RecordCodec.encode(first.get()))) {
+        return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
+      }
+    }
+    for (KeyWrite write : keyWrites) {
+      long leaseId = leaseOf(write);
+      if (leaseId == 0) {
+        continue;
+      }
+      Optional<KeyValue> key = gets.get(next++).getKvs().stream().findFirst();
+      if (key.isPresent() && key.get().getLease() == leaseId) {
+        return new CommitCheck(CommitCheck.Outcome.COMMITTED, key.get().getModRevision());
+      }
+    }
+    return modRevision(gets.get(0)) != expectedVersionModRevision
+        ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();
+  }
+
+  private Optional<TopologyUpdate> firstUpdate() {
+    return updates.stream().findFirst();
+  }
+
+  private static long leaseOf(KeyWrite write) {
+    return write instanceof KeyWrite.PutAlive a ? a.lease()
+        : write instanceof KeyWrite.PutGrace g ? g.lease() : 0;
+  }
+
+  private static long modRevision(GetResponse get) {
+    return get.getKvs().stream().findFirst().map(KeyValue::getModRevision).orElse(0L);
+  }
+
+  private String keyOf(LivenessGuard guard) {
+    return guard instanceof LivenessGuard.AliveAbsent
+        ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
+  }
+
+  private String keyOf(KeyWrite write) {
+    if (write instanceof KeyWrite.PutAlive || write instanceof KeyWrite.DeleteAlive) {
+      return keys.alive(write.nodeId());
+    }
+    return keys.grace(write.nodeId());
+  }
+
+  private Op op(KeyWrite write) {
+    if (write instanceof KeyWrite.PutAlive alive) {
+      return Op.put(bytes(keys.alive(alive.nodeId())),
+          ByteSequence.from(alive.generation(), StandardCharsets.UTF_8),
+          PutOption.builder().withLeaseId(alive.lease()).build());
+    } else if (write instanceof KeyWrite.PutGrace grace) {
+      return Op.put(bytes(keys.grace(grace.nodeId())), ByteSequence.EMPTY,
+          PutOption.builder().withLeaseId(grace.lease()).build());
+    } else if (write instanceof KeyWrite.DeleteAlive alive) {
+      return Op.delete(bytes(keys.alive(alive.nodeId())), DeleteOption.DEFAULT);
+    }
+    return Op.delete(bytes(keys.grace(((KeyWrite.DeleteGrace) write).nodeId())),
+        DeleteOption.DEFAULT);
+  }
+
+  private Op putNode(NodeInfo node) {
+    return Op.put(bytes(keys.node(node.getId())), bytes(RecordCodec.encode(node)),
+        PutOption.DEFAULT);
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+
+  private static ByteSequence bytes(byte[] value) {
+    return ByteSequence.from(value);
+  }
+}

@@ -1,0 +1,280 @@
+package io.gitstratum.coordinator.facade.store;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One LeaseKeepAlive stream of {@link LeaseKeepAlives} and the callers waiting for its answers
+ * (matched by lease id, etcd answering in turn), with its reconnect state: which etcd endpoint
+ * it is on, which stream is current, and when it last answered. A stream that fails, or leaves
+ * a renewal unanswered while answering nothing else for the etcd timeout, fails every caller
+ * waiting on it; the next renewal opens a new stream on the next endpoint not being avoided,
+ * and a silent endpoint is avoided by every lane for {@link #SILENT_ENDPOINT_AVOIDED_FOR}
+ * timeouts. Thread-safe (its {@code lock}, then the shared {@code silentUntil}); made, owned and
+ * closed by {@link LeaseKeepAlives}, which owns the channels.
+ */
+final class KeepAliveLane {
+  private static final Logger log = LoggerFactory.getLogger(KeepAliveLane.class);
+
+  /** How long, in etcd timeouts, an endpoint that left a renewal unanswered is avoided. */
+  static final int SILENT_ENDPOINT_AVOIDED_FOR = 10;
+
+  private final int index;
+  private final List<ManagedChannel> channels;
+  private final Optional<EtcdAuthToken> token;
+  private final Duration timeout;
+  private final long shedAfterNanos;
+  /** Per endpoint: System.nanoTime() until which it is avoided (0: never was silent). */
+  private final long[] silentUntil;
+  private final FacadeMetrics metrics;
+
+  private final Object lock = new Object();
+
+  @GuardedBy("lock")
+  private StreamObserver<LeaseKeepAliveRequest> requests;
+
+  @GuardedBy("lock")
+  private final Map<Long, Queue<CompletableFuture<Long>>> waiting = new HashMap<>();
+
+  /** When each renewal now waiting was sent, oldest first (etcd answers in turn). */
+  @GuardedBy("lock")
+  private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
+
+  /** When the current stream last answered anything (or was opened). */
+  @GuardedBy("lock")
+  private long lastAnsweredNanos;
+
+  /** Since when every renewal answered has waited at least shedAfter; 0: the last did not. */
+  @GuardedBy("lock")
+  private long slowSince;
+
+  @GuardedBy("lock")
+  private int endpoint;
+
+  @GuardedBy("lock")
+  private long streamId;
+
+  /**
+   * @param index this lane's number; it starts on the endpoint of that index
+   * @param channels one per etcd endpoint, owned by the caller
+   * @param token etcd's auth token when etcd wants a user and password
+   * @param shedAfterNanos a renewal answered after waiting this long counts as slow
+   * @param silentUntil per endpoint, {@code System.nanoTime()} until which it is avoided (0:
+   *     never was silent); shared by every lane of the owner, guarded by its own monitor
+   */
+  KeepAliveLane(int index, List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
+      Duration timeout, long shedAfterNanos, long[] silentUntil, FacadeMetrics metrics) {
+    this.index = index;
+    this.channels = channels;
+    this.token = token;
+    this.timeout = timeout;
+    this.shedAfterNanos = shedAfterNanos;
+    this.silentUntil = silentUntil;
+    this.metrics = metrics;
+    this.endpoint = index; // spread the lanes over the endpoints from the start
+  }
+
+  /**
+   * Sends one renewal of {@code leaseId} on the current stream, opening one if there is none.
+   * The answer is the lease's new TTL; it fails when the stream fails or after the timeout.
+   */
+  CompletableFuture<Long> send(long leaseId) {
+    CompletableFuture<Long> answer = new CompletableFuture<>();
+    long sentOn;
+    synchronized (lock) {
+      waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
+      sentAt.addLast(System.nanoTime());
+      try {
+        stream().onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+      } catch (RuntimeException e) {
+        failAll(streamId, e);
+      }
+      sentOn = streamId;
+    }
+    answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ttl, error) -> {
+      if (error instanceof TimeoutException) {
+        unanswered(sentOn);
+      }
+    });
+    return answer;
+  }
+
+  /** The renewals waiting on this lane now, for {@link HeartbeatShedding}. */
+  HeartbeatShedding.Backlog backlog() {
+    synchronized (lock) {
+      long now = System.nanoTime();
+      Long oldest = sentAt.peekFirst();
+      return new HeartbeatShedding.Backlog(sentAt.size(), oldest == null ? 0 : now - oldest,
+          slowSince == 0 ? 0 : now - slowSince);
+    }
+  }
+
+  /**
+   * A renewal on stream {@code id} went unanswered: its caller has failed already. If the
+   * stream answered nothing else for as long, abandon it and its endpoint (silent); if answers
+   * still come, etcd is slow, not gone, and resetting the stream would only fail every renewal
+   * waiting on it, exactly when etcd is busiest.
+   */
+  private void unanswered(long id) {
+    synchronized (lock) {
+      if (id != streamId || requests == null) {
+        return; // that stream is gone already
+      }
+      if (System.nanoTime() - lastAnsweredNanos < timeout.toNanos()) {
+        return; // slow, not silent
+      }
+      int silent = endpoint % channels.size();
+      synchronized (silentUntil) {
+        silentUntil[silent] = System.nanoTime()
+            + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
+      }
+      log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
+          silent, timeout, index);
+    }
+    metrics.keepAliveStreamReset();
+    failAll(id, new TimeoutException("etcd did not answer lease keep-alive within " + timeout));
+  }
+
+  /** The next endpoint after the current one that is not being avoided (any, if all are). */
+  @GuardedBy("lock")
+  private void moveToNextEndpoint() {
+    long now = System.nanoTime();
+    synchronized (silentUntil) {
+      for (int step = 1; step <= channels.size(); step++) {
+        int candidate = (endpoint + step) % channels.size();
+        if (silentUntil[candidate] == 0 || silentUntil[candidate] - now <= 0) {
+          endpoint = candidate;
+          return;
+        }
+      }
+    }
+    endpoint++;
+  }
+
+  /** The channel of the endpoint this lane is on: its next stream opens there. */
+  ManagedChannel currentChannel() {
+    synchronized (lock) {
+      return channels.get(endpoint % channels.size());
+    }
+  }
+
+  @GuardedBy("lock")
+  private StreamObserver<LeaseKeepAliveRequest> stream() {
+    if (requests == null) {
+      long id = ++streamId;
+      lastAnsweredNanos = System.nanoTime();
+      ManagedChannel channel = channels.get(endpoint % channels.size());
+      // The stream outlives the RPC that happens to open it: detach it from that call's
+      // context, which gRPC cancels when the call ends.
+      Context previous = Context.ROOT.attach();
+      try {
+        requests = open(channel, id);
+      } finally {
+        Context.ROOT.detach(previous);
+      }
+    }
+    return requests;
+  }
+
+  private StreamObserver<LeaseKeepAliveRequest> open(ManagedChannel channel, long id) {
+    LeaseGrpc.LeaseStub stub = LeaseGrpc.newStub(channel);
+    if (token.isPresent()) {
+      stub = stub.withInterceptors(token.get().interceptor());
+    }
+    return stub.leaseKeepAlive(new StreamObserver<>() {
+      @Override
+      public void onNext(LeaseKeepAliveResponse response) {
+        answer(id, response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failAll(id, t);
+      }
+
+      @Override
+      public void onCompleted() {
+        failAll(id, new IllegalStateException("etcd closed the keep-alive stream"));
+      }
+    });
+  }
+
+  private void answer(long id, LeaseKeepAliveResponse response) {
+    CompletableFuture<Long> caller;
+    synchronized (lock) {
+      if (id != streamId) {
+        return; // a late answer on an abandoned stream; its callers were failed already
+      }
+      long now = System.nanoTime();
+      lastAnsweredNanos = now;
+      Long sent = sentAt.pollFirst();
+      if (sent != null && now - sent >= shedAfterNanos) {
+        slowSince = slowSince == 0 ? now : slowSince;
+      } else {
+        slowSince = 0;
+      }
+      Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
+      caller = queue == null ? null : queue.poll();
+      if (queue != null && queue.isEmpty()) {
+        waiting.remove(response.getID());
+      }
+    }
+    if (caller != null) {
+      caller.complete(response.getTTL());
+    }
+  }
+
+  private void failAll(long id, Throwable cause) {
+    token.ifPresent(t -> t.invalidateIfRejected(cause));
+    List<CompletableFuture<Long>> failed;
+    synchronized (lock) {
+      if (id != streamId || requests == null) {
+        return; // an older stream; its callers were failed already
+      }
+      try {
+        requests.onError(cause);
+      } catch (RuntimeException ignored) {
+        // the stream is already broken
+      }
+      requests = null;
+      moveToNextEndpoint();
+      failed = waiting.values().stream().flatMap(Queue::stream).toList();
+      waiting.clear();
+      sentAt.clear();
+      slowSince = 0;
+    }
+    if (!failed.isEmpty()) {
+      log.warn("lease keep-alive stream failed ({} callers waiting): {}", failed.size(),
+          cause.toString());
+    }
+    failed.forEach(f -> f.completeExceptionally(cause));
+  }
+
+  /** Ends the current stream; the channels are the owner's to shut down. */
+  void close() {
+    synchronized (lock) {
+      if (requests != null) {
+        requests.onCompleted();
+        requests = null;
+      }
+    }
+  }
+}

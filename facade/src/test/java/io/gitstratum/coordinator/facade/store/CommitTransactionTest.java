@@ -1,0 +1,122 @@
+package io.gitstratum.coordinator.facade.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.api.KeyValue;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.etcd.jetcd.api.ResponseOp;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The commit transaction's requests and the meaning of etcd's answers, without etcd. */
+class CommitTransactionTest {
+  private final Keyspace keys = Keyspace.defaults();
+
+  private static TopologyUpdate added(long version, String id) {
+    return TopologyUpdate.newBuilder().setVersion(version).setPreviousVersion(version - 1)
+        .setNodeAdded(NodeInfo.newBuilder().setId(id)).build();
+  }
+
+  private static TopologyUpdate updated(long version, String id) {
+    return TopologyUpdate.newBuilder().setVersion(version).setPreviousVersion(version - 1)
+        .setNodeUpdated(NodeInfo.newBuilder().setId(id).setPort(7000)).build();
+  }
+
+  private CommitTransaction txn(long expected, List<TopologyUpdate> updates,
+      List<KeyWrite> writes, List<LivenessGuard> guards) {
+    return new CommitTransaction(keys, expected, updates, writes, guards);
+  }
+
+  /** The answer to one read of the transaction. */
+  private static ResponseOp range(KeyValue... kvs) {
+    return ResponseOp.newBuilder()
+        .setResponseRange(RangeResponse.newBuilder().addAllKvs(List.of(kvs))).build();
+  }
+
+  private static KeyValue kv(String key, long modRevision, long lease, byte[] value) {
+    return KeyValue.newBuilder().setKey(ByteString.copyFromUtf8(key)).setModRevision(modRevision)
+        .setLease(lease).setValue(ByteString.copyFrom(value)).build();
+  }
+
+  private static TxnResponse answer(boolean succeeded, long revision, ResponseOp... gets) {
+    return new TxnResponse(io.etcd.jetcd.api.TxnResponse.newBuilder()
+        .setHeader(ResponseHeader.newBuilder().setRevision(revision)).setSucceeded(succeeded)
+        .addAllResponses(List.of(gets)).build(), ByteSequence.EMPTY);
+  }
+
+  @Test
+  void eachKeyIsWrittenOnceInOrderAndTheVersionLast() {
+    CommitTransaction txn = txn(5, List.of(added(3, "a"), updated(4, "a")),
+        List.of(new KeyWrite.PutAlive("a", "g", 9)), List.of());
+    assertEquals(List.of(keys.node("a"), keys.event(3), keys.event(4), keys.alive("a"),
+        keys.version()), List.copyOf(txn.writesByKey().keySet()));
+  }
+
+  @Test
+  void aLivenessOnlyBatchLeavesTheVersionAlone() {
+    CommitTransaction txn = txn(5, List.of(),
+        List.of(new KeyWrite.DeleteAlive("a"), new KeyWrite.PutGrace("a", 3)), List.of());
+    assertEquals(List.of(keys.alive("a"), keys.grace("a")),
+        List.copyOf(txn.writesByKey().keySet()));
+  }
+
+  @Test
+  void anUpdateThatIsNotAChangeIsRefused() {
+    CommitTransaction txn = txn(5, List.of(TopologyUpdate.newBuilder().setVersion(3).build()),
+        List.of(), List.of());
+    assertThrows(IllegalArgumentException.class, txn::writes);
+  }
+
+  @Test
+  void aLostCompareReportsTheVersionKeyAndTheNewestGuardedKey() {
+    CommitTransaction txn = txn(5, List.of(added(3, "a")), List.of(),
+        List.of(new LivenessGuard.AliveAbsent("a"), new LivenessGuard.AliveAbsent("b")));
+    assertEquals(3, txn.compares().length);
+    assertEquals(3, txn.readsOnLost().length);
+    CommitResult lost = txn.result(answer(false, 40,
+        range(kv(keys.version(), 12, 0, new byte[0])),
+        range(kv(keys.alive("a"), 30, 7, new byte[0])),
+        range(kv(keys.alive("b"), 21, 8, new byte[0]))));
+    assertEquals(new CommitResult(false, 40, 12, 30), lost);
+    assertEquals(CommitResult.committedAt(41), txn.result(answer(true, 41)));
+  }
+
+  @Test
+  void theFirstEventWithTheSameBytesMeansCommitted() {
+    TopologyUpdate first = added(3, "a");
+    CommitTransaction txn = txn(5, List.of(first), List.of(), List.of());
+    assertEquals(2, txn.checkReads().length);
+    assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, 17), txn.checkOutcome(answer(
+        true, 20, range(kv(keys.version(), 17, 0, new byte[0])),
+        range(kv(keys.event(3), 17, 0, RecordCodec.encode(first))))));
+    // Another writer's event 3: this batch lost, and the version key moved past its compare.
+    assertEquals(new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0), txn.checkOutcome(answer(
+        true, 20, range(kv(keys.version(), 17, 0, new byte[0])),
+        range(kv(keys.event(3), 17, 0, RecordCodec.encode(added(3, "b")))))));
+  }
+
+  @Test
+  void aKeyCarryingOneOfItsLeasesMeansCommittedElseTheVersionKeyDecides() {
+    CommitTransaction txn = txn(5, List.of(), List.of(new KeyWrite.DeleteGrace("a"),
+        new KeyWrite.PutAlive("a", "g", 70), new KeyWrite.PutGrace("b", 71)), List.of());
+    assertEquals(3, txn.checkReads().length); // the version key and the two puts
+    assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, 9), txn.checkOutcome(answer(
+        true, 20, range(kv(keys.version(), 5, 0, new byte[0])),
+        range(kv(keys.alive("a"), 8, 69, new byte[0])),
+        range(kv(keys.grace("b"), 9, 71, new byte[0])))));
+    assertEquals(CommitCheck.unknown(), txn.checkOutcome(answer(
+        true, 20, range(kv(keys.version(), 5, 0, new byte[0])), range(), range())));
+    assertEquals(new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0), txn.checkOutcome(answer(
+        true, 20, range(kv(keys.version(), 6, 0, new byte[0])), range(), range())));
+  }
+}
