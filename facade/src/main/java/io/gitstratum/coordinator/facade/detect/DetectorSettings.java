@@ -8,18 +8,25 @@ import picocli.CommandLine.Option;
  *
  * @param scanInterval how often the leader compares nodes with their liveness keys (it also scans
  *     at once when a liveness key disappears)
- * @param massExpiryShare SUSPECT→DOWN pauses while more than this share of live nodes is SUSPECT
- * @param massExpiryMinSuspects ... and at least this many are (so a small cluster still detects)
+ * @param massExpiryShare a zone is disrupted while more than this share of its live nodes is
+ *     SUSPECT (ZoneProtection)
+ * @param massExpiryMinSuspects ... and at least this many are (so a small zone still detects)
  * @param downPerSecond most SUSPECT→DOWN transitions per second
  * @param flapSuspicions suspicions within {@code flapWindow} that make a node "flapping"
  * @param flapWindow the window of those suspicions
  * @param eventRetention change events kept in etcd's log (older ones are trimmed)
  * @param sessionTtl lease of each replica's session: how fast another replica takes over the
  *     detector when this one dies (whole seconds)
+ * @param zoneLabel the node label that names its zone
+ * @param pauseLimit while every zone is disrupted, SUSPECT→DOWN pauses at most this many down
+ *     timeouts
+ * @param protectedDownInterval in a disrupted zone (and after the pause), one SUSPECT→DOWN per
+ *     this many down timeouts
  */
 public record DetectorSettings(Duration scanInterval, double massExpiryShare,
     int massExpiryMinSuspects, int downPerSecond, int flapSuspicions, Duration flapWindow,
-    int eventRetention, Duration sessionTtl) {
+    int eventRetention, Duration sessionTtl, String zoneLabel, double pauseLimit,
+    double protectedDownInterval) {
   public DetectorSettings {
     if (massExpiryShare <= 0 || massExpiryShare > 1) {
       throw new IllegalArgumentException("--mass-expiry-share must be in (0, 1]");
@@ -30,11 +37,19 @@ public record DetectorSettings(Duration scanInterval, double massExpiryShare,
     if (sessionTtl.getNano() != 0 || sessionTtl.compareTo(Duration.ofSeconds(2)) < 0) {
       throw new IllegalArgumentException("--session-ttl must be whole seconds, at least 2s");
     }
+    if (zoneLabel.isBlank()) {
+      throw new IllegalArgumentException("--zone-label must not be empty");
+    }
+    if (!(pauseLimit >= 0) || !(protectedDownInterval > 0)) {
+      throw new IllegalArgumentException(
+          "--protection-pause-limit must be >= 0 and --protected-down-interval > 0");
+    }
   }
 
   public DetectorSettings withSessionTtl(Duration ttl) {
     return new DetectorSettings(scanInterval, massExpiryShare, massExpiryMinSuspects,
-        downPerSecond, flapSuspicions, flapWindow, eventRetention, ttl);
+        downPerSecond, flapSuspicions, flapWindow, eventRetention, ttl, zoneLabel, pauseLimit,
+        protectedDownInterval);
   }
 
   /** The flags of this concern; defaults live in the annotations only. */
@@ -45,9 +60,24 @@ public record DetectorSettings(Duration scanInterval, double massExpiryShare,
     Duration sessionTtl;
 
     @Option(names = "--mass-expiry-share", defaultValue = "0.55",
-        description = "SUSPECT->DOWN pauses while more than this share of live nodes is SUSPECT "
-            + "(default ${DEFAULT-VALUE})")
+        description = "a zone is disrupted while more than this share of its live nodes is "
+            + "SUSPECT: SUSPECT->DOWN slows there (default ${DEFAULT-VALUE})")
     double massExpiryShare;
+
+    @Option(names = "--zone-label", defaultValue = "zone",
+        description = "node label naming its zone; nodes without it form one zone "
+            + "(default ${DEFAULT-VALUE})")
+    String zoneLabel;
+
+    @Option(names = "--protection-pause-limit", defaultValue = "5",
+        description = "while every zone is disrupted, SUSPECT->DOWN pauses at most this many "
+            + "--down-timeouts (default ${DEFAULT-VALUE})")
+    double pauseLimit;
+
+    @Option(names = "--protected-down-interval", defaultValue = "1",
+        description = "in a disrupted zone, and after the pause, one SUSPECT->DOWN per this many "
+            + "--down-timeouts (default ${DEFAULT-VALUE})")
+    double protectedDownInterval;
 
     @Option(names = "--down-rate", defaultValue = "20",
         description = "most SUSPECT->DOWN transitions per second (default ${DEFAULT-VALUE})")
@@ -62,7 +92,8 @@ public record DetectorSettings(Duration scanInterval, double massExpiryShare,
       // Not flags: a quarter-second scan, three suspects before mass expiry counts, and three
       // suspicions in ten minutes for "flapping" suit every cluster size tried so far.
       return new DetectorSettings(Duration.ofMillis(250), massExpiryShare, 3, downRate, 3,
-          Duration.ofMinutes(10), eventRetention, sessionTtl);
+          Duration.ofMinutes(10), eventRetention, sessionTtl, zoneLabel, pauseLimit,
+          protectedDownInterval);
     }
   }
 }

@@ -22,6 +22,7 @@ import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Two-stage failure detection, run by the elected replica only (DESIGN.md). A live node whose
  * alive key is gone (its lease expired) becomes SUSPECT and gets a grace key; a SUSPECT node
- * whose grace key is gone becomes DOWN, unless mass-expiry protection holds, and at a bounded
+ * whose grace key is gone becomes DOWN, at the slower pace of zone protection where a zone is
+ * disrupted ({@link ZoneProtection}: slowed, or paused for a bounded time), and at a bounded
  * rate. Each decision is an ordinary topology change through the write path, so it is written
  * once (the compare-and-swap makes a second leader's attempt a no-op) and reaches every watcher.
  *
@@ -72,7 +74,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final DetectorSettings settings;
   private final ScheduledExecutorService thread;
   private final FacadeMetrics metrics;
-  private final MassExpiryGuard guard;
+  private final ZoneProtection zones;
+  private final long downTimeoutMs;
   private final FlapDamper flaps;
   private final RateLimiter downs;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
@@ -86,7 +89,6 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final Map<String, Long> graceRestarted = new HashMap<>();
   private long lastReconcileMs;
   private boolean leading;
-  private boolean protecting;
   private long lastTrimMs;
   private ScheduledFuture<?> scans;
 
@@ -107,7 +109,11 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.clock = clock;
     this.settings = settings;
     this.thread = thread;
-    this.guard = new MassExpiryGuard(settings.massExpiryShare(), settings.massExpiryMinSuspects());
+    long downMs = liveness.downTimeout().toMillis();
+    this.downTimeoutMs = downMs;
+    this.zones = new ZoneProtection(settings.zoneLabel(), settings.massExpiryShare(),
+        settings.massExpiryMinSuspects(), Math.round(settings.pauseLimit() * downMs),
+        Math.round(settings.protectedDownInterval() * downMs));
     this.flaps = new FlapDamper(settings.flapSuspicions(), settings.flapWindow(),
         liveness.suspectTimeout());
     this.downs = RateLimiter.of("detector-down", RateLimiterConfig.custom()
@@ -123,9 +129,14 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     scans = thread.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /** Whether SUSPECT→DOWN is paused on this topology (every replica can tell). */
+  /** Whether SUSPECT→DOWN is slowed or paused in some zone of this topology (any replica). */
   public boolean protecting(Topology topology) {
-    return guard.protecting(topology);
+    return !zones.disrupted(topology).isEmpty();
+  }
+
+  /** The protection as this replica last saw it: disrupted zones since when, and any pause. */
+  public ZoneProtection.State protection() {
+    return zones.state();
   }
 
   @Override
@@ -150,6 +161,15 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
    * (reconciliation) after winning the election, after a resync, and every few seconds.
    */
   private void scan() {
+    if (cache.isSynced()) {
+      // Every replica follows the zones, so its status page and metrics say since when. Once per
+      // scan, not per liveness change: judging counts every node.
+      try {
+        observeProtection(cache.state().topology(), leadership.isLeader());
+      } catch (RuntimeException e) {
+        log.warn("zone protection could not judge the topology: {}", e.toString());
+      }
+    }
     whileLeading(topology -> {
       long nowMs = clock.millis();
       if (reconcileDue || nowMs - lastReconcileMs >= RECONCILE_EVERY_MS) {
@@ -218,7 +238,6 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         log.info("failure detector running: reconciling {} nodes at version {}", topology.size(),
             topology.version());
       }
-      updateProtection(topology);
       work.accept(topology);
     } catch (RuntimeException e) {
       // Supervised by the schedule: the next scan starts again from etcd's state.
@@ -226,18 +245,33 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
   }
 
-  private void updateProtection(Topology topology) {
-    boolean nowProtecting = guard.protecting(topology);
-    if (nowProtecting == protecting) {
+  private void observeProtection(Topology topology, boolean leader) {
+    long nowMs = clock.millis();
+    ZoneProtection.State before = zones.state();
+    ZoneProtection.State now = zones.observe(topology, nowMs);
+    if (!leader) {
       return;
     }
-    protecting = nowProtecting;
-    if (protecting) {
-      log.warn("mass-expiry protection ON: {} of {} nodes SUSPECT (> {} %), SUSPECT->DOWN paused",
-          topology.count(NodeState.NODE_STATE_SUSPECT), topology.size(),
-          Math.round(settings.massExpiryShare() * 100));
-    } else {
-      log.info("mass-expiry protection OFF: SUSPECT->DOWN resumes");
+    Duration interval = Duration.ofMillis(
+        Math.round(settings.protectedDownInterval() * downTimeoutMs));
+    Set<String> was = new HashSet<>();
+    before.zones().forEach(z -> was.add(z.name()));
+    for (ZoneProtection.Zone zone : now.zones()) {
+      if (!was.remove(zone.name())) {
+        log.warn("zone {} disrupted: {} of {} live nodes SUSPECT; SUSPECT->DOWN there slowed to "
+            + "one per {}", ZoneProtection.display(zone.name()), zone.suspect(), zone.live(),
+            interval);
+      }
+    }
+    was.forEach(zone -> log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
+        ZoneProtection.display(zone)));
+    if (now.pausedUntilMs() != before.pausedUntilMs() && now.paused(nowMs)) {
+      log.warn("every zone disrupted: SUSPECT->DOWN paused until {} ({} from now), then one per "
+          + "{} per zone", Instant.ofEpochMilli(now.pausedUntilMs()),
+          Duration.ofMillis(now.pausedUntilMs() - nowMs), interval);
+    } else if (before.paused(nowMs - 1) && !now.paused(nowMs) && now.protecting()) {
+      log.warn("protection pause over with every zone still disrupted: SUSPECT->DOWN resumes at "
+          + "one per {} per zone", interval);
     }
   }
 
@@ -256,11 +290,13 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       lapsedSince.remove(id);
     }
     if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)) {
-      if (!protecting && downs.acquirePermission()) {
+      String zone = zones.zoneOf(node);
+      if (zones.allows(zone, nowMs) && downs.acquirePermission()) {
+        zones.wentDown(zone, nowMs);
         awaitingDown.remove(id);
         down(id);
       } else {
-        awaitingDown.add(id); // paused or rate-limited: the next scan tries again
+        awaitingDown.add(id); // protected or rate-limited: the next scan tries again
       }
     } else {
       awaitingDown.remove(id);

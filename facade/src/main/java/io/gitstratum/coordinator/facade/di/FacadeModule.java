@@ -230,16 +230,19 @@ final class FacadeModule {
   @Provides
   @Singleton
   static OpsHttpServer ops(ListenSettings listen, FacadeMetrics metrics, TopologyCache cache,
-      WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings) {
+      WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings,
+      Clock clock) {
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
-        () -> detector.protecting(cache.state().topology()));
+        () -> detector.protecting(cache.state().topology()),
+        () -> detector.protection().zones().size(),
+        () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
         () -> {
           var topology = cache.state().topology();
           return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
               listen.replicaId(), hub.subscriberCount(), detector.protecting(topology),
-              cache.isSynced());
+              detector.protection(), cache.isSynced());
         });
   }
 

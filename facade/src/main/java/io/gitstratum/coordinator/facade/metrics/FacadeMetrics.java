@@ -91,7 +91,8 @@ public final class FacadeMetrics {
 
   /** Gauges read from the replica's state at scrape time. */
   public void observeState(Supplier<Topology> topology, LongSupplier subscribers,
-      LongSupplier queuedUpdates, BooleanSupplier protecting) {
+      LongSupplier queuedUpdates, BooleanSupplier protecting, LongSupplier protectedZones,
+      BooleanSupplier downPaused) {
     GaugeWithCallback.builder().name(P + "nodes").help("registered nodes by type and state")
         .labelNames("type", "state")
         .callback(cb -> countByTypeAndState(topology.get()).forEach((type, states) ->
@@ -107,8 +108,15 @@ public final class FacadeMetrics {
         .help("updates queued for all watch streams of this replica")
         .callback(cb -> cb.call(queuedUpdates.getAsLong())).register(registry);
     GaugeWithCallback.builder().name(P + "mass_expiry_protection")
-        .help("1 while SUSPECT->DOWN is paused because most live nodes are SUSPECT")
+        .help("1 while SUSPECT->DOWN is slowed or paused because most live nodes of a zone "
+            + "are SUSPECT")
         .callback(cb -> cb.call(protecting.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name(P + "detector_protected_zones")
+        .help("zones where most live nodes are SUSPECT, so SUSPECT->DOWN is slowed there")
+        .callback(cb -> cb.call(protectedZones.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name(P + "detector_down_paused")
+        .help("1 while every zone is disrupted and SUSPECT->DOWN is paused (for a bounded time)")
+        .callback(cb -> cb.call(downPaused.getAsBoolean() ? 1 : 0)).register(registry);
   }
 
   public void rpc(String method, String code, long nanos) {

@@ -4,12 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import java.util.Map;
 
 /**
  * The status page's data: topology (protobuf JSON, as GetTopology returns it), leader, watch
- * subscribers, mass-expiry state and each object node's share of the ring. Pure formatting.
+ * subscribers, zone protection and each object node's share of the ring. Pure formatting.
  */
 public final class StatusReport {
   private static final JsonFormat.Printer PRINTER =
@@ -19,7 +20,7 @@ public final class StatusReport {
 
   public static String json(Topology topology, ConsistentHashRing ring,
       java.util.Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
-      boolean protecting, boolean synced) {
+      boolean protecting, ZoneProtection.State protection, boolean synced) {
     StringBuilder out = new StringBuilder(256 + topology.size() * 200);
     out.append("{\"replica\":").append(quote(replicaId))
         .append(",\"leader\":").append(quote(leader.map(Leadership.LeaderInfo::replicaId)
@@ -28,6 +29,9 @@ public final class StatusReport {
             .orElse("")))
         .append(",\"synced\":").append(synced)
         .append(",\"massExpiryProtection\":").append(protecting)
+        .append(",\"protection\":");
+    protection(out, protection);
+    out
         .append(",\"watchSubscribers\":").append(subscribers)
         .append(",\"ringShares\":{");
     boolean first = true;
@@ -43,6 +47,20 @@ public final class StatusReport {
       throw new IllegalStateException("cannot print the topology", e);
     }
     return out.append('}').toString();
+  }
+
+  /** Disrupted zones with since when (unix ms), and until when DOWN pauses (0: not paused). */
+  private static void protection(StringBuilder out, ZoneProtection.State protection) {
+    out.append("{\"pausedUntil\":").append(protection.pausedUntilMs()).append(",\"zones\":[");
+    boolean first = true;
+    for (ZoneProtection.Zone zone : protection.zones()) {
+      out.append(first ? "" : ",").append("{\"zone\":").append(quote(zone.name()))
+          .append(",\"live\":").append(zone.live())
+          .append(",\"suspect\":").append(zone.suspect())
+          .append(",\"since\":").append(zone.sinceMs()).append('}');
+      first = false;
+    }
+    out.append("]}");
   }
 
   static String quote(String text) {

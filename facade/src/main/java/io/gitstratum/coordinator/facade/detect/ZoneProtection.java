@@ -1,0 +1,178 @@
+package io.gitstratum.coordinator.facade.detect;
+
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Mass-expiry protection judged per zone (pure, time passed in). When most live nodes of a zone
+ * go SUSPECT together, a rack or a link is more likely down than each machine, and their
+ * replicas should not all be written off at once: SUSPECT→DOWN in that zone slows to one node
+ * per {@code protectedDownInterval}. Only when every zone is disrupted at once, which points at
+ * the coordinator's own side (the facades, etcd, the network to them), does SUSPECT→DOWN pause
+ * entirely, and then for at most {@code pauseLimit}, after which it resumes at the slow rate: a
+ * permanent loss still ends in DOWN, so clients stop routing to the dead machines and
+ * re-replication starts. This is Kubernetes' node lifecycle controller's policy rather than
+ * Eureka's self-preservation, which stops forever.
+ *
+ * <p>A zone is a node's value of the {@code zoneLabel} label; nodes without it form one zone
+ * (""). Live means JOINING, ACTIVE, DRAINING or SUSPECT; a zone with no live node counts for
+ * nothing. A zone is disrupted while at least {@code minSuspects} of its live nodes, and more
+ * than {@code share} of them, are SUSPECT.
+ *
+ * <p>{@link #disrupted} is stateless and safe from any thread (every replica can tell). The rest
+ * remembers since when: owned by the detector's thread, except {@link #state()}, which any
+ * thread may read. Every replica observes, not only the detector's leader, so a replica that
+ * takes over the detector goes on with the pause as it saw it start.
+ */
+public final class ZoneProtection {
+  private static final Set<NodeState> LIVE = EnumSet.of(NodeState.NODE_STATE_JOINING,
+      NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING, NodeState.NODE_STATE_SUSPECT);
+
+  /** One disrupted zone; {@code sinceMs} is when this replica first saw it so (-1: unknown). */
+  public record Zone(String name, int live, int suspect, long sinceMs) {}
+
+  /**
+   * What the protection does now: the disrupted zones, and while every zone is disrupted, until
+   * when SUSPECT→DOWN pauses ({@code pausedUntilMs}, 0 when not paused).
+   */
+  public record State(List<Zone> zones, long pausedUntilMs) {
+    public static final State NONE = new State(List.of(), 0);
+
+    public State {
+      zones = List.copyOf(zones);
+    }
+
+    public boolean protecting() {
+      return !zones.isEmpty();
+    }
+
+    public boolean paused(long nowMs) {
+      return pausedUntilMs > nowMs;
+    }
+  }
+
+  private final String zoneLabel;
+  private final double share;
+  private final int minSuspects;
+  private final long pauseLimitMs;
+  private final long protectedDownIntervalMs;
+
+  // Detector thread only.
+  private final Map<String, Long> disruptedSince = new HashMap<>();
+  private final Map<String, Long> lastDownMs = new HashMap<>();
+  private long allDisruptedSinceMs = -1;
+  private long judgedVersion = -1;
+  private List<Zone> judged = List.of();
+  private int liveZones;
+
+  private volatile State state = State.NONE;
+
+  public ZoneProtection(String zoneLabel, double share, int minSuspects, long pauseLimitMs,
+      long protectedDownIntervalMs) {
+    this.zoneLabel = zoneLabel;
+    this.share = share;
+    this.minSuspects = minSuspects;
+    this.pauseLimitMs = pauseLimitMs;
+    this.protectedDownIntervalMs = protectedDownIntervalMs;
+  }
+
+  /** A zone's name for people: the unlabelled zone is "(no zone)". */
+  public static String display(String zone) {
+    return zone.isEmpty() ? "(no zone)" : zone;
+  }
+
+  public String zoneOf(NodeInfo node) {
+    return node.getLabelsOrDefault(zoneLabel, "");
+  }
+
+  /** The disrupted zones of {@code topology}, by name, without memory ({@code sinceMs} -1). */
+  public List<Zone> disrupted(Topology topology) {
+    return judge(topology).disrupted;
+  }
+
+  /** The state as last observed. */
+  public State state() {
+    return state;
+  }
+
+  /** Judges {@code topology} at {@code nowMs}, remembering since when each zone is disrupted. */
+  public State observe(Topology topology, long nowMs) {
+    if (topology.version() != judgedVersion) {
+      Judgement j = judge(topology);
+      judgedVersion = topology.version();
+      judged = j.disrupted;
+      liveZones = j.liveZones;
+    }
+    List<Zone> zones = new ArrayList<>(judged.size());
+    Map<String, Long> since = new HashMap<>();
+    for (Zone zone : judged) {
+      long first = disruptedSince.getOrDefault(zone.name(), nowMs);
+      since.put(zone.name(), first);
+      zones.add(new Zone(zone.name(), zone.live(), zone.suspect(), first));
+    }
+    disruptedSince.clear();
+    disruptedSince.putAll(since);
+    lastDownMs.keySet().retainAll(since.keySet());
+    boolean everyZone = !zones.isEmpty() && zones.size() == liveZones;
+    if (!everyZone) {
+      allDisruptedSinceMs = -1;
+    } else if (allDisruptedSinceMs < 0) {
+      allDisruptedSinceMs = nowMs;
+    }
+    State next = new State(zones, everyZone ? allDisruptedSinceMs + pauseLimitMs : 0);
+    state = next;
+    return next;
+  }
+
+  /**
+   * Whether a SUSPECT node of {@code zone} whose grace period is over may go DOWN at
+   * {@code nowMs}, as of the last {@link #observe}. Call {@link #wentDown} when it does.
+   */
+  public boolean allows(String zone, long nowMs) {
+    if (!disruptedSince.containsKey(zone)) {
+      return true;
+    }
+    if (allDisruptedSinceMs >= 0 && nowMs < allDisruptedSinceMs + pauseLimitMs) {
+      return false;
+    }
+    Long last = lastDownMs.get(zone);
+    return last == null || nowMs - last >= protectedDownIntervalMs;
+  }
+
+  /** A node of {@code zone} was decided DOWN at {@code nowMs}: the slow rate counts from here. */
+  public void wentDown(String zone, long nowMs) {
+    if (disruptedSince.containsKey(zone)) {
+      lastDownMs.put(zone, nowMs);
+    }
+  }
+
+  private record Judgement(List<Zone> disrupted, int liveZones) {}
+
+  private Judgement judge(Topology topology) {
+    Map<String, int[]> counts = new TreeMap<>(); // zone -> {live, suspect}
+    for (NodeInfo node : topology.nodes()) {
+      if (LIVE.contains(node.getState())) {
+        int[] c = counts.computeIfAbsent(zoneOf(node), z -> new int[2]);
+        c[0]++;
+        if (node.getState() == NodeState.NODE_STATE_SUSPECT) {
+          c[1]++;
+        }
+      }
+    }
+    List<Zone> disrupted = new ArrayList<>();
+    counts.forEach((zone, c) -> {
+      if (c[1] >= minSuspects && c[1] > share * c[0]) {
+        disrupted.add(new Zone(zone, c[0], c[1], -1));
+      }
+    });
+    return new Judgement(List.copyOf(disrupted), counts.size());
+  }
+}

@@ -1,0 +1,134 @@
+package io.gitstratum.coordinator.facade.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Zone protection on a fake clock: down timeout 4 s, pause limit 20 s, one DOWN per 4 s. */
+class ZoneProtectionTest {
+  private static final long PAUSE_MS = 20_000;
+  private static final long INTERVAL_MS = 4_000;
+
+  private final ZoneProtection protection =
+      new ZoneProtection("zone", 0.55, 3, PAUSE_MS, INTERVAL_MS);
+  private final List<NodeInfo> nodes = new ArrayList<>();
+  private long version;
+
+  private void add(String zone, NodeState state, int count) {
+    for (int i = 0; i < count; i++) {
+      NodeInfo.Builder node = NodeInfo.newBuilder().setId(zone + "-" + state + "-" + nodes.size())
+          .setState(state);
+      if (!zone.isEmpty()) {
+        node.putLabels("zone", zone);
+      }
+      nodes.add(node.build());
+    }
+  }
+
+  private Topology topology() {
+    return Topology.of(++version, nodes, HashRingConfig.getDefaultInstance());
+  }
+
+  @ParameterizedTest(name = "{0} suspect of {1} live -> {2}")
+  @CsvSource({"7, 10, true", "6, 10, true", "5, 10, false", "2, 10, false", "1, 1, false",
+      "2, 2, false", "3, 3, true", "4, 5, true"})
+  void aZoneIsDisruptedWhenMostOfItsLiveNodesAreSuspect(int suspect, int live, boolean expected) {
+    add("a", NodeState.NODE_STATE_SUSPECT, suspect);
+    add("a", NodeState.NODE_STATE_ACTIVE, live - suspect);
+    assertEquals(expected, !protection.disrupted(topology()).isEmpty());
+  }
+
+  @Test
+  void downAndUnlabelledNodesCountAsExpected() {
+    // DOWN nodes are not live: 4 of 6 live are suspect (67 %); nodes without the label: zone "".
+    add("", NodeState.NODE_STATE_SUSPECT, 4);
+    add("", NodeState.NODE_STATE_ACTIVE, 1);
+    add("", NodeState.NODE_STATE_JOINING, 1);
+    add("", NodeState.NODE_STATE_DOWN, 10);
+    assertEquals(List.of(new ZoneProtection.Zone("", 6, 4, -1)),
+        protection.disrupted(topology()));
+    add("", NodeState.NODE_STATE_DRAINING, 1);
+    add("", NodeState.NODE_STATE_ACTIVE, 1);
+    assertEquals(List.of(), protection.disrupted(topology()));
+  }
+
+  @Test
+  void everyZoneDisruptedPausesDownForThePauseLimitThenOnePerInterval() {
+    add("", NodeState.NODE_STATE_SUSPECT, 6);
+    add("", NodeState.NODE_STATE_ACTIVE, 4);
+    long t0 = 1_000_000;
+    ZoneProtection.State state = protection.observe(topology(), t0);
+    assertEquals(t0 + PAUSE_MS, state.pausedUntilMs());
+    assertEquals(t0, state.zones().get(0).sinceMs());
+    assertFalse(protection.allows("", t0));
+    protection.observe(topology(), t0 + PAUSE_MS - 1);
+    assertFalse(protection.allows("", t0 + PAUSE_MS - 1), "still within the pause");
+    long end = t0 + PAUSE_MS;
+    protection.observe(topology(), end);
+    assertTrue(protection.allows("", end), "the pause is bounded");
+    protection.wentDown("", end);
+    assertFalse(protection.allows("", end + INTERVAL_MS - 1), "then one per interval");
+    assertTrue(protection.allows("", end + INTERVAL_MS));
+    assertEquals(t0, protection.state().zones().get(0).sinceMs(), "since stays the first sight");
+  }
+
+  @Test
+  void oneDisruptedZoneOfTwoSlowsDownWithoutPausingAndLeavesTheOtherAlone() {
+    add("a", NodeState.NODE_STATE_SUSPECT, 4);
+    add("a", NodeState.NODE_STATE_ACTIVE, 1);
+    add("b", NodeState.NODE_STATE_ACTIVE, 4);
+    add("b", NodeState.NODE_STATE_SUSPECT, 1);
+    long t0 = 5_000;
+    ZoneProtection.State state = protection.observe(topology(), t0);
+    assertEquals(0, state.pausedUntilMs(), "not every zone is disrupted: no pause");
+    assertEquals(List.of("a"), state.zones().stream().map(ZoneProtection.Zone::name).toList());
+    assertTrue(protection.allows("a", t0));
+    protection.wentDown("a", t0);
+    assertFalse(protection.allows("a", t0 + 1_000));
+    assertTrue(protection.allows("b", t0 + 1_000), "zone b goes at the normal rate");
+    protection.wentDown("b", t0 + 1_000);
+    assertTrue(protection.allows("b", t0 + 1_001));
+    assertTrue(protection.allows("a", t0 + INTERVAL_MS));
+  }
+
+  @Test
+  void aPauseEndsWhenNotEveryZoneIsDisruptedAnyMoreAndStartsAfreshNextTime() {
+    add("a", NodeState.NODE_STATE_SUSPECT, 3);
+    add("b", NodeState.NODE_STATE_SUSPECT, 3);
+    protection.observe(topology(), 0);
+    assertEquals(PAUSE_MS, protection.state().pausedUntilMs());
+    nodes.removeIf(n -> n.getLabelsOrDefault("zone", "").equals("b"));
+    add("b", NodeState.NODE_STATE_ACTIVE, 3);
+    ZoneProtection.State state = protection.observe(topology(), 1_000);
+    assertEquals(0, state.pausedUntilMs());
+    assertTrue(protection.allows("a", 1_000), "a alone: slow rate, no pause");
+    nodes.removeIf(n -> n.getLabelsOrDefault("zone", "").equals("b"));
+    add("b", NodeState.NODE_STATE_SUSPECT, 3);
+    assertEquals(50_000 + PAUSE_MS, protection.observe(topology(), 50_000).pausedUntilMs());
+  }
+
+  @Test
+  void aZoneThatRecoversForgetsItsSince() {
+    add("a", NodeState.NODE_STATE_SUSPECT, 3);
+    add("b", NodeState.NODE_STATE_ACTIVE, 3);
+    protection.observe(topology(), 100);
+    nodes.clear();
+    add("a", NodeState.NODE_STATE_ACTIVE, 3);
+    add("b", NodeState.NODE_STATE_ACTIVE, 3);
+    assertFalse(protection.observe(topology(), 200).protecting());
+    nodes.clear();
+    add("a", NodeState.NODE_STATE_SUSPECT, 3);
+    add("b", NodeState.NODE_STATE_ACTIVE, 3);
+    assertEquals(300, protection.observe(topology(), 300).zones().get(0).sinceMs());
+  }
+}
