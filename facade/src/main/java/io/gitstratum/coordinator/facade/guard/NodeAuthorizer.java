@@ -1,14 +1,17 @@
 package io.gitstratum.coordinator.facade.guard;
 
+import io.gitstratum.coordinator.facade.tls.CertificateIdentity;
+
 import io.gitstratum.coordinator.facade.errors.PermissionDeniedException;
 import java.util.Set;
 
 /**
  * Node-bound authorization (docs/SECURITY.md): with mutual TLS a client may register, heartbeat
- * and deregister only the node id its certificate names, and identities listed as operators
- * may act on any node. Without mutual TLS there are no identities to bind, and everything is
- * allowed. Reads need no check here: the TLS handshake already demanded a valid certificate.
- * Thread-safe.
+ * and deregister only the node id its certificate names, and operator identities (their own
+ * namespace, {@code gitstratum://operator/<name>}) listed in {@code --operators} may act on any
+ * node and use the admin service. Without mutual TLS there are no identities to bind, and
+ * everything is allowed. Reads need no check here: the TLS handshake already demanded a valid
+ * certificate. Thread-safe.
  */
 public final class NodeAuthorizer {
   private final boolean mutualTls;
@@ -33,9 +36,34 @@ public final class NodeAuthorizer {
     if (!mutualTls) {
       return;
     }
-    String identity = ClientIdentity.current().certificate().orElse("");
-    if (identity.isEmpty() || !(identity.equals(nodeId) || operators.contains(identity))) {
-      throw new PermissionDeniedException(nodeId, identity);
+    CertificateIdentity identity = caller();
+    if (!identity.isNode(nodeId) && !isOperator(identity)) {
+      throw new PermissionDeniedException(nodeId, identity.toString());
     }
+  }
+
+  /**
+   * Checks that the calling client is an operator listed in {@code --operators}.
+   *
+   * @throws PermissionDeniedException when it is not
+   */
+  public void requireOperator() {
+    if (!mutualTls) {
+      return;
+    }
+    CertificateIdentity identity = caller();
+    if (!isOperator(identity)) {
+      throw PermissionDeniedException.notOperator(identity.toString());
+    }
+  }
+
+  private boolean isOperator(CertificateIdentity identity) {
+    return identity.kind() == CertificateIdentity.Kind.OPERATOR
+        && operators.contains(identity.name());
+  }
+
+  private static CertificateIdentity caller() {
+    return ClientIdentity.current().certificate()
+        .orElse(new CertificateIdentity(CertificateIdentity.Kind.NONE, ""));
   }
 }

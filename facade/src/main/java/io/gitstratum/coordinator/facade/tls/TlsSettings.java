@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * @param crl PEM certificate revocation list(s) of those CAs; null: none
  * @param protocols enabled TLS versions, such as {@code TLSv1.3}
  * @param reloadInterval how often the files are checked for changes
- * @param operators certificate identities that may act on every node
+ * @param operators operator names (certificate URI {@code gitstratum://operator/<name>}) that
+ *     may act on every node and use the admin service
  */
 public record TlsSettings(Path certificate, Path key, Path clientCa, Path crl,
     List<String> protocols, Duration reloadInterval, Set<String> operators) {
@@ -94,8 +95,8 @@ public record TlsSettings(Path certificate, Path key, Path clientCa, Path crl,
     Duration reloadInterval;
 
     @Option(names = "--operators", split = ",", defaultValue = "",
-        description = "client certificate identities that may register, heartbeat and "
-            + "deregister any node (comma-separated, default none)")
+        description = "operator names (client certificate URI gitstratum://operator/<name>) "
+            + "that may act on any node and use the admin service (comma-separated, default none)")
     List<String> operators;
 
     public TlsSettings toSettings() {

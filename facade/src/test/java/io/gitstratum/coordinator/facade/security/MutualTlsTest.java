@@ -58,6 +58,8 @@ class MutualTlsTest {
   private static TestPki.Issued node1;
   private static TestPki.Issued cnOnly;
   private static TestPki.Issued operator;
+  private static TestPki.Issued nodeNamedLikeOperator;
+  private static TestPki.Issued cnLikeOperator;
   private static TestPki.Issued anonymous;
   private TlsClients clients;
 
@@ -67,7 +69,9 @@ class MutualTlsTest {
     server = pki.server("server", "coordinator");
     node1 = pki.client("node1", "some-host.example", "obj-1");
     cnOnly = pki.client("cn-only", "obj-3", null);
-    operator = pki.client("operator", "ops-admin", null);
+    operator = pki.operator("operator", "ops-admin");
+    nodeNamedLikeOperator = pki.client("node-ops-admin", "some-host.example", "ops-admin");
+    cnLikeOperator = pki.client("cn-ops-admin", "ops-admin", null);
     anonymous = pki.client("anonymous", null, null);
   }
 
@@ -108,7 +112,7 @@ class MutualTlsTest {
     ErrorDetails details = ErrorDetails.expect(other, Status.Code.PERMISSION_DENIED,
         "PERMISSION_DENIED");
     assertEquals("obj-2", details.metadata("nodeId"));
-    assertEquals("obj-1", details.metadata("identity"));
+    assertEquals("node:obj-1", details.metadata("identity"));
     ErrorDetails.expect(assertThrows(StatusRuntimeException.class,
         () -> node.heartbeat(TestNodes.beat("obj-2", NodeState.NODE_STATE_ACTIVE))),
         Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
@@ -133,6 +137,18 @@ class MutualTlsTest {
   }
 
   @Test
+  void noNodeCertificateIsAnOperatorWhateverItsName() {
+    FacadeServer facade = start(c -> c);
+    for (TestPki.Issued certificate : List.of(nodeNamedLikeOperator, cnLikeOperator)) {
+      CoordinatorServiceBlockingStub node = stub(facade, certificate);
+      ErrorDetails.expect(assertThrows(StatusRuntimeException.class,
+          () -> node.registerNode(register("obj-1"))), Status.Code.PERMISSION_DENIED,
+          "PERMISSION_DENIED");
+      node.registerNode(register("ops-admin")); // it is the node named ops-admin, nothing more
+    }
+  }
+
+  @Test
   void operatorsMayActOnEveryNode() {
     FacadeServer facade = start(c -> c);
     CoordinatorServiceBlockingStub ops = stub(facade, operator);
@@ -153,7 +169,7 @@ class MutualTlsTest {
     ErrorDetails details = ErrorDetails.expect(assertThrows(StatusRuntimeException.class,
         () -> reader.registerNode(register("obj-1"))), Status.Code.PERMISSION_DENIED,
         "PERMISSION_DENIED");
-    assertEquals("", details.metadata("identity"));
+    assertEquals("anonymous", details.metadata("identity"));
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.guard.RequestCategory;
 import io.gitstratum.coordinator.facade.guard.RequestRateLimits;
 import io.gitstratum.coordinator.facade.guard.WatchStreamCounter;
+import io.gitstratum.coordinator.facade.tls.CertificateIdentity;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class RequestRateLimitsTest {
   void categoriesAndClientsHaveSeparateBudgets() {
     RequestRateLimits limits = new RequestRateLimits(limits(1, 0, 100), now::get);
     ClientIdentity a = ClientIdentity.ofAddress("10.0.0.1");
-    ClientIdentity b = ClientIdentity.ofCertificate("obj-2", "CN=obj-2");
+    ClientIdentity b = ClientIdentity.ofCertificate(CertificateIdentity.node("obj-2"), "CN=obj-2");
     limits.acquire(a, RequestCategory.REGISTRATIONS);
     assertThrows(RateLimitedException.class, () -> limits.acquire(a,
         RequestCategory.REGISTRATIONS));

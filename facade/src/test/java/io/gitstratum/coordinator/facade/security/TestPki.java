@@ -98,7 +98,12 @@ final class TestPki {
 
   /** A client certificate with the given CN (null: none) and node id SAN URI (null: none). */
   Issued client(String file, String commonName, String nodeId) {
-    return issue(file, commonName, nodeId, false);
+    return issue(file, commonName, nodeId == null ? null : "gitstratum://node/" + nodeId, false);
+  }
+
+  /** An operator's client certificate: SAN URI {@code gitstratum://operator/<name>}, no CN. */
+  Issued operator(String file, String name) {
+    return issue(file, null, "gitstratum://operator/" + name, false);
   }
 
   /** Writes a CRL revoking {@code revokedNow} and everything revoked before, to {@code file}. */
@@ -120,7 +125,7 @@ final class TestPki {
     }
   }
 
-  private Issued issue(String file, String commonName, String nodeId, boolean server) {
+  private Issued issue(String file, String commonName, String uri, boolean server) {
     KeyPair keys = keyPair();
     String subject = commonName == null ? "O=gitstratum tests" : "CN=" + commonName
         + ",O=gitstratum tests";
@@ -138,9 +143,8 @@ final class TestPki {
         names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
         names.add(new GeneralName(GeneralName.dNSName, "localhost"));
       }
-      if (nodeId != null) {
-        names.add(new GeneralName(GeneralName.uniformResourceIdentifier,
-            "gitstratum://node/" + nodeId));
+      if (uri != null) {
+        names.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri));
       }
       if (!names.isEmpty()) {
         builder.addExtension(Extension.subjectAlternativeName, false,
