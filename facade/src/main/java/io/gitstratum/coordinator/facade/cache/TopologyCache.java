@@ -17,10 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -58,9 +56,6 @@ public final class TopologyCache {
   /** Someone waiting, without a thread, for the version key to reach a revision. */
   private record Waiter(long versionModRevision, CompletableFuture<Void> done) {}
 
-  /** A node's alive or grace key: its lease (0 when unknown) and the revision that wrote it. */
-  private record LeasedKey(long lease, long revision) {}
-
   private static final State UNSYNCED = new State(Topology.empty(), 0, 0, 0);
 
   private final Keyspace keys;
@@ -81,22 +76,8 @@ public final class TopologyCache {
   @GuardedBy("lock")
   private final List<Waiter> waiters = new ArrayList<>();
 
-  // Written under the lock, read without it: liveness keys change independently of versions.
-  // Each entry keeps the revision that wrote it, so a late watch event about an older revision
-  // cannot undo what this replica's own commit already applied.
-  private final Map<String, LeasedKey> alive = new ConcurrentHashMap<>();
-  private final Map<String, LeasedKey> grace = new ConcurrentHashMap<>();
-  private final LivenessView liveness = new LivenessView() {
-    @Override
-    public boolean hasAlive(String nodeId) {
-      return alive.containsKey(nodeId);
-    }
-
-    @Override
-    public boolean hasGrace(String nodeId) {
-      return grace.containsKey(nodeId);
-    }
-  };
+  // The nodes' alive and grace keys: written under the lock, read without it.
+  private final LivenessKeys liveness = new LivenessKeys();
 
   @Inject
   public TopologyCache(Keyspace keys) {
@@ -120,14 +101,12 @@ public final class TopologyCache {
 
   /** The lease of the node's alive key, if it has one. */
   public OptionalLong aliveLease(String nodeId) {
-    LeasedKey key = alive.get(nodeId);
-    return key == null ? OptionalLong.empty() : OptionalLong.of(key.lease());
+    return liveness.aliveLease(nodeId);
   }
 
   /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
   public OptionalLong graceLease(String nodeId) {
-    LeasedKey key = grace.get(nodeId);
-    return key == null || key.lease() == 0 ? OptionalLong.empty() : OptionalLong.of(key.lease());
+    return liveness.graceLease(nodeId);
   }
 
   public void addListener(Listener listener) {
@@ -159,11 +138,7 @@ public final class TopologyCache {
       State before = state;
       State after = new State(snapshot.topology(), snapshot.revision(),
           snapshot.versionModRevision(), snapshot.raftTerm());
-      alive.keySet().retainAll(snapshot.alive().keySet());
-      long revision = snapshot.revision();
-      snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
-      grace.keySet().retainAll(snapshot.grace());
-      snapshot.grace().forEach(id -> grace.put(id, new LeasedKey(0, revision)));
+      liveness.reset(snapshot);
       state = after;
       synced = true;
       lock.notifyAll();
@@ -207,11 +182,11 @@ public final class TopologyCache {
       for (KvChange change : revision) {
         Key key = keys.parse(change.key());
         if (key instanceof Key.Alive alive) {
-          if (setKey(this.alive, alive.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
+          if (liveness.setAlive(alive.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(alive.nodeId());
           }
         } else if (key instanceof Key.Grace g) {
-          if (setKey(grace, g.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
+          if (liveness.setGrace(g.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(g.nodeId());
           }
         } else if (change.deleted()) {
@@ -253,17 +228,7 @@ public final class TopologyCache {
       }
       List<String> livenessChanged = new ArrayList<>(writes.size());
       for (KeyWrite write : writes) {
-        boolean changed;
-        if (write instanceof KeyWrite.PutAlive put) {
-          changed = setKey(alive, put.nodeId(), put.lease(), revision);
-        } else if (write instanceof KeyWrite.DeleteAlive) {
-          changed = setKey(alive, write.nodeId(), 0, revision);
-        } else if (write instanceof KeyWrite.PutGrace put) {
-          changed = setKey(grace, put.nodeId(), put.lease(), revision);
-        } else {
-          changed = setKey(grace, write.nodeId(), 0, revision);
-        }
-        if (changed) {
+        if (liveness.apply(write, revision)) {
           livenessChanged.add(write.nodeId());
         }
       }
@@ -297,22 +262,6 @@ public final class TopologyCache {
       }
       livenessChanged.forEach(listener::onLiveness);
     }
-  }
-
-  /** Records a node's liveness key (lease 0: deleted) unless a newer revision already did. */
-  @GuardedBy("lock")
-  private boolean setKey(Map<String, LeasedKey> keys, String nodeId, long lease,
-      long revision) {
-    LeasedKey seen = keys.get(nodeId);
-    if (seen != null && seen.revision() >= revision) {
-      return false;
-    }
-    if (lease == 0) {
-      keys.remove(nodeId);
-    } else {
-      keys.put(nodeId, new LeasedKey(lease, revision));
-    }
-    return true;
   }
 
   /**

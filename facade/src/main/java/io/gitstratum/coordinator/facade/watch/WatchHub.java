@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -54,17 +55,8 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
   private final WatchSettings settings;
   private final Duration timeout;
   private final ExecutorService senders;
-  private final ExecutorService fanout = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "watch-fanout");
-    thread.setDaemon(true);
-    return thread;
-  });
-  private final ExecutorService resumes = Executors.newFixedThreadPool(RESUME_THREADS,
-      runnable -> {
-        Thread thread = new Thread(runnable, "watch-resume");
-        thread.setDaemon(true);
-        return thread;
-      });
+  private final ExecutorService fanout;
+  private final ExecutorService resumes;
   private final FullSyncGate gate = new FullSyncGate(FULL_SYNC_BYTES_IN_TRANSIT);
   private final UpdateBuffer buffer;
   private final SharedLogReplay logReplay;
@@ -82,6 +74,22 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
       Clock clock, LongSupplier nanoTime, WatchSettings settings, Duration timeout,
       ExecutorService senders, ScheduledExecutorService scheduler,
       Function<Throwable, StatusRuntimeException> errors) {
+    this(cache, store, responses, clock, nanoTime, settings, timeout, senders, scheduler, errors,
+        Executors.newSingleThreadExecutor(daemon("watch-fanout")),
+        Executors.newFixedThreadPool(RESUME_THREADS, daemon("watch-resume")));
+  }
+
+  /**
+   * As the public constructor, with the fan-out and resume executors passed in, so that
+   * WatchHubTest can run them on its own thread, step by step, and choose each interleaving.
+   *
+   * @param fanout runs one task at a time, in order; owned by the hub, like {@code resumes}
+   */
+  WatchHub(TopologyCache cache, EtcdTopologyStore store, TopologyResponses responses,
+      Clock clock, LongSupplier nanoTime, WatchSettings settings, Duration timeout,
+      ExecutorService senders, ScheduledExecutorService scheduler,
+      Function<Throwable, StatusRuntimeException> errors, ExecutorService fanout,
+      ExecutorService resumes) {
     this.errors = errors;
     this.cache = cache;
     this.store = store;
@@ -91,6 +99,8 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     this.settings = settings;
     this.timeout = timeout;
     this.senders = senders;
+    this.fanout = fanout;
+    this.resumes = resumes;
     this.buffer = new UpdateBuffer(settings.bufferCapacity());
     this.logReplay = new SharedLogReplay(store, settings.replayLimit());
     long idleNanos = settings.keepaliveInterval().toNanos();
@@ -106,6 +116,14 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
         }),
         periodMs, periodMs, TimeUnit.MILLISECONDS);
     cache.addListener(this);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   public int subscriberCount() {

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.errors.StatusMapper;
-import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -89,63 +86,5 @@ class SubscriptionTest {
     now.addAndGet(60 * SECOND);
     subscription.closeIfStalled(30 * SECOND);
     assertFalse(subscription.isClosed());
-  }
-
-  /** A server stream that records what it is sent, ready unless told otherwise. */
-  private static final class FakeStream extends ServerCallStreamObserver<TopologyUpdate> {
-    final List<TopologyUpdate> sent = new ArrayList<>();
-    boolean ready = true;
-    boolean readyAfterSending = true;
-    Throwable error;
-    private Runnable onReady = () -> {};
-
-    void becomeReady() {
-      ready = true;
-      onReady.run();
-    }
-
-    @Override
-    public void onNext(TopologyUpdate value) {
-      sent.add(value);
-      ready = readyAfterSending;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      error = t;
-    }
-
-    @Override
-    public void onCompleted() {}
-
-    @Override
-    public boolean isReady() {
-      return ready;
-    }
-
-    @Override
-    public void setOnReadyHandler(Runnable onReadyHandler) {
-      onReady = onReadyHandler;
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public void setOnCancelHandler(Runnable onCancelHandler) {}
-
-    @Override
-    public void setCompression(String compression) {}
-
-    @Override
-    public void disableAutoInboundFlowControl() {}
-
-    @Override
-    public void request(int count) {}
-
-    @Override
-    public void setMessageCompression(boolean enable) {}
   }
 }

@@ -1,0 +1,97 @@
+package io.gitstratum.coordinator.facade.cache;
+
+import io.gitstratum.coordinator.facade.core.LivenessView;
+import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The nodes' alive and grace keys as {@link TopologyCache} last saw them. They change
+ * independently of versions, so they are not part of its versioned state. Each entry keeps the
+ * revision that wrote it, so a late watch event about an older revision cannot undo what this
+ * replica's own commit already applied.
+ *
+ * <p>Threading: written only by {@link TopologyCache} while it holds its lock (a write reads the
+ * entry before replacing it, so writes must not interleave); read from any thread without a lock.
+ */
+final class LivenessKeys implements LivenessView {
+  /** A node's alive or grace key: its lease (0 when unknown) and the revision that wrote it. */
+  private record LeasedKey(long lease, long revision) {}
+
+  private final Map<String, LeasedKey> alive = new ConcurrentHashMap<>();
+  private final Map<String, LeasedKey> grace = new ConcurrentHashMap<>();
+
+  @Override
+  public boolean hasAlive(String nodeId) {
+    return alive.containsKey(nodeId);
+  }
+
+  @Override
+  public boolean hasGrace(String nodeId) {
+    return grace.containsKey(nodeId);
+  }
+
+  /** The lease of the node's alive key, if it has one. */
+  OptionalLong aliveLease(String nodeId) {
+    LeasedKey key = alive.get(nodeId);
+    return key == null ? OptionalLong.empty() : OptionalLong.of(key.lease());
+  }
+
+  /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
+  OptionalLong graceLease(String nodeId) {
+    LeasedKey key = grace.get(nodeId);
+    return key == null || key.lease() == 0 ? OptionalLong.empty() : OptionalLong.of(key.lease());
+  }
+
+  /** Replaces every key with a fresh read's; the read does not tell grace keys' leases. */
+  void reset(StoreSnapshot snapshot) {
+    long revision = snapshot.revision();
+    alive.keySet().retainAll(snapshot.alive().keySet());
+    snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
+    grace.keySet().retainAll(snapshot.grace());
+    snapshot.grace().forEach(id -> grace.put(id, new LeasedKey(0, revision)));
+  }
+
+  /**
+   * Records the node's alive key at {@code revision} (lease 0: deleted).
+   *
+   * @return false when it changed nothing: a newer revision already wrote the key
+   */
+  boolean setAlive(String nodeId, long lease, long revision) {
+    return set(alive, nodeId, lease, revision);
+  }
+
+  /** As {@link #setAlive}, for the node's grace key. */
+  boolean setGrace(String nodeId, long lease, long revision) {
+    return set(grace, nodeId, lease, revision);
+  }
+
+  /** Records a key this replica committed at {@code revision}; as {@link #setAlive}. */
+  boolean apply(KeyWrite write, long revision) {
+    if (write instanceof KeyWrite.PutAlive put) {
+      return setAlive(put.nodeId(), put.lease(), revision);
+    } else if (write instanceof KeyWrite.DeleteAlive) {
+      return setAlive(write.nodeId(), 0, revision);
+    } else if (write instanceof KeyWrite.PutGrace put) {
+      return setGrace(put.nodeId(), put.lease(), revision);
+    } else {
+      return setGrace(write.nodeId(), 0, revision);
+    }
+  }
+
+  private static boolean set(Map<String, LeasedKey> keys, String nodeId, long lease,
+      long revision) {
+    LeasedKey seen = keys.get(nodeId);
+    if (seen != null && seen.revision() >= revision) {
+      return false;
+    }
+    if (lease == 0) {
+      keys.remove(nodeId);
+    } else {
+      keys.put(nodeId, new LeasedKey(lease, revision));
+    }
+    return true;
+  }
+}
