@@ -6,6 +6,8 @@ import com.google.protobuf.util.JsonFormat;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.CharacterCodingException;
@@ -55,6 +57,14 @@ public final class RecordCodec {
 
   public static FacadeRecord decodeFacade(String key, byte[] value) {
     return decode(key, value, FacadeRecord.newBuilder());
+  }
+
+  public static ChangeRecord decodeChange(String key, byte[] value) {
+    return decode(key, value, ChangeRecord.newBuilder());
+  }
+
+  public static DetectorPauseRecord decodeDetectorPause(String key, byte[] value) {
+    return decode(key, value, DetectorPauseRecord.newBuilder());
   }
 
   public static byte[] encodeVersion(long version) {

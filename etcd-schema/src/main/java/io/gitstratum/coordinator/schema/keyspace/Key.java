@@ -26,6 +26,12 @@ public sealed interface Key {
   /** {@code P/events/<20 digits>}. */
   record Event(long version) implements Key {}
 
+  /** {@code P/history/<20 digits>}. */
+  record History(long version) implements Key {}
+
+  /** {@code P/detector/pause}. */
+  record DetectorPause() implements Key {}
+
   /** Anything else (the election keys, or keys outside the prefix). */
   record Other(String key) implements Key {}
 }

@@ -100,6 +100,20 @@ public final class Keyspace {
     return eventsPrefix() + "0".repeat(EVENT_DIGITS - digits.length()) + digits;
   }
 
+  public String historyPrefix() {
+    return prefix + "history/";
+  }
+
+  /** Why the change of {@code version} happened: same digits as its event key. */
+  public String history(long version) {
+    return historyPrefix() + event(version).substring(eventsPrefix().length());
+  }
+
+  /** Present while an operator has paused SUSPECT→DOWN. */
+  public String detectorPause() {
+    return prefix + "detector/pause";
+  }
+
   /** The election prefix; jetcd's Election adds {@code /<lease id>} per candidate. */
   public String detectorElection() {
     return prefix + "election/detector";
@@ -128,11 +142,16 @@ public final class Keyspace {
     if (rest.equals("meta/schema")) {
       return new Key.Schema();
     }
+    if (rest.equals("detector/pause")) {
+      return new Key.DetectorPause();
+    }
     return suffix(rest, "nodes/").<Key>map(Key.Node::new)
         .or(() -> suffix(rest, "alive/").map(Key.Alive::new))
         .or(() -> suffix(rest, "grace/").map(Key.Grace::new))
         .or(() -> suffix(rest, "facades/").map(Key.Facade::new))
         .or(() -> suffix(rest, "events/").flatMap(Keyspace::eventVersion).map(Key.Event::new))
+        .or(() -> suffix(rest, "history/").flatMap(Keyspace::eventVersion)
+            .map(Key.History::new))
         .orElseGet(() -> new Key.Other(key));
   }
 

@@ -23,6 +23,8 @@ class KeyspaceTest {
     assertEquals("/gitstratum/prod-eu/events/00000000000000000042", keys.event(42));
     assertEquals("/gitstratum/prod-eu/election/detector", keys.detectorElection());
     assertEquals("/gitstratum/prod-eu/facades/r1", keys.facade("r1"));
+    assertEquals("/gitstratum/prod-eu/history/00000000000000000042", keys.history(42));
+    assertEquals("/gitstratum/prod-eu/detector/pause", keys.detectorPause());
   }
 
   @Test
@@ -42,11 +44,13 @@ class KeyspaceTest {
     assertEquals(new Key.Grace("n"), keys.parse(keys.grace("n")));
     assertEquals(new Key.Facade("r"), keys.parse(keys.facade("r")));
     assertEquals(new Key.Event(123), keys.parse(keys.event(123)));
+    assertEquals(new Key.History(123), keys.parse(keys.history(123)));
+    assertEquals(new Key.DetectorPause(), keys.parse(keys.detectorPause()));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"/gitstratum/other/nodes/x", "/gitstratum/prod-eu/nodes/",
-      "/gitstratum/prod-eu/events/12", "/gitstratum/prod-eu/events/0000000000000000000x",
+      "/gitstratum/prod-eu/events/12", "/gitstratum/prod-eu/history/7", "/gitstratum/prod-eu/events/0000000000000000000x",
       "/gitstratum/prod-eu/election/detector/694d7a"})
   void unknownKeysAreOther(String key) {
     assertEquals(new Key.Other(key), keys.parse(key));

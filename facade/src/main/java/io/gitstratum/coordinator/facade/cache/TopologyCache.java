@@ -11,12 +11,14 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,6 +81,9 @@ public final class TopologyCache {
   // The nodes' alive and grace keys: written under the lock, read without it.
   private final LivenessKeys liveness = new LivenessKeys();
 
+  // An operator's pause of SUSPECT->DOWN (P/detector/pause): written under the lock.
+  private volatile Optional<DetectorPauseRecord> detectorPause = Optional.empty();
+
   @Inject
   public TopologyCache(Keyspace keys) {
     this.keys = keys;
@@ -97,6 +102,11 @@ public final class TopologyCache {
   /** The liveness keys as last seen; not versioned with {@link #state()}. */
   public LivenessView liveness() {
     return liveness;
+  }
+
+  /** An operator's pause of SUSPECT→DOWN, as last seen. */
+  public Optional<DetectorPauseRecord> detectorPause() {
+    return detectorPause;
   }
 
   /** The lease of the node's alive key, if it has one. */
@@ -139,6 +149,7 @@ public final class TopologyCache {
       State after = new State(snapshot.topology(), snapshot.revision(),
           snapshot.versionModRevision(), snapshot.raftTerm());
       liveness.reset(snapshot);
+      detectorPause = snapshot.detectorPause();
       state = after;
       synced = true;
       lock.notifyAll();
@@ -189,6 +200,9 @@ public final class TopologyCache {
           if (liveness.setGrace(g.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(g.nodeId());
           }
+        } else if (key instanceof Key.DetectorPause) {
+          detectorPause = change.deleted() ? Optional.empty() : Optional.of(
+              RecordCodec.decodeDetectorPause(change.key(), change.value()));
         } else if (change.deleted()) {
           continue; // node deletions arrive as node_removed events; trimmed events are history
         } else if (key instanceof Key.Event event) {

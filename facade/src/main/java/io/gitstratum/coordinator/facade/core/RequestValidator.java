@@ -1,6 +1,10 @@
 package io.gitstratum.coordinator.facade.core;
 
 import com.google.common.net.InetAddresses;
+import io.gitstratum.coordinator.admin.ConfirmDownRequest;
+import io.gitstratum.coordinator.admin.DrainNodeRequest;
+import io.gitstratum.coordinator.admin.GetHistoryRequest;
+import io.gitstratum.coordinator.admin.PauseDetectorRequest;
 import io.gitstratum.coordinator.facade.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
@@ -8,6 +12,7 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -22,6 +27,9 @@ public final class RequestValidator {
   static final int MAX_LABEL_KEY = 63;
   static final int MAX_LABEL_VALUE = 256;
   static final int MAX_GENERATION = 64;
+  static final int MAX_ADMIN_NODES = 1000;
+  static final int MAX_REASON = 1024;
+  public static final int MAX_HISTORY = 1000;
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_ID + "}");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9._/-]{1," + MAX_LABEL_KEY + "}");
@@ -76,6 +84,37 @@ public final class RequestValidator {
       throw new InvalidArgumentException("reported_state",
           "must be UNKNOWN, ACTIVE, JOINING or DRAINING; only the failure detector sets "
               + "SUSPECT and DOWN");
+    }
+  }
+
+  /** ConfirmDown: 1-1000 valid node ids. */
+  public static List<String> confirmDown(ConfirmDownRequest request) {
+    if (request.getNodeIdsCount() == 0 || request.getNodeIdsCount() > MAX_ADMIN_NODES) {
+      throw new InvalidArgumentException("node_ids", "must name 1-" + MAX_ADMIN_NODES + " nodes");
+    }
+    for (int i = 0; i < request.getNodeIdsCount(); i++) {
+      nodeId("node_ids[" + i + "]", request.getNodeIds(i));
+    }
+    return request.getNodeIdsList();
+  }
+
+  public static void drain(DrainNodeRequest request) {
+    nodeId("node_id", request.getNodeId());
+  }
+
+  public static void pause(PauseDetectorRequest request) {
+    if (request.getReason().length() > MAX_REASON) {
+      throw new InvalidArgumentException("reason", "must be at most " + MAX_REASON + " characters");
+    }
+  }
+
+  /** GetHistory: an empty or valid node id, a limit of at most 1000 (0: the default). */
+  public static void history(GetHistoryRequest request) {
+    if (!request.getNodeId().isEmpty()) {
+      nodeId("node_id", request.getNodeId());
+    }
+    if (request.getLimit() > MAX_HISTORY) {
+      throw new InvalidArgumentException("limit", "must be at most " + MAX_HISTORY);
     }
   }
 

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.core;
 import io.gitstratum.coordinator.client.topology.TopologyView;
 import io.gitstratum.coordinator.facade.errors.GenerationMismatchException;
 import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.facade.errors.NodeStateException;
 import io.gitstratum.coordinator.facade.errors.TypeConflictException;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
@@ -11,7 +12,10 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.ChangeReason;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -95,7 +99,8 @@ public final class TopologyTransitions {
     TopologyUpdate removed = next(topology).setNodeRemoved(request.getNodeId()).build();
     return new Transition<>(List.of(removed),
         List.of(new LivenessEffect.ClearLiveness(request.getNodeId())),
-        DeregisterNodeResponse.newBuilder().setTopologyVersion(removed.getVersion()).build());
+        DeregisterNodeResponse.newBuilder().setTopologyVersion(removed.getVersion()).build())
+        .because(ChangeReason.CHANGE_REASON_DEREGISTERED);
   }
 
   /**
@@ -132,7 +137,10 @@ public final class TopologyTransitions {
     NodeInfo changed = node.toBuilder().setState(target).setLastHeartbeatAt(nowMs).build();
     TopologyUpdate update = nodeUpdated(topology, changed);
     return new Transition<>(List.of(update), effects,
-        new HeartbeatOutcome(update.getVersion(), changed));
+        new HeartbeatOutcome(update.getVersion(), changed))
+        .because(current == NodeState.NODE_STATE_SUSPECT || current == NodeState.NODE_STATE_DOWN
+            ? ChangeReason.CHANGE_REASON_HEARTBEAT_REVIVED
+            : ChangeReason.CHANGE_REASON_HEARTBEAT_REPORTED);
   }
 
   /**
@@ -171,7 +179,8 @@ public final class TopologyTransitions {
         .build();
     TopologyUpdate update = nodeUpdated(topology, suspected);
     return new Transition<>(List.of(update), List.of(new LivenessEffect.StartGrace(nodeId)),
-        List.of(new LivenessGuard.AliveAbsent(nodeId)), OptionalLong.of(update.getVersion()));
+        List.of(new LivenessGuard.AliveAbsent(nodeId)), OptionalLong.of(update.getVersion()),
+        ChangeReason.CHANGE_REASON_LEASE_EXPIRED);
   }
 
   /**
@@ -189,7 +198,63 @@ public final class TopologyTransitions {
         node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN).build());
     return new Transition<>(List.of(update), List.of(),
         List.of(new LivenessGuard.GraceAbsent(nodeId), new LivenessGuard.AliveAbsent(nodeId)),
-        OptionalLong.of(update.getVersion()));
+        OptionalLong.of(update.getVersion()), ChangeReason.CHANGE_REASON_GRACE_EXPIRED);
+  }
+
+  /**
+   * An operator confirms that SUSPECT nodes are gone: each becomes DOWN now, without waiting
+   * for its grace period or for zone protection, and its grace key is cleared. Unknown ids and
+   * nodes that are already DOWN change nothing. Guarded: a node whose alive key came back (it
+   * heartbeats again) is not written DOWN.
+   *
+   * @return the version after the change, empty when nothing changed
+   * @throws NodeStateException for a node that is neither SUSPECT nor DOWN
+   */
+  public static Transition<OptionalLong> confirmDown(TopologyView topology, List<String> nodeIds) {
+    List<TopologyUpdate> updates = new ArrayList<>();
+    List<LivenessEffect> effects = new ArrayList<>();
+    List<LivenessGuard> guards = new ArrayList<>();
+    long version = topology.version();
+    for (String id : new LinkedHashSet<>(nodeIds)) {
+      Optional<NodeInfo> node = topology.node(id);
+      if (node.isEmpty() || node.get().getState() == NodeState.NODE_STATE_DOWN) {
+        continue;
+      }
+      if (node.get().getState() != NodeState.NODE_STATE_SUSPECT) {
+        throw new NodeStateException(id, node.get().getState(),
+            "only a SUSPECT node can be confirmed DOWN");
+      }
+      updates.add(TopologyUpdate.newBuilder().setPreviousVersion(version)
+          .setVersion(++version)
+          .setNodeUpdated(node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN)).build());
+      effects.add(new LivenessEffect.ClearGrace(id));
+      guards.add(new LivenessGuard.AliveAbsent(id));
+    }
+    return new Transition<>(updates, effects, guards,
+        updates.isEmpty() ? OptionalLong.empty() : OptionalLong.of(version),
+        ChangeReason.CHANGE_REASON_CONFIRMED_DOWN_BY_OPERATOR);
+  }
+
+  /**
+   * An operator drains a node: JOINING, ACTIVE or SUSPECT becomes DRAINING, which stays until
+   * the node re-registers (its own heartbeats do not undo it). Already DRAINING changes nothing.
+   *
+   * @return the version after the change (the current one when nothing changed)
+   * @throws NodeNotFoundException for an unknown id
+   * @throws NodeStateException for a DOWN node
+   */
+  public static Transition<Long> drain(TopologyView topology, String nodeId) {
+    NodeInfo node = topology.node(nodeId).orElseThrow(() -> new NodeNotFoundException(nodeId));
+    if (node.getState() == NodeState.NODE_STATE_DRAINING) {
+      return new Transition<>(List.of(), topology.version());
+    }
+    if (node.getState() == NodeState.NODE_STATE_DOWN) {
+      throw new NodeStateException(nodeId, node.getState(), "a DOWN node cannot be drained");
+    }
+    TopologyUpdate update = nodeUpdated(topology,
+        node.toBuilder().setState(NodeState.NODE_STATE_DRAINING).build());
+    return new Transition<>(List.of(update), update.getVersion())
+        .because(ChangeReason.CHANGE_REASON_DRAINED_BY_OPERATOR);
   }
 
   static TopologyUpdate nodeAdded(TopologyView topology, NodeInfo node) {
@@ -211,6 +276,6 @@ public final class TopologyTransitions {
     return new Transition<>(List.of(update), effects, RegisterNodeResponse.newBuilder()
         .setTopologyVersion(update.getVersion())
         .setAlreadyRegistered(alreadyRegistered)
-        .build());
+        .build()).because(ChangeReason.CHANGE_REASON_REGISTERED);
   }
 }

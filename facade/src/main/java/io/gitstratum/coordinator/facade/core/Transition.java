@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.core;
 
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.ChangeReason;
 import java.util.List;
 
 /**
@@ -12,13 +13,19 @@ import java.util.List;
  * @param effects liveness keys to write in the same transaction
  * @param guards liveness keys the decision rests on; etcd checks them in the same transaction
  * @param response the caller's answer, already carrying the resulting version
+ * @param reason why the updates happen, recorded with each in the change history
  */
 public record Transition<R>(List<TopologyUpdate> updates, List<LivenessEffect> effects,
-    List<LivenessGuard> guards, R response) {
+    List<LivenessGuard> guards, R response, ChangeReason reason) {
   public Transition {
     updates = List.copyOf(updates);
     effects = List.copyOf(effects);
     guards = List.copyOf(guards);
+  }
+
+  public Transition(List<TopologyUpdate> updates, List<LivenessEffect> effects,
+      List<LivenessGuard> guards, R response) {
+    this(updates, effects, guards, response, ChangeReason.CHANGE_REASON_UNSPECIFIED);
   }
 
   public Transition(List<TopologyUpdate> updates, List<LivenessEffect> effects, R response) {
@@ -27,6 +34,11 @@ public record Transition<R>(List<TopologyUpdate> updates, List<LivenessEffect> e
 
   public Transition(List<TopologyUpdate> updates, R response) {
     this(updates, List.of(), List.of(), response);
+  }
+
+  /** This transition, its updates recorded as happening for {@code why}. */
+  public Transition<R> because(ChangeReason why) {
+    return new Transition<>(updates, effects, guards, response, why);
   }
 
   /** Whether anything must be written. */

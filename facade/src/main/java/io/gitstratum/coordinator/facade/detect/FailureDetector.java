@@ -17,6 +17,7 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -75,6 +76,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final ScheduledExecutorService thread;
   private final FacadeMetrics metrics;
   private final ZoneProtection zones;
+  /** How the change history names this detector: {@code detector:<replica>}. */
+  private final String actor;
   private final long downTimeoutMs;
   private final FlapDamper flaps;
   private final RateLimiter downs;
@@ -88,6 +91,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final Set<String> awaitingDown = new HashSet<>();
   private final Map<String, Long> graceRestarted = new HashMap<>();
   private long lastReconcileMs;
+  private Optional<DetectorPauseRecord> lastPause = Optional.empty();
   private boolean leading;
   private long lastTrimMs;
   private ScheduledFuture<?> scans;
@@ -98,8 +102,9 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   @Inject
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
-      LivenessSettings liveness, @Named("detector") ScheduledExecutorService thread,
-      FacadeMetrics metrics) {
+      LivenessSettings liveness, @Named("replicaId") String replicaId,
+      @Named("detector") ScheduledExecutorService thread, FacadeMetrics metrics) {
+    this.actor = "detector:" + replicaId;
     this.metrics = metrics;
     this.keepAlives = keepAlives;
     this.cache = cache;
@@ -249,8 +254,16 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     long nowMs = clock.millis();
     ZoneProtection.State before = zones.state();
     ZoneProtection.State now = zones.observe(topology, nowMs);
+    Optional<DetectorPauseRecord> pause = cache.detectorPause();
+    boolean pauseChanged = !pause.equals(lastPause);
+    lastPause = pause;
     if (!leader) {
       return;
+    }
+    if (pauseChanged) {
+      pause.ifPresentOrElse(p -> log.warn("SUSPECT->DOWN paused by {} ({}): SUSPECT nodes wait "
+              + "until an operator resumes", p.getBy(), p.getReason()),
+          () -> log.info("SUSPECT->DOWN resumed by an operator"));
     }
     Duration interval = Duration.ofMillis(
         Math.round(settings.protectedDownInterval() * downTimeoutMs));
@@ -291,12 +304,13 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
     if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)) {
       String zone = zones.zoneOf(node);
-      if (zones.allows(zone, nowMs) && downs.acquirePermission()) {
+      if (cache.detectorPause().isEmpty() && zones.allows(zone, nowMs)
+          && downs.acquirePermission()) {
         zones.wentDown(zone, nowMs);
         awaitingDown.remove(id);
         down(id);
       } else {
-        awaitingDown.add(id); // protected or rate-limited: the next scan tries again
+        awaitingDown.add(id); // paused, protected or rate-limited: the next scan tries again
       }
     } else {
       awaitingDown.remove(id);
@@ -341,7 +355,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private void decide(String id, Command<OptionalLong> decision, LongConsumer onWritten) {
     CompletableFuture<OptionalLong> written;
     try {
-      written = writer.submit(decision);
+      written = writer.submit(actor, decision);
     } catch (RuntimeException e) {
       warnings.log("submit", held -> log.warn("failure detector could not submit its decision on "
           + "{}: {}{}", id, e.toString(), LogThrottle.heldBack(held)));

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.di;
 import dagger.Module;
 import dagger.Provides;
 import io.etcd.jetcd.Client;
+import io.gitstratum.coordinator.facade.admin.AdminService;
 import io.gitstratum.coordinator.facade.cache.CacheSupervisor;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
@@ -43,9 +44,13 @@ import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What Dagger cannot build from {@code @Inject} constructors alone: values taken apart from the
@@ -61,6 +66,13 @@ final class FacadeModule {
   @Provides
   static ListenSettings listen(FacadeConfig config) {
     return config.listen();
+  }
+
+  /** This replica's name: in the election, under {@code P/facades/}, in the change history. */
+  @Provides
+  @Named("replicaId")
+  static String replicaId(ListenSettings listen) {
+    return listen.replicaId();
   }
 
   @Provides
@@ -139,7 +151,7 @@ final class FacadeModule {
   @Provides
   @Singleton
   static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, EtcdSettings etcd,
-      LivenessSettings liveness, LeaseKeepAlives keepAlives, FacadeMetrics metrics) {
+      LivenessSettings liveness, LeaseKeepAlives keepAlives, Clock clock, FacadeMetrics metrics) {
     long aliveTtl = liveness.suspectTimeout().toSeconds();
     // Pooled alive leases are used within a quarter of their TTL (at most a second) of the grant.
     Duration maxAge = Duration.ofMillis(Math.min(1_000, aliveTtl * 1_000 / 4));
@@ -147,7 +159,7 @@ final class FacadeModule {
         System::nanoTime);
     return new TopologyWriter(store, cache, etcd.timeout(), etcd.casAttempts(), aliveLeases,
         keepAlives, liveness.grace(),
-        TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, metrics);
+        TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, clock, metrics);
   }
 
   @Provides
@@ -221,6 +233,22 @@ final class FacadeModule {
     return new ClientIdentities(tls.settings().mutual(), tls::isRevoked);
   }
 
+  /**
+   * Blocking etcd work of the admin service (the pause key, history reads): one at a time, at
+   * most 64 waiting; the thread ends after a minute idle.
+   */
+  @Provides
+  @Singleton
+  @Named("admin")
+  static ExecutorService adminThread() {
+    return new ThreadPoolExecutor(0, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(64),
+        runnable -> {
+          Thread thread = new Thread(runnable, "admin");
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
   @Provides
   @Singleton
   static WatchStreamCounter watchStreams(LimitSettings limits) {
@@ -253,7 +281,7 @@ final class FacadeModule {
       FailureDetector detector, LeaseKeepAlives keepAlives, TopologyWriter writer,
       ScheduledExecutorService scheduler,
       @Named("detector") ScheduledExecutorService detectorThread, Clock clock,
-      ServerBuilder<?> builder, CoordinatorService service, OpsHttpServer ops,
+      ServerBuilder<?> builder, CoordinatorService service, AdminService admin, OpsHttpServer ops,
       FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls) {
     tls.applyTo(builder);
     builder.maxInboundMessageSize(config.limits().maxRequestBytes());
@@ -268,6 +296,6 @@ final class FacadeModule {
     builder.intercept(new RpcMetricsInterceptor(metrics));
     return new FacadeServer(config, client, store, cache, supervisor, hub,
         new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), ops,
-        scheduler, clock, builder, service, tls);
+        scheduler, clock, builder, List.of(service.definition(), admin.bindService()), tls);
   }
 }

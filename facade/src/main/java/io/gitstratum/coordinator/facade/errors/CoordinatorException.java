@@ -11,6 +11,7 @@ import java.util.Optional;
  */
 public abstract sealed class CoordinatorException extends RuntimeException
     permits InvalidArgumentException, MalformedRequestException, NodeNotFoundException,
+    NodeStateException,
         GenerationMismatchException, TypeConflictException, RateLimitedException,
         WatcherLimitException, PermissionDeniedException, UnauthenticatedException,
         UnavailableException {

@@ -14,6 +14,8 @@ public enum ErrorReason {
   NODE_NOT_FOUND,
   /** The generation id is not the registered one: the caller is a replaced (zombie) process. */
   GENERATION_MISMATCH,
+  /** An admin action that the node's state does not allow (confirm DOWN a node not SUSPECT). */
+  NODE_STATE,
   /** RegisterNode with an id held by a node of another type. */
   TYPE_CONFLICT,
   /** A request rate limit was reached; a RetryInfo says when to try again. */

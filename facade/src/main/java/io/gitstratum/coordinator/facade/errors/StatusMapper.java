@@ -52,7 +52,7 @@ public final class StatusMapper {
     return switch (reason) {
       case INVALID_FIELD, MALFORMED_REQUEST -> Status.Code.INVALID_ARGUMENT;
       case NODE_NOT_FOUND -> Status.Code.NOT_FOUND;
-      case GENERATION_MISMATCH -> Status.Code.FAILED_PRECONDITION;
+      case GENERATION_MISMATCH, NODE_STATE -> Status.Code.FAILED_PRECONDITION;
       case TYPE_CONFLICT -> Status.Code.ALREADY_EXISTS;
       case RATE_LIMITED, WATCHER_LIMIT -> Status.Code.RESOURCE_EXHAUSTED;
       case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;

@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.facade.errors.ErrorReason;
 import io.gitstratum.coordinator.facade.errors.GenerationMismatchException;
 import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
+import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
@@ -67,11 +68,13 @@ public final class HeartbeatHandler {
    */
   public CompletableFuture<HeartbeatResponse> heartbeat(HeartbeatRequest request) {
     RequestValidator.heartbeat(request);
-    return decide(request).thenCompose(decided -> renewOrWrite(request, decided));
+    // Taken now: the continuations below run outside the call's context.
+    String actor = ClientIdentity.current().actor();
+    return decide(request).thenCompose(decided -> renewOrWrite(request, actor, decided));
   }
 
   private CompletableFuture<HeartbeatResponse> renewOrWrite(HeartbeatRequest request,
-      Transition<HeartbeatOutcome> decided) {
+      String actor, Transition<HeartbeatOutcome> decided) {
     OptionalLong lease = cache.aliveLease(request.getNodeId());
     CompletableFuture<HeartbeatOutcome> outcome;
     if (lease.isPresent()) {
@@ -79,22 +82,23 @@ public final class HeartbeatHandler {
       // be one the writer attached but could not renew (its commit went unanswered).
       outcome = keepAlives.heartbeatAsync(lease.getAsLong()).thenCompose(ttl -> {
         if (ttl <= 0) {
-          return write(request, true); // the lease expired since the cache last heard of it
+          return write(request, actor, true); // the lease expired since the cache heard of it
         }
         if (decided.changes()) {
-          return write(request, false);
+          return write(request, actor, false);
         }
         metrics.heartbeat(false);
         return CompletableFuture.completedFuture(decided.response());
       });
     } else {
-      outcome = write(request, !decided.changes());
+      outcome = write(request, actor, !decided.changes());
     }
     return outcome.thenApply(written -> respond(request, written));
   }
 
-  private CompletableFuture<HeartbeatOutcome> write(HeartbeatRequest request, boolean leaseGone) {
-    return writer.submit((view, liveness) -> TopologyTransitions.heartbeat(view,
+  private CompletableFuture<HeartbeatOutcome> write(HeartbeatRequest request, String actor,
+      boolean leaseGone) {
+    return writer.submit(actor, (view, liveness) -> TopologyTransitions.heartbeat(view,
         leaseGone ? withoutAlive(liveness, request.getNodeId()) : liveness, request,
         clock.millis()))
         .thenApply(written -> {

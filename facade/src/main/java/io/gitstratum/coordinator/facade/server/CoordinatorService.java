@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
+import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
 import io.gitstratum.coordinator.facade.heartbeat.HeartbeatHandler;
 import io.gitstratum.coordinator.facade.leader.Leadership;
@@ -111,7 +112,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     StatusMapper.respondAsync("RegisterNode", observer, () -> {
       NodeInfo node = RequestValidator.register(request);
       authorizer.requireMayActOn(node.getId());
-      return writer.submit((view, liveness) ->
+      return writer.submit(ClientIdentity.current().actor(), (view, liveness) ->
           TopologyTransitions.register(view, node, clock.millis()));
     });
   }
@@ -122,7 +123,8 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     StatusMapper.respondAsync("DeregisterNode", observer, () -> {
       RequestValidator.deregister(request);
       authorizer.requireMayActOn(request.getNodeId());
-      return writer.submit((view, liveness) -> TopologyTransitions.deregister(view, request));
+      return writer.submit(ClientIdentity.current().actor(),
+          (view, liveness) -> TopologyTransitions.deregister(view, request));
     });
   }
 

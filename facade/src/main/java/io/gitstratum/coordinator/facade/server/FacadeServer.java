@@ -16,11 +16,13 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -60,7 +62,8 @@ public final class FacadeServer implements AutoCloseable {
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
       OpsHttpServer ops, ScheduledExecutorService scheduler,
-      Clock clock, ServerBuilder<?> builder, CoordinatorService service, ServerTls tls) {
+      Clock clock, ServerBuilder<?> builder, List<ServerServiceDefinition> services,
+      ServerTls tls) {
     this.tls = tls;
     this.config = config;
     this.etcd = etcd;
@@ -72,9 +75,9 @@ public final class FacadeServer implements AutoCloseable {
     this.ops = ops;
     this.scheduler = scheduler;
     this.clock = clock;
+    // Malformed requests become INVALID_ARGUMENT in our code, not INTERNAL in gRPC's.
+    services.forEach(service -> builder.addService(RequestDecoding.strict(service)));
     this.server = builder
-        // Malformed requests become INVALID_ARGUMENT in our code, not INTERNAL in gRPC's.
-        .addService(RequestDecoding.strict(service.definition()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

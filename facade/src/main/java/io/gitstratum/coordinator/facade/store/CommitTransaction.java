@@ -15,6 +15,7 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,18 +38,26 @@ final class CommitTransaction {
   private final Keyspace keys;
   private final long expectedVersionModRevision;
   private final List<TopologyUpdate> updates;
+  private final List<ChangeRecord> history;
   private final List<KeyWrite> keyWrites;
   private final List<LivenessGuard> guards;
 
   /**
    * @param expectedVersionModRevision the version key's mod revision the batch was built on
+   * @param history why each update happened, in the same order; empty: none written
    * @param guards liveness keys that must be absent for the writes to apply (none for a check)
    */
   CommitTransaction(Keyspace keys, long expectedVersionModRevision,
-      List<TopologyUpdate> updates, List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+      List<TopologyUpdate> updates, List<ChangeRecord> history, List<KeyWrite> keyWrites,
+      Collection<LivenessGuard> guards) {
+    if (!history.isEmpty() && history.size() != updates.size()) {
+      throw new IllegalArgumentException(history.size() + " history records for "
+          + updates.size() + " updates");
+    }
     this.keys = keys;
     this.expectedVersionModRevision = expectedVersionModRevision;
     this.updates = List.copyOf(updates);
+    this.history = List.copyOf(history);
     this.keyWrites = List.copyOf(keyWrites);
     this.guards = List.copyOf(guards);
   }
@@ -80,7 +89,8 @@ final class CommitTransaction {
     // duplicate keys in a transaction, so the last write of each key wins, as it would have
     // sequentially. Liveness keys come collapsed by the writer.
     Map<String, Op> ops = new LinkedHashMap<>();
-    for (TopologyUpdate update : updates) {
+    for (int i = 0; i < updates.size(); i++) {
+      TopologyUpdate update = updates.get(i);
       switch (update.getUpdateCase()) {
         case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
             putNode(update.getNodeAdded()));
@@ -95,6 +105,11 @@ final class CommitTransaction {
       }
       ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
           bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
+      if (!history.isEmpty()) {
+        ops.put(keys.history(update.getVersion()), Op.put(
+            bytes(keys.history(update.getVersion())), bytes(RecordCodec.encode(history.get(i))),
+            PutOption.DEFAULT));
+      }
     }
     for (KeyWrite write : keyWrites) {
       ops.put(keyOf(write), op(write));

@@ -25,6 +25,7 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.compat.SchemaCompatibility;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import io.gitstratum.coordinator.schema.records.SchemaRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -197,19 +198,22 @@ public final class EtcdTopologyStore {
   /**
    * Commits change events as one transaction: if the version key still has
    * {@code expectedVersionModRevision} and every guarded liveness key is as the guard says,
-   * write each event, the node records it changes, the liveness keys, and the new version (only
-   * when there are events). Events must be consecutive; each key may be written once.
+   * write each event with its history record, the node records it changes, the liveness keys,
+   * and the new version (only when there are events). Events must be consecutive; each key may
+   * be written once.
+   *
+   * @param history why each event happened, in the same order (empty: no history written)
    *
    * @throws io.gitstratum.coordinator.facade.errors.UnavailableException when etcd did not answer:
    *     the transaction may still have been applied ({@link #checkCommitted} tells)
    */
   public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates,
-      List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+      List<ChangeRecord> history, List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
     if (updates.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    CommitTransaction txn =
-        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, guards);
+    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, updates,
+        history, keyWrites, guards);
     return txn.result(await(kv.txn()
         .If(txn.compares())
         .Then(txn.writes())
@@ -226,8 +230,8 @@ public final class EtcdTopologyStore {
    */
   public CommitCheck checkCommitted(long expectedVersionModRevision,
       List<TopologyUpdate> updates, List<KeyWrite> keyWrites) {
-    CommitTransaction txn =
-        new CommitTransaction(keys, expectedVersionModRevision, updates, keyWrites, List.of());
+    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, updates,
+        List.of(), keyWrites, List.of());
     TxnResponse response;
     try {
       response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");
@@ -327,13 +331,20 @@ public final class EtcdTopologyStore {
     lease.revoke(leaseId).exceptionally(e -> null);
   }
 
-  /** Deletes the events before {@code version} (exclusive): event-log retention. */
+  /**
+   * Deletes the events before {@code version} (exclusive) and their history records:
+   * event-log retention.
+   */
   public void trimEventsBefore(long version) {
     if (version <= 1) {
       return;
     }
-    await(kv.delete(bytes(keys.event(1)),
-        DeleteOption.builder().withRange(bytes(keys.event(version))).build()), "event trim");
+    await(kv.txn().Then(
+        Op.delete(bytes(keys.event(1)),
+            DeleteOption.builder().withRange(bytes(keys.event(version))).build()),
+        Op.delete(bytes(keys.history(1)),
+            DeleteOption.builder().withRange(bytes(keys.history(version))).build()))
+        .commit(), "event trim");
   }
 
   private <T> T await(CompletableFuture<T> call, String operation) {

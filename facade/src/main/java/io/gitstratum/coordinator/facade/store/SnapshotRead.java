@@ -14,6 +14,7 @@ import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,7 +66,8 @@ final class SnapshotRead {
             Op.get(bytes(keys.ringConfig()), GetOption.DEFAULT),
             pages.first(keys.nodesPrefix(), false),
             pages.first(keys.alivePrefix(), true),
-            pages.first(keys.gracePrefix(), true))
+            pages.first(keys.gracePrefix(), true),
+            Op.get(bytes(keys.detectorPause()), GetOption.DEFAULT))
         .commit(), "topology read"));
     long revision = head.getHeader().getRevision();
     List<GetResponse> gets = head.getGetResponses();
@@ -91,6 +93,9 @@ final class SnapshotRead {
       }
     });
     decoded.add(decodeNodes(List.copyOf(chunk)));
+    Optional<DetectorPauseRecord> pause = gets.get(5).getKvs().stream().findFirst()
+        .map(kvp -> RecordCodec.decodeDetectorPause(keys.detectorPause(),
+            kvp.getValue().getBytes()));
     Map<String, Long> alive = new HashMap<>();
     pages.scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
@@ -100,7 +105,7 @@ final class SnapshotRead {
     List<NodeInfo> nodes = new ArrayList<>();
     decoded.forEach(part -> nodes.addAll(Completions.join(part)));
     return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
-        versionModRevision, head.getHeader().getRaftTerm());
+        versionModRevision, head.getHeader().getRaftTerm(), pause);
   }
 
   private static CompletableFuture<List<NodeInfo>> decodeNodes(List<KeyValue> records) {

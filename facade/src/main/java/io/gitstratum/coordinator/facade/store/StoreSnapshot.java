@@ -1,7 +1,9 @@
 package io.gitstratum.coordinator.facade.store;
 
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.client.topology.Topology;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -12,11 +14,19 @@ import java.util.Set;
  * @param revision the etcd revision of the read; a watch continues from {@code revision + 1}
  * @param versionModRevision the mod revision of the version key (0 when it does not exist yet);
  *     every topology change compares it
+ * @param detectorPause an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}), if any
  */
 public record StoreSnapshot(Topology topology, Map<String, Long> alive, Set<String> grace,
-    long revision, long versionModRevision, long raftTerm) {
+    long revision, long versionModRevision, long raftTerm,
+    Optional<DetectorPauseRecord> detectorPause) {
   public StoreSnapshot {
     alive = Map.copyOf(alive);
     grace = Set.copyOf(grace);
+  }
+
+  /** A snapshot without an operator's pause. */
+  public StoreSnapshot(Topology topology, Map<String, Long> alive, Set<String> grace,
+      long revision, long versionModRevision, long raftTerm) {
+    this(topology, alive, grace, revision, versionModRevision, raftTerm, Optional.empty());
   }
 }

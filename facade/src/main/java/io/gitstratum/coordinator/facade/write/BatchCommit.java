@@ -12,6 +12,7 @@ import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,7 +66,8 @@ final class BatchCommit {
    * @throws UnavailableException when etcd could not be written, or its outcome is unknown
    */
   boolean commit(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<LivenessEffect> effects, Set<LivenessGuard> guards) throws InterruptedException {
+      List<ChangeRecord> history, List<LivenessEffect> effects, Set<LivenessGuard> guards)
+      throws InterruptedException {
     if (updates.isEmpty() && effects.isEmpty()) {
       // Nothing to write, but the answers must not come from a stale cache.
       long current = store.currentVersionRevision();
@@ -80,9 +82,9 @@ final class BatchCommit {
     List<KeyWrite> writes = LivenessWrites.withLeases(planned, leases);
     CommitResult result;
     try {
-      result = store.commit(seen.versionModRevision(), updates, writes, guards);
+      result = store.commit(seen.versionModRevision(), updates, history, writes, guards);
     } catch (UnavailableException e) {
-      return resolveUnknown(seen, updates, writes, guards, leases, e);
+      return resolveUnknown(seen, updates, history, writes, guards, leases, e);
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
@@ -105,7 +107,7 @@ final class BatchCommit {
    * live nodes' keys.
    */
   private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
+      List<ChangeRecord> history, List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
       UnavailableException failure) throws InterruptedException {
     long expected = seen.versionModRevision();
     UnavailableException last = failure;
@@ -132,7 +134,7 @@ final class BatchCommit {
             + " and its outcome is not known yet; retrying is safe", last);
       }
       try {
-        CommitResult again = store.commit(expected, updates, writes, guards);
+        CommitResult again = store.commit(expected, updates, history, writes, guards);
         if (again.committed()) {
           applied(again.revision(), updates, writes);
           return true;

@@ -4,10 +4,13 @@ import java.util.concurrent.CompletableFuture;
 
 /** One caller's command waiting in the write queue, and its answer. */
 final class Pending<R> {
+  final String actor;
   final Command<R> command;
   private final CompletableFuture<R> answer = new CompletableFuture<>();
 
-  Pending(Command<R> command) {
+  /** @param actor who asks, for the change history: {@code node:<id>}, {@code operator:<name>}... */
+  Pending(String actor, Command<R> command) {
+    this.actor = actor;
     this.command = command;
   }
 

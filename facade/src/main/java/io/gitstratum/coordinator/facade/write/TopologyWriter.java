@@ -15,6 +15,8 @@ import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -70,6 +72,7 @@ public final class TopologyWriter implements AutoCloseable {
   public static final long DEFAULT_MAX_TXN_BYTES = 1L << 20;
 
   private final TopologyCache cache;
+  private final Clock clock;
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final int maxAttempts;
@@ -90,12 +93,14 @@ public final class TopologyWriter implements AutoCloseable {
    * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
    * @param maxQueued commands waiting at most; more are refused
    * @param maxTxnBytes estimated request bytes per transaction at most (one command always fits)
+   * @param clock the time each change is recorded at in the change history
    */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
       int maxAttempts, LeasePool aliveLeases, LeaseKeepAlives keepAlives, Duration graceTtl,
-      int maxQueued, long maxTxnBytes, FacadeMetrics metrics) {
+      int maxQueued, long maxTxnBytes, Clock clock, FacadeMetrics metrics) {
     this.metrics = metrics;
     this.cache = cache;
+    this.clock = clock;
     this.timeout = timeout;
     this.maxAttempts = maxAttempts;
     this.maxTxnBytes = maxTxnBytes;
@@ -117,8 +122,8 @@ public final class TopologyWriter implements AutoCloseable {
    * Coordinator exceptions thrown by the command (bad state, type conflicts) reach the caller
    * unchanged and write nothing.
    */
-  public <R> R execute(Command<R> command) {
-    CompletableFuture<R> answer = submit(command);
+  public <R> R execute(String actor, Command<R> command) {
+    CompletableFuture<R> answer = submit(actor, command);
     try {
       return Completions.join(answer);
     } finally {
@@ -131,10 +136,12 @@ public final class TopologyWriter implements AutoCloseable {
    * the command's own exception, or with UNAVAILABLE after a bound. Cancelling the answer drops
    * the command unless it is already on its way to etcd.
    *
+   * @param actor who asks, recorded in the change history: {@code node:<id>},
+   *     {@code operator:<name>}, {@code detector:<replica>} or {@code ip:<address>}
    * @throws UnavailableException at once when the queue is full or the writer is closed
    */
-  public <R> CompletableFuture<R> submit(Command<R> command) {
-    Pending<R> pending = enqueue(command);
+  public <R> CompletableFuture<R> submit(String actor, Command<R> command) {
+    Pending<R> pending = enqueue(actor, command);
     CompletableFuture<R> answer = bounded(pending);
     answer.whenComplete((response, error) -> {
       if (answer.isCancelled()) {
@@ -162,11 +169,11 @@ public final class TopologyWriter implements AutoCloseable {
     });
   }
 
-  private <R> Pending<R> enqueue(Command<R> command) {
+  private <R> Pending<R> enqueue(String actor, Command<R> command) {
     if (closed) {
       throw UnavailableException.shuttingDown();
     }
-    Pending<R> pending = new Pending<>(command);
+    Pending<R> pending = new Pending<>(actor, command);
     if (!queue.offer(pending)) {
       metrics.writeRefused();
       throw UnavailableException.writeQueueFull(queue.size());
@@ -218,6 +225,7 @@ public final class TopologyWriter implements AutoCloseable {
       Topology.Draft draft = seen.topology().draft();
       LivenessOverlay liveness = new LivenessOverlay(cache.liveness());
       List<TopologyUpdate> updates = new ArrayList<>();
+      List<ChangeRecord> history = new ArrayList<>();
       List<LivenessEffect> effects = new ArrayList<>();
       Set<LivenessGuard> guards = new LinkedHashSet<>();
       List<Decided> decided = new ArrayList<>(batch.size());
@@ -242,6 +250,9 @@ public final class TopologyWriter implements AutoCloseable {
         bytes += size;
         transition.updates().forEach(draft::apply);
         updates.addAll(transition.updates());
+        ChangeRecord why = ChangeRecord.newBuilder().setReason(transition.reason())
+            .setActor(pending.actor).setAt(clock.millis()).build();
+        transition.updates().forEach(u -> history.add(why));
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
@@ -251,7 +262,7 @@ public final class TopologyWriter implements AutoCloseable {
         return;
       }
       try {
-        if (batches.commit(seen, updates, effects, guards)) {
+        if (batches.commit(seen, updates, history, effects, guards)) {
           metrics.batch(decided.size());
           updates.forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);

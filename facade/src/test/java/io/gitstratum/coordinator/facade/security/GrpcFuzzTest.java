@@ -9,8 +9,8 @@ import io.etcd.jetcd.KeyValue;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
-import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.GetHashRingRequest;
 import io.gitstratum.coordinator.proto.GetLeaderRequest;
@@ -27,6 +27,8 @@ import io.gitstratum.coordinator.proto.WatchTopologyRequest;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.ChangeReason;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.grpc.CallOptions;
 import io.grpc.Context;
@@ -41,7 +43,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -249,6 +253,7 @@ class GrpcFuzzTest {
     Map<String, NodeInfo> stored = new TreeMap<>();
     Map<Long, TopologyUpdate> events = new TreeMap<>();
     List<String> alive = new ArrayList<>();
+    Set<Long> histories = new TreeSet<>();
     long version = -1;
     for (KeyValue kv : harness.etcdPrefix(keys.prefix())) {
       String key = kv.getKey().toString(StandardCharsets.UTF_8);
@@ -276,6 +281,11 @@ class GrpcFuzzTest {
         RecordCodec.decodeSchema(key, value);
       } else if (parsed instanceof Key.Facade) {
         RecordCodec.decodeFacade(key, value);
+      } else if (parsed instanceof Key.History h) {
+        ChangeRecord why = RecordCodec.decodeChange(key, value);
+        assertTrue(why.getReason() != ChangeReason.CHANGE_REASON_UNSPECIFIED
+            && !why.getActor().isEmpty() && why.getAt() > 0, key + ": " + why);
+        histories.add(h.version());
       } else if (parsed instanceof Key.Alive a) {
         alive.add(a.nodeId());
       } else if (!(parsed instanceof Key.Grace)) {
@@ -283,6 +293,7 @@ class GrpcFuzzTest {
       }
     }
     assertTrue(stored.keySet().containsAll(alive), "alive keys only for stored nodes: " + alive);
+    assertEquals(events.keySet(), histories, "every change event has its history record");
     assertEquals(served.getVersion(), version, "the version key is what the facade served");
     Topology replayed = Topology.empty();
     for (TopologyUpdate update : events.values()) {

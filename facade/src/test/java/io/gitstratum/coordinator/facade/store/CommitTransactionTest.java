@@ -15,6 +15,8 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.ChangeReason;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +36,7 @@ class CommitTransactionTest {
 
   private CommitTransaction txn(long expected, List<TopologyUpdate> updates,
       List<KeyWrite> writes, List<LivenessGuard> guards) {
-    return new CommitTransaction(keys, expected, updates, writes, guards);
+    return new CommitTransaction(keys, expected, updates, List.of(), writes, guards);
   }
 
   /** The answer to one read of the transaction. */
@@ -60,6 +62,20 @@ class CommitTransactionTest {
         List.of(new KeyWrite.PutAlive("a", "g", 9)), List.of());
     assertEquals(List.of(keys.node("a"), keys.event(3), keys.event(4), keys.alive("a"),
         keys.version()), List.copyOf(txn.writesByKey().keySet()));
+  }
+
+  @Test
+  void eachChangeIsWrittenWithItsHistoryRecord() {
+    ChangeRecord registered = ChangeRecord.newBuilder()
+        .setReason(ChangeReason.CHANGE_REASON_REGISTERED).setActor("node:a").setAt(7).build();
+    ChangeRecord drained = registered.toBuilder()
+        .setReason(ChangeReason.CHANGE_REASON_DRAINED_BY_OPERATOR).setActor("operator:o").build();
+    CommitTransaction txn = new CommitTransaction(keys, 5, List.of(added(3, "a"), updated(4, "a")),
+        List.of(registered, drained), List.of(), List.of());
+    assertEquals(List.of(keys.node("a"), keys.event(3), keys.history(3), keys.event(4),
+        keys.history(4), keys.version()), List.copyOf(txn.writesByKey().keySet()));
+    assertThrows(IllegalArgumentException.class, () -> new CommitTransaction(keys, 5,
+        List.of(added(3, "a")), List.of(registered, drained), List.of(), List.of()));
   }
 
   @Test

@@ -81,14 +81,14 @@ class TopologyWriterTest {
   @Test
   void aKeyWrittenTwiceInOneBatchEndsTheSameInEtcdAndInTheCache(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
-      rig.startedWriter().execute(register(node("n", "g1")));
+      rig.startedWriter().execute("test", register(node("n", "g1")));
       // Both in one batch: a re-attach of the lapsed lease of generation g1, then the node
       // restarting as generation g2.
       TopologyWriter batched = rig.writer(100, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
-      CompletableFuture<OptionalLong> reattached = batched.submit((view, liveness) ->
+      CompletableFuture<OptionalLong> reattached = batched.submit("test", (view, liveness) ->
           new Transition<>(List.of(), List.of(new LivenessEffect.AttachAlive("n", "g1"),
               new LivenessEffect.ClearGrace("n")), OptionalLong.empty()));
-      CompletableFuture<RegisterNodeResponse> restarted = batched.submit(
+      CompletableFuture<RegisterNodeResponse> restarted = batched.submit("test", 
           register(node("n", "g2")));
       batched.start();
       reattached.get(10, TimeUnit.SECONDS);
@@ -112,7 +112,7 @@ class TopologyWriterTest {
         for (int label = 0; label < 64; label++) {
           big.putLabels("label-" + label, "v".repeat(256));
         }
-        answers.add(writer.submit(register(big.build())));
+        answers.add(writer.submit("test", register(big.build())));
       }
       writer.start();
       Set<Long> versions = new java.util.TreeSet<>();
@@ -136,8 +136,8 @@ class TopologyWriterTest {
   void aCommandWhoseCallerGaveUpIsNeverSent(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
       TopologyWriter writer = rig.writer(100, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
-      CompletableFuture<RegisterNodeResponse> abandoned = writer.submit(register(node("gone", "g")));
-      CompletableFuture<RegisterNodeResponse> kept = writer.submit(register(node("kept", "g")));
+      CompletableFuture<RegisterNodeResponse> abandoned = writer.submit("test", register(node("gone", "g")));
+      CompletableFuture<RegisterNodeResponse> kept = writer.submit("test", register(node("kept", "g")));
       abandoned.cancel(false);
       writer.start();
       assertEquals(1, kept.get(10, TimeUnit.SECONDS).getTopologyVersion());
@@ -150,10 +150,10 @@ class TopologyWriterTest {
   void aFullQueueRefusesAtOnceWithARetryDelay(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
       TopologyWriter writer = rig.writer(2, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
-      writer.submit(register(node("a", "g")));
-      writer.submit(register(node("b", "g")));
+      writer.submit("test", register(node("a", "g")));
+      writer.submit("test", register(node("b", "g")));
       UnavailableException refused = assertThrows(UnavailableException.class,
-          () -> writer.submit(register(node("c", "g"))));
+          () -> writer.submit("test", register(node("c", "g"))));
       assertEquals(ErrorReason.WRITE_QUEUE_FULL, refused.reason());
       assertEquals(Optional.of(Duration.ofSeconds(1)), refused.retryDelay());
       assertEquals(1, rig.counter("gitstratum_coordinator_writes_refused", null));
@@ -163,14 +163,14 @@ class TopologyWriterTest {
   @Test
   void aGuardedDecisionLosesToAnAliveKeyTheCacheHasNotSeen(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
-      rig.startedWriter().execute(register(node("n", "g")));
+      rig.startedWriter().execute("test", register(node("n", "g")));
       long versionRevision = rig.cache.state().versionModRevision();
       long aliveRevision = get(rig.client, rig.keys.alive("n")).orElseThrow().getModRevision();
       // The detector's view said the alive key was gone; etcd has it.
       TopologyUpdate suspect = TopologyUpdate.newBuilder().setVersion(2).setPreviousVersion(1)
           .setNodeUpdated(node("n", "g").toBuilder().setState(NodeState.NODE_STATE_SUSPECT))
           .build();
-      CommitResult lost = rig.store.commit(versionRevision, List.of(suspect), List.of(),
+      CommitResult lost = rig.store.commit(versionRevision, List.of(suspect), List.of(), List.of(),
           List.of(new LivenessGuard.AliveAbsent("n")));
       assertFalse(lost.committed());
       assertEquals(versionRevision, lost.versionModRevision(), "the version key did not move");
@@ -187,7 +187,7 @@ class TopologyWriterTest {
       TopologyUpdate added = TopologyUpdate.newBuilder().setVersion(1).setPreviousVersion(0)
           .setNodeAdded(node("n", "g")).build();
       List<KeyWrite> writes = List.of(new KeyWrite.PutAlive("n", "g", lease));
-      CommitResult result = rig.store.commit(before, List.of(added), writes, List.of());
+      CommitResult result = rig.store.commit(before, List.of(added), List.of(), writes, List.of());
       assertTrue(result.committed());
 
       assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, result.revision()),
@@ -215,7 +215,7 @@ class TopologyWriterTest {
       Client direct = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
       WriterRig rig = new WriterRig(List.of(proxy.endpoint()), cluster);
       TopologyWriter writer = rig.startedWriter();
-      writer.execute(register(node("warm", "g")));
+      writer.execute("test", register(node("warm", "g")));
       // A pooled lease ready: the next registration needs no grant through a slow proxy.
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> rig.pool.size() >= 1);
       return new BehindProxy(proxy, direct, rig, writer);
@@ -235,7 +235,7 @@ class TopologyWriterTest {
       // etcd applies the commit at once, its answer comes 3 s later: past the 1 s deadline.
       slow.proxy().delayResponses(Duration.ofSeconds(3));
       CompletableFuture<RegisterNodeResponse> late =
-          slow.writer().submit(register(node("late", "g")));
+          slow.writer().submit("test", register(node("late", "g")));
       Awaitility.await().atMost(Duration.ofSeconds(5))
           .until(() -> get(slow.direct(), slow.rig().keys.node("late")).isPresent());
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
@@ -258,7 +258,7 @@ class TopologyWriterTest {
       // The commit and the read that checks it both time out.
       slow.proxy().delayResponses(Duration.ofMillis(2_500));
       CompletableFuture<RegisterNodeResponse> late =
-          slow.writer().submit(register(node("late", "g")));
+          slow.writer().submit("test", register(node("late", "g")));
       UnavailableException unknown = assertThrows(UnavailableException.class,
           () -> Completions.join(late));
       assertTrue(unknown.getMessage().contains("outcome"), unknown.getMessage());
@@ -272,7 +272,7 @@ class TopologyWriterTest {
       // The watch brings the commit into the cache; a retried registration is a no-op.
       Awaitility.await().atMost(Duration.ofSeconds(5))
           .until(() -> slow.rig().cache.aliveLease("late").isPresent());
-      assertTrue(slow.writer().execute(register(node("late", "g"))).getAlreadyRegistered());
+      assertTrue(slow.writer().execute("test", register(node("late", "g"))).getAlreadyRegistered());
       assertEquals(alive.getLease(),
           get(slow.direct(), slow.rig().keys.alive("late")).orElseThrow().getLease());
     }

@@ -11,6 +11,7 @@ import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.store.TestStores;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ final class WriterRig implements AutoCloseable {
   /** A writer that is not started yet. */
   TopologyWriter writer(int maxQueued, long maxTxnBytes) {
     TopologyWriter writer = new TopologyWriter(store, cache, TIMEOUT, 16, pool, keepAlives,
-        Duration.ofSeconds(4), maxQueued, maxTxnBytes, metrics);
+        Duration.ofSeconds(4), maxQueued, maxTxnBytes, Clock.systemUTC(), metrics);
     writers.add(writer);
     return writer;
   }

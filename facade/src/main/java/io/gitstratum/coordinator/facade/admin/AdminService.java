@@ -1,0 +1,171 @@
+package io.gitstratum.coordinator.facade.admin;
+
+import io.gitstratum.coordinator.admin.ConfirmDownRequest;
+import io.gitstratum.coordinator.admin.ConfirmDownResponse;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
+import io.gitstratum.coordinator.admin.DetectorState;
+import io.gitstratum.coordinator.admin.DrainNodeRequest;
+import io.gitstratum.coordinator.admin.DrainNodeResponse;
+import io.gitstratum.coordinator.admin.GetDetectorStateRequest;
+import io.gitstratum.coordinator.admin.GetHistoryRequest;
+import io.gitstratum.coordinator.admin.GetHistoryResponse;
+import io.gitstratum.coordinator.admin.PauseDetectorRequest;
+import io.gitstratum.coordinator.admin.ProtectedZone;
+import io.gitstratum.coordinator.admin.ResumeDetectorRequest;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.RequestValidator;
+import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.detect.FailureDetector;
+import io.gitstratum.coordinator.facade.detect.ZoneProtection;
+import io.gitstratum.coordinator.facade.errors.StatusMapper;
+import io.gitstratum.coordinator.facade.guard.ClientIdentity;
+import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
+import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
+import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin service (proto {@code gitstratum.admin.CoordinatorAdmin}): an operator pauses and
+ * resumes SUSPECT→DOWN, confirms nodes DOWN, drains a node, and reads the detector's state and
+ * the change history. Only operators may call it ({@link NodeAuthorizer#requireOperator}); node
+ * changes go through the write path like any other, with the operator as their actor. Handlers
+ * run on gRPC's threads and never block: etcd reads and the pause key are written on the
+ * {@code admin} thread.
+ */
+@Singleton
+public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImplBase {
+  private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+  private static final int DEFAULT_HISTORY = 100;
+
+  private final NodeAuthorizer authorizer;
+  private final TopologyWriter writer;
+  private final EtcdAdminStore store;
+  private final TopologyCache cache;
+  private final FailureDetector detector;
+  private final Leadership leadership;
+  private final Clock clock;
+  private final ExecutorService blocking;
+
+  @Inject
+  public AdminService(NodeAuthorizer authorizer, TopologyWriter writer, EtcdAdminStore store,
+      TopologyCache cache, FailureDetector detector, Leadership leadership, Clock clock,
+      @Named("admin") ExecutorService blocking) {
+    this.authorizer = authorizer;
+    this.writer = writer;
+    this.store = store;
+    this.cache = cache;
+    this.detector = detector;
+    this.leadership = leadership;
+    this.clock = clock;
+    this.blocking = blocking;
+  }
+
+  @Override
+  public void getDetectorState(GetDetectorStateRequest request,
+      StreamObserver<DetectorState> observer) {
+    StatusMapper.respond("GetDetectorState", observer, () -> {
+      authorizer.requireOperator();
+      return state(cache.detectorPause());
+    });
+  }
+
+  @Override
+  public void pauseDetector(PauseDetectorRequest request, StreamObserver<DetectorState> observer) {
+    StatusMapper.respondAsync("PauseDetector", observer, () -> {
+      authorizer.requireOperator();
+      RequestValidator.pause(request);
+      DetectorPauseRecord pause = DetectorPauseRecord.newBuilder()
+          .setBy(ClientIdentity.current().actor()).setReason(request.getReason())
+          .setAt(clock.millis()).build();
+      return CompletableFuture.supplyAsync(() -> {
+        store.pause(pause);
+        log.warn("SUSPECT->DOWN paused by {}: {}", pause.getBy(), pause.getReason());
+        return state(Optional.of(pause));
+      }, blocking);
+    });
+  }
+
+  @Override
+  public void resumeDetector(ResumeDetectorRequest request,
+      StreamObserver<DetectorState> observer) {
+    StatusMapper.respondAsync("ResumeDetector", observer, () -> {
+      authorizer.requireOperator();
+      String by = ClientIdentity.current().actor();
+      return CompletableFuture.supplyAsync(() -> {
+        store.resume();
+        log.info("SUSPECT->DOWN resumed by {}", by);
+        return state(Optional.empty());
+      }, blocking);
+    });
+  }
+
+  @Override
+  public void confirmDown(ConfirmDownRequest request,
+      StreamObserver<ConfirmDownResponse> observer) {
+    StatusMapper.respondAsync("ConfirmDown", observer, () -> {
+      authorizer.requireOperator();
+      List<String> ids = RequestValidator.confirmDown(request);
+      return writer.submit(ClientIdentity.current().actor(),
+          (view, liveness) -> TopologyTransitions.confirmDown(view, ids))
+          .thenApply(version -> ConfirmDownResponse.newBuilder()
+              .setTopologyVersion(version.orElse(cache.state().topology().version())).build());
+    });
+  }
+
+  @Override
+  public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeResponse> observer) {
+    StatusMapper.respondAsync("DrainNode", observer, () -> {
+      authorizer.requireOperator();
+      RequestValidator.drain(request);
+      return writer.submit(ClientIdentity.current().actor(),
+          (view, liveness) -> TopologyTransitions.drain(view, request.getNodeId()))
+          .thenApply(version -> DrainNodeResponse.newBuilder().setTopologyVersion(version)
+              .build());
+    });
+  }
+
+  @Override
+  public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
+    StatusMapper.respondAsync("GetHistory", observer, () -> {
+      authorizer.requireOperator();
+      RequestValidator.history(request);
+      long upTo = cache.state().topology().version();
+      return CompletableFuture.supplyAsync(() -> ChangeHistory.answer(
+          store.changes(request.getSinceVersion(), upTo), request.getNodeId(),
+          request.getLimit() == 0 ? DEFAULT_HISTORY : request.getLimit()), blocking);
+    });
+  }
+
+  private DetectorState state(Optional<DetectorPauseRecord> pause) {
+    Topology topology = cache.state().topology();
+    ZoneProtection.State protection = detector.protection();
+    long nowMs = clock.millis();
+    DetectorState.Builder state = DetectorState.newBuilder()
+        .setLeaderId(leadership.leader().map(Leadership.LeaderInfo::replicaId).orElse(""))
+        .setDownPausedUntil(protection.paused(nowMs) ? protection.pausedUntilMs() : 0)
+        .setSuspectNodes(topology.count(NodeState.NODE_STATE_SUSPECT))
+        .setDownNodes(topology.count(NodeState.NODE_STATE_DOWN))
+        .setTopologyVersion(topology.version());
+    pause.ifPresent(p -> state.setPaused(true).setPausedBy(p.getBy())
+        .setPauseReason(p.getReason()).setPausedAt(p.getAt()));
+    for (ZoneProtection.Zone zone : protection.zones()) {
+      state.addProtectedZones(ProtectedZone.newBuilder().setZone(zone.name())
+          .setLive(zone.live()).setSuspect(zone.suspect()).setSince(Math.max(0, zone.sinceMs())));
+    }
+    return state.build();
+  }
+}

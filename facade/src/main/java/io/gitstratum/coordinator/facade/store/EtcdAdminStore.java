@@ -1,0 +1,92 @@
+package io.gitstratum.coordinator.facade.store;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Key;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
+import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the admin service keeps in etcd besides topology changes: an operator's pause of
+ * SUSPECT→DOWN ({@code P/detector/pause}), and the change history ({@code P/history/}, written
+ * by each topology commit beside its event) read back joined with the change events. Every
+ * call blocks for at most the etcd timeout per request; thread-safe.
+ */
+@Singleton
+public final class EtcdAdminStore {
+  /** A change event and why it happened; {@code why} is empty where no record was written. */
+  public record RecordedChange(TopologyUpdate update, Optional<ChangeRecord> why) {}
+
+  private final KV kv;
+  private final Keyspace keys;
+  private final Duration timeout;
+  private final PagedRange pages;
+  private final FacadeMetrics metrics;
+
+  @Inject
+  public EtcdAdminStore(Client client, Keyspace keys, EtcdSettings etcd, FacadeMetrics metrics) {
+    this.kv = client.getKVClient();
+    this.keys = keys;
+    this.timeout = etcd.timeout();
+    this.metrics = metrics;
+    this.pages = new PagedRange(kv, etcd.pageBytes(), this::await);
+  }
+
+  public void pause(DetectorPauseRecord pause) {
+    await(kv.put(bytes(keys.detectorPause()), ByteSequence.from(RecordCodec.encode(pause))),
+        "detector pause");
+  }
+
+  public void resume() {
+    await(kv.delete(bytes(keys.detectorPause())), "detector resume");
+  }
+
+  /** The retained changes after {@code afterVersion} up to {@code upToVersion}, oldest first. */
+  public List<RecordedChange> changes(long afterVersion, long upToVersion) {
+    if (upToVersion <= afterVersion) {
+      return List.of();
+    }
+    Map<Long, ChangeRecord> why = new HashMap<>();
+    pages.scan(bytes(keys.history(afterVersion + 1)), bytes(keys.history(upToVersion + 1)), 0,
+        false, kvp -> {
+          String key = kvp.getKey().toString(StandardCharsets.UTF_8);
+          if (keys.parse(key) instanceof Key.History h) {
+            why.put(h.version(), RecordCodec.decodeChange(key, kvp.getValue().getBytes()));
+          }
+        });
+    List<RecordedChange> changes = new ArrayList<>();
+    pages.scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
+        kvp -> changes.add(decode(kvp, why)));
+    return changes;
+  }
+
+  private static RecordedChange decode(KeyValue kvp, Map<Long, ChangeRecord> why) {
+    TopologyUpdate update = RecordCodec.decodeUpdate(kvp.getKey().toString(StandardCharsets.UTF_8),
+        kvp.getValue().getBytes());
+    return new RecordedChange(update, Optional.ofNullable(why.get(update.getVersion())));
+  }
+
+  private <T> T await(CompletableFuture<T> call, String operation) {
+    return metrics.etcd(operation, () -> Deadlines.await(call, timeout, operation));
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+}
