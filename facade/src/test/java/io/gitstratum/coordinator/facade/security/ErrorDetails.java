@@ -14,9 +14,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** The typed details of an error as a client reads them from the status trailers. */
-record ErrorDetails(Status.Code code, ErrorInfo info, Optional<Duration> retryDelay) {
+public record ErrorDetails(Status.Code code, ErrorInfo info, Optional<Duration> retryDelay) {
 
-  static ErrorDetails of(Throwable error) {
+  public static ErrorDetails of(Throwable error) {
     com.google.rpc.Status status = StatusProto.fromThrowable(error);
     assertNotNull(status, "no google.rpc.Status details on " + error);
     ErrorInfo info = null;
@@ -41,14 +41,14 @@ record ErrorDetails(Status.Code code, ErrorInfo info, Optional<Duration> retryDe
   }
 
   /** Asserts the code and reason, and returns the details for further checks. */
-  static ErrorDetails expect(StatusRuntimeException error, Status.Code code, String reason) {
+  public static ErrorDetails expect(StatusRuntimeException error, Status.Code code, String reason) {
     ErrorDetails details = of(error);
     assertEquals(code, details.code(), () -> "code of " + error);
     assertEquals(reason, details.info().getReason(), () -> "reason of " + error);
     return details;
   }
 
-  String metadata(String key) {
+  public String metadata(String key) {
     return info.getMetadataOrDefault(key, null);
   }
 }

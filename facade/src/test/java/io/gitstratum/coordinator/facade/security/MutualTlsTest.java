@@ -2,7 +2,16 @@ package io.gitstratum.coordinator.facade.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.admin.ConfirmDownRequest;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
+import io.gitstratum.coordinator.admin.DrainNodeRequest;
+import io.gitstratum.coordinator.admin.GetDetectorStateRequest;
+import io.gitstratum.coordinator.admin.GetHistoryRequest;
+import io.gitstratum.coordinator.admin.PauseDetectorRequest;
+import io.gitstratum.coordinator.admin.ResumeDetectorRequest;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
@@ -10,8 +19,8 @@ import io.gitstratum.coordinator.facade.it.PerTestFacades;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
-import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.GetHashRingRequest;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
@@ -60,6 +69,7 @@ class MutualTlsTest {
   private static TestPki.Issued operator;
   private static TestPki.Issued nodeNamedLikeOperator;
   private static TestPki.Issued cnLikeOperator;
+  private static TestPki.Issued unlistedOperator;
   private static TestPki.Issued anonymous;
   private TlsClients clients;
 
@@ -72,6 +82,7 @@ class MutualTlsTest {
     operator = pki.operator("operator", "ops-admin");
     nodeNamedLikeOperator = pki.client("node-ops-admin", "some-host.example", "ops-admin");
     cnLikeOperator = pki.client("cn-ops-admin", "ops-admin", null);
+    unlistedOperator = pki.operator("unlisted-operator", "mallory");
     anonymous = pki.client("anonymous", null, null);
   }
 
@@ -146,6 +157,41 @@ class MutualTlsTest {
           "PERMISSION_DENIED");
       node.registerNode(register("ops-admin")); // it is the node named ops-admin, nothing more
     }
+  }
+
+  @Test
+  void onlyListedOperatorsMayUseTheAdminService() {
+    FacadeServer facade = start(c -> c);
+    stub(facade, node1).registerNode(register("obj-1"));
+    for (TestPki.Issued certificate : List.of(node1, nodeNamedLikeOperator, cnLikeOperator,
+        anonymous, unlistedOperator)) {
+      CoordinatorAdminBlockingStub admin = admin(facade, certificate);
+      List<Runnable> calls = List.of(
+          () -> admin.getDetectorState(GetDetectorStateRequest.getDefaultInstance()),
+          () -> admin.pauseDetector(PauseDetectorRequest.getDefaultInstance()),
+          () -> admin.resumeDetector(ResumeDetectorRequest.getDefaultInstance()),
+          () -> admin.confirmDown(ConfirmDownRequest.newBuilder().addNodeIds("obj-1").build()),
+          () -> admin.drainNode(DrainNodeRequest.newBuilder().setNodeId("obj-1").build()),
+          () -> admin.getHistory(GetHistoryRequest.getDefaultInstance()));
+      for (Runnable call : calls) {
+        ErrorDetails.expect(assertThrows(StatusRuntimeException.class, call::run),
+            Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
+      }
+    }
+    CoordinatorAdminBlockingStub ops = admin(facade, operator);
+    assertTrue(ops.pauseDetector(PauseDetectorRequest.newBuilder().setReason("test").build())
+        .getPaused());
+    assertEquals("operator:ops-admin", ops.getDetectorState(
+        GetDetectorStateRequest.getDefaultInstance()).getPausedBy());
+    ops.resumeDetector(ResumeDetectorRequest.getDefaultInstance());
+    ops.drainNode(DrainNodeRequest.newBuilder().setNodeId("obj-1").build());
+    assertEquals("operator:ops-admin", ops.getHistory(GetHistoryRequest.newBuilder()
+        .setNodeId("obj-1").build()).getChangesList().get(1).getActor());
+  }
+
+  private CoordinatorAdminBlockingStub admin(FacadeServer facade, TestPki.Issued client) {
+    return CoordinatorAdminGrpc.newBlockingStub(clients.channel(facade.port(), client))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   @Test

@@ -1,0 +1,186 @@
+package io.gitstratum.coordinator.facade.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.ConfirmDownRequest;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
+import io.gitstratum.coordinator.admin.DetectorState;
+import io.gitstratum.coordinator.admin.DrainNodeRequest;
+import io.gitstratum.coordinator.admin.GetDetectorStateRequest;
+import io.gitstratum.coordinator.admin.GetHistoryRequest;
+import io.gitstratum.coordinator.admin.PauseDetectorRequest;
+import io.gitstratum.coordinator.admin.ResumeDetectorRequest;
+import io.gitstratum.coordinator.facade.it.FacadeHarness;
+import io.gitstratum.coordinator.facade.it.Heartbeater;
+import io.gitstratum.coordinator.facade.it.PerTestFacades;
+import io.gitstratum.coordinator.facade.it.TestNodes;
+import io.gitstratum.coordinator.facade.security.ErrorDetails;
+import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
+import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The admin service on real etcd with suspect 2 s / down 4 s, in plaintext (every caller may;
+ * authorization is MutualTlsTest's): pause holds DOWN and resume releases it, confirm-down is
+ * immediate even under zone protection, drain sticks, and the history of a scripted scenario
+ * has every transition once with its reason and actor.
+ */
+@Tag("etcd")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AdminServiceTest {
+  @RegisterExtension
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
+
+  private static final Duration DOWN_TIMEOUT = Duration.ofSeconds(4);
+
+  @RegisterExtension
+  final PerTestFacades facades = new PerTestFacades(etcd);
+
+  private CoordinatorServiceBlockingStub nodes;
+  private CoordinatorAdminBlockingStub admin;
+  private FacadeServer server;
+
+  @BeforeEach
+  void start() {
+    FacadeHarness harness = facades.harness();
+    server = harness.start(facades.cluster(), FacadeHarness::fastLiveness);
+    nodes = harness.stub(server);
+    admin = CoordinatorAdminGrpc.newBlockingStub(harness.channel(server))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+    Awaitility.await().atMost(Duration.ofSeconds(20))
+        .until(() -> !state().getLeaderId().isEmpty());
+  }
+
+  @Test
+  void aPauseHoldsDownUntilResumed() {
+    try (Heartbeater beats = new Heartbeater(List.of(nodes))) {
+      register(beats, 10);
+      DetectorState paused = admin.pauseDetector(
+          PauseDetectorRequest.newBuilder().setReason("rack 7 maintenance").build());
+      assertTrue(paused.getPaused());
+      assertEquals("rack 7 maintenance", paused.getPauseReason());
+      assertTrue(paused.getPausedBy().startsWith("ip:"), paused.getPausedBy());
+      beats.stop("n0");
+      beats.stop("n1");
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> count(NodeState.NODE_STATE_SUSPECT) == 2);
+      // Well past their grace periods: SUSPECT, not DOWN.
+      Awaitility.await().during(DOWN_TIMEOUT.multipliedBy(2)).atMost(DOWN_TIMEOUT.multipliedBy(3))
+          .until(() -> count(NodeState.NODE_STATE_DOWN) == 0);
+      assertTrue(state().getPaused(), "every replica's state says paused");
+      long resumed = System.nanoTime();
+      assertEquals(false, admin.resumeDetector(ResumeDetectorRequest.getDefaultInstance())
+          .getPaused());
+      Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> count(NodeState.NODE_STATE_DOWN) == 2);
+      System.out.printf("after resume: 2 DOWN in %.2f s%n", (System.nanoTime() - resumed) / 1e9);
+      assertEquals(8, count(NodeState.NODE_STATE_ACTIVE));
+    }
+  }
+
+  @Test
+  void confirmDownIsImmediateEvenWhileZoneProtectionHoldsDown() {
+    try (Heartbeater beats = new Heartbeater(List.of(nodes))) {
+      register(beats, 10);
+      List<String> lost = IntStream.range(0, 7).mapToObj(i -> "n" + i).toList();
+      lost.forEach(beats::stop);
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> count(NodeState.NODE_STATE_SUSPECT) == 7);
+      Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> state().getDownPausedUntil() > System.currentTimeMillis());
+      ErrorDetails.expect(assertThrows(StatusRuntimeException.class,
+          () -> admin.confirmDown(ConfirmDownRequest.newBuilder().addNodeIds("n0")
+              .addNodeIds("n9").build())), Status.Code.FAILED_PRECONDITION, "NODE_STATE");
+      assertEquals(7, count(NodeState.NODE_STATE_SUSPECT), "a refused confirmation writes nothing");
+      long asked = System.nanoTime();
+      long version = admin.confirmDown(ConfirmDownRequest.newBuilder().addAllNodeIds(lost).build())
+          .getTopologyVersion();
+      assertEquals(7, count(NodeState.NODE_STATE_DOWN), "DOWN when the call returns");
+      System.out.printf("confirm-down of 7 nodes: %.3f s%n", (System.nanoTime() - asked) / 1e9);
+      assertEquals(version, nodes.getTopology(GetTopologyRequest.newBuilder()
+          .setLinearizable(true).build()).getVersion());
+      assertEquals(3, count(NodeState.NODE_STATE_ACTIVE));
+    }
+  }
+
+  @Test
+  void historySaysWhyAndWhoForEveryTransitionOnce() {
+    try (Heartbeater beats = new Heartbeater(List.of(nodes))) {
+      register(beats, 1); // registered, then ACTIVE by its first heartbeat
+      beats.stop("n0");
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> count(NodeState.NODE_STATE_DOWN) == 1); // lease, then grace expired
+      beats.start("n0", "g-n0", 500);
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> count(NodeState.NODE_STATE_ACTIVE) == 1); // heartbeat revived
+      admin.drainNode(DrainNodeRequest.newBuilder().setNodeId("n0").build());
+      beats.stop("n0");
+      nodes.deregisterNode(DeregisterNodeRequest.newBuilder().setNodeId("n0").build());
+    }
+    String detector = "detector:" + state().getLeaderId();
+    List<Change> changes = admin.getHistory(GetHistoryRequest.newBuilder().setNodeId("n0")
+        .build()).getChangesList();
+    List<String> seen = changes.stream().map(c -> c.getKind() + " " + c.getState() + " "
+        + c.getReason() + " " + (c.getActor().startsWith("ip:") ? "ip" : c.getActor())).toList();
+    assertEquals(List.of(
+        "added NODE_STATE_JOINING registered ip",
+        "updated NODE_STATE_ACTIVE heartbeat reported ip",
+        "updated NODE_STATE_SUSPECT lease expired " + detector,
+        "updated NODE_STATE_DOWN grace expired " + detector,
+        "updated NODE_STATE_ACTIVE heartbeat revived ip",
+        "updated NODE_STATE_DRAINING drained by operator ip",
+        "removed NODE_STATE_UNKNOWN deregistered ip"), seen);
+    for (int i = 1; i < changes.size(); i++) {
+      assertTrue(changes.get(i).getVersion() > changes.get(i - 1).getVersion());
+      assertTrue(changes.get(i).getAt() >= changes.get(i - 1).getAt());
+    }
+    assertEquals(2, admin.getHistory(GetHistoryRequest.newBuilder().setNodeId("n0").setLimit(2)
+        .build()).getChangesCount(), "the newest two");
+    assertEquals(List.of("removed"), admin.getHistory(GetHistoryRequest.newBuilder()
+            .setSinceVersion(changes.get(5).getVersion()).build()).getChangesList().stream()
+        .map(Change::getKind).toList());
+    ErrorDetails.expect(assertThrows(StatusRuntimeException.class, () -> admin.getHistory(
+        GetHistoryRequest.newBuilder().setLimit(5000).build())), Status.Code.INVALID_ARGUMENT,
+        "INVALID_FIELD");
+  }
+
+  private void register(Heartbeater beats, int n) {
+    for (int i = 0; i < n; i++) {
+      NodeInfo node = TestNodes.node("n" + i);
+      nodes.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build());
+      beats.start("n" + i, "g-n" + i, 500);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20))
+        .until(() -> count(NodeState.NODE_STATE_ACTIVE) == n);
+  }
+
+  private DetectorState state() {
+    return admin.getDetectorState(GetDetectorStateRequest.getDefaultInstance());
+  }
+
+  private long count(NodeState state) {
+    return nodes.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true).build())
+        .getObjectNodesList().stream().filter(n -> n.getState() == state).count();
+  }
+}
