@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** The change history as GetHistory answers it (pure): events and their records, as people read them. */
-final class ChangeHistory {
+public final class ChangeHistory {
   private ChangeHistory() {}
 
   /**
@@ -31,7 +31,7 @@ final class ChangeHistory {
     return answer.build();
   }
 
-  static Change change(RecordedChange recorded) {
+  public static Change change(RecordedChange recorded) {
     TopologyUpdate update = recorded.update();
     Change.Builder change = Change.newBuilder().setVersion(update.getVersion());
     switch (update.getUpdateCase()) {

@@ -22,11 +22,13 @@ import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.RpcMetricsInterceptor;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
+import io.gitstratum.coordinator.facade.ops.RecentChanges;
 import io.gitstratum.coordinator.facade.ops.StatusReport;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingCache;
+import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdConnector;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
@@ -259,7 +261,8 @@ final class FacadeModule {
   @Singleton
   static OpsHttpServer ops(ListenSettings listen, FacadeMetrics metrics, TopologyCache cache,
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings,
-      Clock clock) {
+      Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread) {
+    RecentChanges recent = new RecentChanges(adminStore, adminThread, 20);
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protecting(cache.state().topology()),
         () -> detector.protection().zones().size(),
@@ -270,7 +273,7 @@ final class FacadeModule {
           var topology = cache.state().topology();
           return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
               listen.replicaId(), hub.subscriberCount(), detector.protecting(topology),
-              detector.protection(), cache.isSynced());
+              detector.protection(), recent.upTo(topology.version()), cache.isSynced());
         });
   }
 

@@ -1,16 +1,20 @@
 package io.gitstratum.coordinator.facade.ops;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The status page's data: topology (protobuf JSON, as GetTopology returns it), leader, watch
- * subscribers, zone protection and each object node's share of the ring. Pure formatting.
+ * subscribers, zone protection, the last changes with why and who, and each object node's share
+ * of the ring. Pure formatting.
  */
 public final class StatusReport {
   private static final JsonFormat.Printer PRINTER =
@@ -20,7 +24,8 @@ public final class StatusReport {
 
   public static String json(Topology topology, ConsistentHashRing ring,
       java.util.Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
-      boolean protecting, ZoneProtection.State protection, boolean synced) {
+      boolean protecting, ZoneProtection.State protection, List<Change> recentChanges,
+      boolean synced) {
     StringBuilder out = new StringBuilder(256 + topology.size() * 200);
     out.append("{\"replica\":").append(quote(replicaId))
         .append(",\"leader\":").append(quote(leader.map(Leadership.LeaderInfo::replicaId)
@@ -40,13 +45,21 @@ public final class StatusReport {
           .append(share.getValue());
       first = false;
     }
-    out.append("},\"topology\":");
-    try {
-      out.append(PRINTER.print(topology.toResponse()));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("cannot print the topology", e);
+    out.append("},\"recentChanges\":[");
+    for (int i = 0; i < recentChanges.size(); i++) {
+      out.append(i == 0 ? "" : ",").append(print(recentChanges.get(i)));
     }
+    out.append("],\"topology\":");
+    out.append(print(topology.toResponse()));
     return out.append('}').toString();
+  }
+
+  private static String print(MessageOrBuilder message) {
+    try {
+      return PRINTER.print(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + message.getClass().getSimpleName(), e);
+    }
   }
 
   /** Disrupted zones with since when (unix ms), and until when DOWN pauses (0: not paused). */

@@ -77,6 +77,14 @@ class OpsEndpointsTest {
       assertTrue(status.contains("\"id\":\"obj-1\""), status);
       assertTrue(status.contains("\"ringShares\":{\"obj-1\":1.0}"), status);
       assertTrue(get(facade, "/status").body().contains("<title>gitstratum coordinator</title>"));
+      // The last changes with why and who, read in the background after the version moved.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+        String recent = get(facade, "/status.json").body();
+        return recent.contains("\"nodeId\":\"obj-1\",\"kind\":\"added\"")
+            && recent.contains("\"reason\":\"registered\"")
+            && recent.contains("\"reason\":\"heartbeat reported\"");
+      });
+      assertTrue(get(facade, "/status").body().contains("Recent changes"));
 
       etcd.cluster().stopMember(0);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
