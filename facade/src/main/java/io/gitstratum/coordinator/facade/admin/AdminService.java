@@ -10,7 +10,6 @@ import io.gitstratum.coordinator.admin.GetDetectorStateRequest;
 import io.gitstratum.coordinator.admin.GetHistoryRequest;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.admin.PauseDetectorRequest;
-import io.gitstratum.coordinator.admin.ProtectedZone;
 import io.gitstratum.coordinator.admin.ResumeDetectorRequest;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
@@ -162,10 +161,6 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
         .setTopologyVersion(topology.version());
     pause.ifPresent(p -> state.setPaused(true).setPausedBy(p.getBy())
         .setPauseReason(p.getReason()).setPausedAt(p.getAt()));
-    for (ZoneProtection.Zone zone : protection.zones()) {
-      state.addProtectedZones(ProtectedZone.newBuilder().setZone(zone.name())
-          .setLive(zone.live()).setSuspect(zone.suspect()).setSince(Math.max(0, zone.sinceMs())));
-    }
-    return state.build();
+    return state.addAllProtectedZones(protection.toProto()).build();
   }
 }

@@ -134,11 +134,6 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     scans = thread.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /** Whether SUSPECT→DOWN is slowed or paused in some zone of this topology (any replica). */
-  public boolean protecting(Topology topology) {
-    return !zones.disrupted(topology).isEmpty();
-  }
-
   /** The protection as this replica last saw it: disrupted zones since when, and any pause. */
   public ZoneProtection.State protection() {
     return zones.state();

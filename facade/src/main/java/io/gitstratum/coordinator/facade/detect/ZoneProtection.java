@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.detect;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -56,6 +57,13 @@ public final class ZoneProtection {
 
     public boolean paused(long nowMs) {
       return pausedUntilMs > nowMs;
+    }
+
+    /** The zones as HealthCheck and the admin service answer them. */
+    public List<ProtectedZone> toProto() {
+      return zones.stream().map(z -> ProtectedZone.newBuilder().setZone(z.name())
+          .setLive(z.live()).setSuspect(z.suspect()).setSince(Math.max(0, z.sinceMs())).build())
+          .toList();
     }
   }
 

@@ -264,7 +264,7 @@ final class FacadeModule {
       Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread) {
     RecentChanges recent = new RecentChanges(adminStore, adminThread, 20);
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
-        () -> detector.protecting(cache.state().topology()),
+        () -> detector.protection().protecting(),
         () -> detector.protection().zones().size(),
         () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
@@ -272,8 +272,7 @@ final class FacadeModule {
         () -> {
           var topology = cache.state().topology();
           return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
-              listen.replicaId(), hub.subscriberCount(), detector.protecting(topology),
-              detector.protection(), recent.upTo(topology.version()), cache.isSynced());
+              listen.replicaId(), hub.subscriberCount(), detector.protection(), recent.upTo(topology.version()), cache.isSynced());
         });
   }
 

@@ -24,7 +24,7 @@ public final class StatusReport {
 
   public static String json(Topology topology, ConsistentHashRing ring,
       java.util.Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
-      boolean protecting, ZoneProtection.State protection, List<Change> recentChanges,
+      ZoneProtection.State protection, List<Change> recentChanges,
       boolean synced) {
     StringBuilder out = new StringBuilder(256 + topology.size() * 200);
     out.append("{\"replica\":").append(quote(replicaId))
@@ -33,7 +33,7 @@ public final class StatusReport {
         .append(",\"leaderAddress\":").append(quote(leader.map(Leadership.LeaderInfo::address)
             .orElse("")))
         .append(",\"synced\":").append(synced)
-        .append(",\"massExpiryProtection\":").append(protecting)
+        .append(",\"massExpiryProtection\":").append(protection.protecting())
         .append(",\"protection\":");
     protection(out, protection);
     out

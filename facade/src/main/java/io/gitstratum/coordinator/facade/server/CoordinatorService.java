@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.cache.TopologyResponses;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
+import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.guard.ClientIdentity;
@@ -191,10 +192,13 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
     StatusMapper.respond("HealthCheck", observer, () -> {
       TopologyCache.State state = cache.state();
       Topology topology = state.topology();
+      ZoneProtection.State protection = detector.protection();
       HealthCheckResponse.Builder out = HealthCheckResponse.newBuilder()
-          // Unhealthy while the cache does not follow etcd, or while most nodes look dead at
-          // once (mass-expiry protection: the fault is likely ours or the network's).
-          .setHealthy(cache.isSynced() && !detector.protecting(topology))
+          // Unhealthy while the cache does not follow etcd, or while most nodes of a zone look
+          // dead at once (zone protection, as of the detector's last scan: judging counts every
+          // node, too much for each call).
+          .setHealthy(cache.isSynced() && !protection.protecting())
+          .addAllProtectedZones(protection.toProto())
           .setRaftState(leadership.isLeader() ? RaftState.RAFT_STATE_LEADER
               : RaftState.RAFT_STATE_FOLLOWER)
           .setRaftTerm(state.raftTerm())

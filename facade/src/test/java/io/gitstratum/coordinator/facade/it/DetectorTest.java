@@ -106,9 +106,15 @@ class DetectorTest {
         beats.stop("n" + i);
       }
       Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_SUSPECT) == 7);
-      HealthCheckResponse health = stub.healthCheck(HealthCheckRequest.getDefaultInstance());
-      assertFalse(health.getHealthy(), "HealthCheck reports the protection");
+      // HealthCheck reports the protection, and which zone, as of the detector's next scan.
+      HealthCheckResponse health = Awaitility.await().atMost(Duration.ofSeconds(5)).until(
+          () -> stub.healthCheck(HealthCheckRequest.getDefaultInstance()),
+          h -> !h.getHealthy() && h.getProtectedZonesCount() == 1);
       assertEquals(7, health.getSuspectNodes());
+      assertEquals(List.of("", "10", "7"), List.of(health.getProtectedZones(0).getZone(),
+          String.valueOf(health.getProtectedZones(0).getLive()),
+          String.valueOf(health.getProtectedZones(0).getSuspect())));
+      assertTrue(health.getProtectedZones(0).getSince() > 0, "since when");
       // Well past the down timeout (4 s) of every suspect node: none goes DOWN.
       Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
           .pollInterval(Duration.ofMillis(200))
@@ -117,7 +123,8 @@ class DetectorTest {
         beats.start("n" + i, "g-n" + i, 500);
       }
       Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_ACTIVE) == 10);
-      assertTrue(stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(
+          () -> stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
     }
   }
 
@@ -131,7 +138,9 @@ class DetectorTest {
       beats.stop("n1");
       Awaitility.await().atMost(WAIT).until(() -> count(stub, NodeState.NODE_STATE_DOWN) == 2);
       assertEquals(8, count(stub, NodeState.NODE_STATE_ACTIVE));
-      assertTrue(stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+      HealthCheckResponse health = stub.healthCheck(HealthCheckRequest.getDefaultInstance());
+      assertTrue(health.getHealthy(), "2 of 10: no zone protected");
+      assertEquals(0, health.getProtectedZonesCount());
     }
   }
 }
