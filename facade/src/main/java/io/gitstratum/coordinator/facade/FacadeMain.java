@@ -32,8 +32,10 @@ public final class FacadeMain {
     try {
       run(parsed.config());
     } catch (IOException | RuntimeException e) {
-      log.error("facade failed to start: {}", e.getMessage(), e);
-      System.exit(1);
+      // One line an operator can act on; the trace only for who asks (GS_LOG_LEVEL=DEBUG).
+      log.error("facade failed to start: {}", StartupFailure.describe(e));
+      log.debug("start-up failure", e);
+      System.exit(2);
     }
   }
 

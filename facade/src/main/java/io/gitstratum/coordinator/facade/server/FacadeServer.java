@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
+import io.gitstratum.coordinator.facade.store.EtcdReachability;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
@@ -41,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class FacadeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FacadeServer.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
+  /** While start-up waits for etcd: one line this often, not one per attempt. */
+  private static final Duration REPORT_EVERY = Duration.ofSeconds(15);
 
   private final FacadeConfig config;
   private final Client etcd;
@@ -191,18 +194,27 @@ public final class FacadeServer implements AutoCloseable {
         .setVirtualNodesPerPhysical(config.ring().virtualNodesPerPhysical())
         .setReplicationFactor(config.ring().replicationFactor())
         .build();
-    long deadline = System.nanoTime() + config.etcd().startupTimeout().toNanos();
+    long started = System.nanoTime();
+    long deadline = started + config.etcd().startupTimeout().toNanos();
+    long nextReport = started;
     for (int attempt = 1; ; attempt++) {
       try {
         store.bootstrap(config.listen().replicaId(), ring, clock.millis());
         return;
       } catch (UnavailableException e) {
-        if (System.nanoTime() > deadline) {
-          throw new UnavailableException("etcd " + config.etcd().endpoints()
-              + " unreachable for " + config.etcd().startupTimeout() + " at start-up", e);
+        long now = System.nanoTime();
+        if (now > deadline || now >= nextReport) {
+          // Why, in words: jetcd makes a refused connection look like a timeout.
+          String why = EtcdReachability.describe(config.etcd().endpoints(), Duration.ofSeconds(1));
+          long limit = config.etcd().startupTimeout().toSeconds();
+          if (now > deadline) {
+            // Not chained: the jetcd timeout under it says less than the probe.
+            throw new UnavailableException("etcd unreachable for " + limit + " s at start-up ("
+                + "--startup-timeout): " + why, null);
+          }
+          log.warn("waiting for etcd (up to {} s): {}", limit, why);
+          nextReport = now + REPORT_EVERY.toNanos(); // one line per 15 s, not per attempt
         }
-        log.warn("waiting for etcd {} (attempt {}): {}", config.etcd().endpoints(), attempt,
-            e.getMessage());
         sleepQuietly(Math.min(2000, 100L * attempt));
       }
     }

@@ -1,0 +1,67 @@
+package io.gitstratum.coordinator.facade;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.facade.store.EtcdReachability;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A facade that cannot start says why in one line and exits 2: here etcd's port is closed, which
+ * jetcd alone would report as a timeout on every attempt.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StartupFailureTest {
+  @Test
+  void aCauseChainIsOneLineWithoutRepeats() {
+    Exception failure = new IllegalStateException("start-up failed",
+        new java.io.UncheckedIOException("binding", new BindException("Address already in use")));
+    assertEquals("start-up failed: binding: a port is already in use (Address already in use): "
+        + "another facade running?", StartupFailure.describe(failure));
+    assertEquals("x", StartupFailure.describe(new RuntimeException("x", new RuntimeException("x"))));
+  }
+
+  @Test
+  void reachabilityTellsARefusedPortFromAListeningOne() throws IOException {
+    int closed = freePort();
+    assertTrue(EtcdReachability.describe(List.of("http://127.0.0.1:" + closed),
+        Duration.ofSeconds(1)).contains("refused the connection"));
+    try (ServerSocket listening = new ServerSocket(0)) {
+      assertTrue(EtcdReachability.describe(List.of("127.0.0.1:" + listening.getLocalPort()),
+          Duration.ofSeconds(1)).contains("accepts connections but etcd does not answer"));
+    }
+  }
+
+  @Test
+  void etcdDownAtStartUpIsOneErrorLineAndExitCodeTwo() throws Exception {
+    Process facade = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", System.getProperty("java.class.path"),
+        FacadeMain.class.getName(), "--etcd-endpoints", "127.0.0.1:" + freePort(),
+        "--etcd-timeout", "1s", "--startup-timeout", "2s", "--listen", "127.0.0.1:0",
+        "--http-listen", "127.0.0.1:0")
+        .redirectErrorStream(true).start();
+    assertTrue(facade.waitFor(45, TimeUnit.SECONDS), "the facade did not give up");
+    String output = new String(facade.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(2, facade.exitValue(), output);
+    List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
+    assertEquals(1, errors.size(), output);
+    assertTrue(errors.get(0).contains("facade failed to start: etcd unreachable for 2 s at start-up")
+        && errors.get(0).contains("refused the connection"), errors.get(0));
+    assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + output);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
