@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -131,7 +132,7 @@ public final class EtcdMember {
       Files.createDirectories(logFile.getParent());
       logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
       ProcessBuilder builder =
-          new ProcessBuilder(spec.commandLine())
+          new ProcessBuilder(inOwnSession(spec.commandLine()))
               .directory(spec.dataDir().getParent().toFile())
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -317,5 +318,23 @@ public final class EtcdMember {
   public String toString() {
     String state = isRunning() ? "running" : "stopped";
     return "EtcdMember[" + name() + " " + clientEndpoint() + " " + state + "]";
+  }
+
+  /**
+   * The command run in a session of its own ({@code setsid}, where there is one): a Ctrl-C in a
+   * terminal goes to the whole foreground process group, and would stop etcd together with the
+   * JVM that started it, before that JVM's own shutdown (a facade resigning its election) could
+   * still reach it. setsid execs the command without forking (a child of the JVM is no group
+   * leader), so the process started is etcd itself.
+   */
+  static List<String> inOwnSession(List<String> command) {
+    Path setsid = Path.of("/usr/bin/setsid");
+    if (!Files.isExecutable(setsid)) {
+      return command;
+    }
+    List<String> wrapped = new ArrayList<>(command.size() + 1);
+    wrapped.add(setsid.toString());
+    wrapped.addAll(command);
+    return wrapped;
   }
 }

@@ -41,12 +41,15 @@ public final class LocalEtcdCluster implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
 
-  private LocalEtcdCluster(List<EtcdMember> members, Path baseDir, boolean temporaryBaseDir) {
+  private LocalEtcdCluster(List<EtcdMember> members, Path baseDir, boolean temporaryBaseDir,
+      boolean stopAtExit) {
     this.members = List.copyOf(members);
     this.baseDir = baseDir;
     this.temporaryBaseDir = temporaryBaseDir;
     this.shutdownHook = new Thread(this::close, "etcd-local-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    if (stopAtExit) {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
   }
 
   /**
@@ -68,7 +71,8 @@ public final class LocalEtcdCluster implements AutoCloseable {
             : Files.createDirectories(options.baseDir().get().toAbsolutePath().normalize());
     try {
       return new LocalEtcdCluster(
-          ClusterLauncher.startMembers(options, binary, baseDir), baseDir, temporary);
+          ClusterLauncher.startMembers(options, binary, baseDir), baseDir, temporary,
+          options.stopAtExit());
     } catch (IOException | RuntimeException e) {
       if (temporary) {
         Directories.deleteQuietly(baseDir);
@@ -182,6 +186,7 @@ public final class LocalEtcdCluster implements AutoCloseable {
     private final int peerPortBase;
     private final List<String> extraArgs;
     private final Path binary;
+    private final boolean stopAtExit;
 
     private Options(Builder b) {
       this.members = b.members;
@@ -192,6 +197,7 @@ public final class LocalEtcdCluster implements AutoCloseable {
       this.peerPortBase = b.peerPortBase;
       this.extraArgs = List.copyOf(b.extraArgs);
       this.binary = b.binary;
+      this.stopAtExit = b.stopAtExit;
     }
 
     /** Defaults: one member, temporary base dir, default raft timers, 30 s health timeout. */
@@ -240,6 +246,11 @@ public final class LocalEtcdCluster implements AutoCloseable {
       return Optional.ofNullable(binary);
     }
 
+    /** Whether the cluster stops itself when the JVM exits (false: its owner closes it). */
+    public boolean stopAtExit() {
+      return stopAtExit;
+    }
+
     /** Mutable, not thread-safe builder of {@link Options}. */
     public static final class Builder {
       private int members = 1;
@@ -250,6 +261,7 @@ public final class LocalEtcdCluster implements AutoCloseable {
       private int peerPortBase;
       private List<String> extraArgs = List.of();
       private Path binary;
+      private boolean stopAtExit = true;
 
       private Builder() {}
 
@@ -304,6 +316,16 @@ public final class LocalEtcdCluster implements AutoCloseable {
       /** Further etcd flags appended to every member's command line. */
       public Builder extraArgs(List<String> extraArgs) {
         this.extraArgs = List.copyOf(extraArgs);
+        return this;
+      }
+
+      /**
+       * Whether the cluster registers its own JVM shutdown hook (the default). An owner that
+       * must stop other things first (a facade that resigns its election before its etcd goes)
+       * passes false and closes the cluster from its own hook: JVM hooks run in no fixed order.
+       */
+      public Builder stopAtExit(boolean stopAtExit) {
+        this.stopAtExit = stopAtExit;
         return this;
       }
 

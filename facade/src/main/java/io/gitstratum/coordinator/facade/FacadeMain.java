@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -76,23 +77,30 @@ public final class FacadeMain {
           .members(1)
           .baseDir(etcdSettings.embeddedDir())
           .fixedPorts(etcdSettings.embeddedPort(), etcdSettings.embeddedPort() + 1)
+          .stopAtExit(false) // stopped by the hook below, after the facade has closed
           .build());
       log.info("embedded etcd running at {} (data in {})", embedded.endpointsCsv(),
           etcdSettings.embeddedDir().toAbsolutePath());
     }
-    FacadeServer server = FacadeComponent.create(config, Clock.systemUTC(),
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(),
-            config.listen().port()))).server();
+    // One hook, in order: the facade resigns its election and closes, then its etcd stops (the
+    // etcd runs in a session of its own, so a Ctrl-C does not stop it first).
     LocalEtcdCluster etcd = embedded;
+    AtomicReference<FacadeServer> running = new AtomicReference<>();
     AtomicBoolean stopped = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (stopped.compareAndSet(false, true)) {
-        server.close();
+        if (running.get() != null) {
+          running.get().close();
+        }
         if (etcd != null) {
           etcd.close();
         }
       }
     }, "facade-shutdown"));
+    FacadeServer server = FacadeComponent.create(config, Clock.systemUTC(),
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.listen().host(),
+            config.listen().port()))).server();
+    running.set(server);
     server.start();
     log.info("ready: gRPC on port {}; status page http://localhost:{}/status, metrics "
         + "http://localhost:{}/metrics", server.port(), server.httpPort(), server.httpPort());
