@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
 import io.gitstratum.coordinator.client.errors.ClientErrors;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
@@ -23,6 +24,7 @@ import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
+import io.grpc.stub.AbstractStub;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -51,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; share one instance per process. Calls block the calling thread for at most
  * {@code maxAttempts × (deadline + backoff)}. The client owns its channels; {@link #close()}
  * shuts them down (streams opened with {@link #watchTopology} end with it).
+ *
+ * <p>{@link #admin()} reaches the operators' admin service over the same channels, with the same
+ * deadline, retries and failover.
  */
 public final class CoordinatorClient implements WatchSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CoordinatorClient.class);
@@ -58,6 +63,7 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
   private final EndpointPool pool;
   private final Retry retry;
   private final Duration deadline;
+  private final AdminClient admin;
 
   private CoordinatorClient(Builder builder) {
     this.deadline = builder.deadline;
@@ -81,6 +87,7 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
         .build());
     retry.getEventPublisher().onRetry(event -> log.debug("coordinator call retry {}: {}",
         event.getNumberOfRetryAttempts(), event.getLastThrowable().getMessage()));
+    this.admin = new AdminClient(this);
   }
 
   /** A builder for endpoint specs such as {@code ["coord-0:9000", "coord-1:9000"]}. */
@@ -145,6 +152,15 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     return GrpcWatchCall.open(pool, sinceVersion, Objects.requireNonNull(observer, "observer"));
   }
 
+  /**
+   * The admin service ({@code gitstratum.admin.CoordinatorAdmin}) through this client: same
+   * endpoints and TLS identity, deadline, retries and failover. For operators' tools; with mutual
+   * TLS only operator certificates may call it (docs/SECURITY.md). Closing this client ends it.
+   */
+  public AdminClient admin() {
+    return admin;
+  }
+
   /** The endpoint the next call goes to first ({@code host:port}). */
   public Optional<String> currentEndpoint() {
     return pool.preferred().map(Endpoint::toString);
@@ -161,15 +177,21 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
   }
 
   private <T> T call(Function<CoordinatorServiceBlockingStub, T> rpc) {
-    return retry.executeSupplier(() -> attempt(rpc));
+    return retry.executeSupplier(() -> attempt(member -> member.blocking, rpc));
   }
 
-  private <T> T attempt(Function<CoordinatorServiceBlockingStub, T> rpc) {
+  /** A call of the admin service, retried and failed over like every other call. */
+  <T> T callAdmin(Function<CoordinatorAdminBlockingStub, T> rpc) {
+    return retry.executeSupplier(() -> attempt(member -> member.admin, rpc));
+  }
+
+  private <S extends AbstractStub<S>, T> T attempt(Function<EndpointPool.Member, S> stub,
+      Function<S, T> rpc) {
     EndpointPool.Pick pick = pool.acquire();
     EndpointPool.Member member = pick.member();
     long start = System.nanoTime();
     try {
-      T result = rpc.apply(member.blocking.withDeadlineAfter(deadline.toNanos(),
+      T result = rpc.apply(stub.apply(member).withDeadlineAfter(deadline.toNanos(),
           TimeUnit.NANOSECONDS));
       pick.succeeded(System.nanoTime() - start);
       return result;

@@ -2,6 +2,8 @@ package io.gitstratum.coordinator.client.failover;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
+import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
@@ -35,7 +37,7 @@ final class EndpointPool implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointPool.class);
   private static final long REFRESH_MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  /** One endpoint's channel, stubs and circuit breaker. */
+  /** One endpoint's channel, stubs (the contract's and the admin service's) and circuit breaker. */
   static final class Member {
     final Endpoint endpoint;
     final String name;
@@ -43,6 +45,8 @@ final class EndpointPool implements AutoCloseable {
     final CircuitBreaker breaker;
     final CoordinatorServiceBlockingStub blocking;
     final CoordinatorServiceStub async;
+    /** The admin service, on the same channel (same TLS identity). */
+    final CoordinatorAdminBlockingStub admin;
 
     Member(Endpoint endpoint, ManagedChannel channel, CircuitBreaker breaker) {
       this.endpoint = endpoint;
@@ -51,6 +55,7 @@ final class EndpointPool implements AutoCloseable {
       this.breaker = breaker;
       this.blocking = CoordinatorServiceGrpc.newBlockingStub(channel);
       this.async = CoordinatorServiceGrpc.newStub(channel);
+      this.admin = CoordinatorAdminGrpc.newBlockingStub(channel);
     }
   }
 

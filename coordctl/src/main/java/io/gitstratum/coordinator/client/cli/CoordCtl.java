@@ -1,16 +1,21 @@
 package io.gitstratum.coordinator.client.cli;
 
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
+import io.gitstratum.coordinator.client.errors.InternalErrorException;
 import io.gitstratum.coordinator.client.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.PermissionDeniedException;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
+import io.gitstratum.coordinator.client.failover.AdminClient;
 import io.gitstratum.coordinator.client.failover.ChannelFactory;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.client.failover.EndpointResolver;
+import io.grpc.Status;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,9 +33,12 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "coordctl", mixinStandardHelpOptions = true, version = "coordctl 0.1.0",
     description = "Inspect and operate a gitstratum coordinator (a facade over etcd).",
     subcommands = {TopologyCommand.class, WatchCommand.class, RingCommand.class,
-        HealthCommand.class, LeaderCommand.class, DrainCommand.class, DeregisterCommand.class,
+        HealthCommand.class, LeaderCommand.class, HistoryCommand.class, DetectorCommand.class,
+        DrainCommand.class, ConfirmDownCommand.class, DeregisterCommand.class,
         RegisterCommand.class, HeartbeatCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 ok, 1 error, 2 bad flags, 3 facade unreachable, 4 unknown node."})
+    footer = {"", "history, detector, drain and confirm-down use the admin service: with mutual "
+        + "TLS, only an operator certificate (URI gitstratum://operator/<name>).",
+        "", "Exit codes: 0 ok, 1 error, 2 bad flags, 3 facade unreachable, 4 unknown node."})
 public final class CoordCtl implements Runnable {
   public static final int OK = 0;
   public static final int ERROR = 1;
@@ -94,6 +102,37 @@ public final class CoordCtl implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "bad --endpoints '" + endpoints + "': " + e.getMessage());
+    }
+  }
+
+  /** {@link #admin(CoordinatorClient, Function)} on a client for {@code --endpoints}. */
+  <T> T admin(Function<AdminClient, T> call) {
+    try (CoordinatorClient client = connect()) {
+      return admin(client, call);
+    }
+  }
+
+  /**
+   * One call of the admin service. Its refusals say what to fix: a PERMISSION_DENIED or
+   * UNAUTHENTICATED that does not explain itself gets the operator certificate rule, and
+   * UNIMPLEMENTED means a facade without the admin service.
+   */
+  static <T> T admin(CoordinatorClient client, Function<AdminClient, T> call) {
+    try {
+      return call.apply(client.admin());
+    } catch (PermissionDeniedException e) {
+      if (e.getMessage().contains("operator")) {
+        throw e;
+      }
+      throw new CliException(e.getMessage() + "; the admin service takes an operator "
+          + "certificate: --tls-cert/--tls-key with the URI gitstratum://operator/<name>, "
+          + "<name> listed in the facade's --operators");
+    } catch (InternalErrorException e) {
+      if (e.code() != Status.Code.UNIMPLEMENTED) {
+        throw e;
+      }
+      throw new CliException("the facade at " + e.endpoint() + " has no admin service (it is "
+          + "older than this coordctl): " + e.getMessage());
     }
   }
 

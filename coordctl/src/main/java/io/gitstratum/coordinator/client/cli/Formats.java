@@ -3,6 +3,10 @@ package io.gitstratum.coordinator.client.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.DetectorState;
+import io.gitstratum.coordinator.admin.GetHistoryResponse;
+import io.gitstratum.coordinator.admin.ProtectedZone;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
@@ -60,32 +64,110 @@ final class Formats {
         .collect(Collectors.joining(","));
   }
 
-  /** A unix-ms time as ISO-8601 (seconds) and its age: {@code 2025-01-02T10:00:00Z (5s ago)}. */
+  /**
+   * A unix-ms time as ISO-8601 (seconds) and its age: {@code 2025-01-02T10:00:00Z (5s ago)}, or
+   * for a time to come {@code (in 5s)}.
+   */
   static String time(long unixMs, Clock clock) {
     if (unixMs <= 0) {
       return "-";
     }
     Instant at = Instant.ofEpochMilli(unixMs);
-    return at.truncatedTo(ChronoUnit.SECONDS) + " (" + age(Duration.between(at, clock.instant()))
-        + ")";
+    Duration ago = Duration.between(at, clock.instant());
+    return instant(unixMs) + " (" + (ago.isNegative() ? "in " + span(ago.negated())
+        : span(ago) + " ago") + ")";
   }
 
-  private static String age(Duration d) {
+  /** A unix-ms time as ISO-8601 to the second, {@code 2025-01-02T10:00:00Z}; 0: {@code -}. */
+  static String instant(long unixMs) {
+    return unixMs <= 0 ? "-" : Instant.ofEpochMilli(unixMs).truncatedTo(ChronoUnit.SECONDS)
+        .toString();
+  }
+
+  private static String span(Duration d) {
     long s = Math.max(0, d.toSeconds());
     if (s < 120) {
-      return s + "s ago";
+      return s + "s";
     } else if (s < 7200) {
-      return (s / 60) + "m ago";
+      return (s / 60) + "m";
     } else if (s < 172800) {
-      return (s / 3600) + "h ago";
+      return (s / 3600) + "h";
     }
-    return (s / 86400) + "d ago";
+    return (s / 86400) + "d";
   }
 
   /** One line describing a node: id, type, state, address, labels. */
   static String node(NodeInfo node) {
     return node.getId() + " " + type(node.getType()) + " " + state(node.getState()) + " "
         + address(node) + " " + labels(node.getLabelsMap());
+  }
+
+  /**
+   * {@code coordctl detector status}: the detector's leader, an operator's pause, the zones that
+   * slow SUSPECT→DOWN, a pause for every zone disrupted, and the SUSPECT/DOWN counts.
+   */
+  static String detector(DetectorState state, Clock clock) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "detector leader:   %s%n",
+        state.getLeaderId().isEmpty() ? "none" : state.getLeaderId()));
+    if (state.getPaused()) {
+      out.append(String.format(Locale.ROOT, "paused:            yes, by %s since %s%n",
+          orDash(state.getPausedBy()), time(state.getPausedAt(), clock)));
+      out.append(String.format(Locale.ROOT, "pause reason:      %s%n",
+          orDash(state.getPauseReason())));
+    } else {
+      out.append(String.format(Locale.ROOT, "paused:            no%n"));
+    }
+    out.append(String.format(Locale.ROOT, "down paused until: %s%n",
+        state.getDownPausedUntil() > 0
+            ? time(state.getDownPausedUntil(), clock) + ", every zone disrupted" : "no"));
+    out.append(String.format(Locale.ROOT, "protected zones:   %s%n",
+        state.getProtectedZonesCount() == 0 ? "none"
+            : String.valueOf(state.getProtectedZonesCount())));
+    if (state.getProtectedZonesCount() > 0) {
+      Table zones = new Table("ZONE", "LIVE", "SUSPECT", "SINCE");
+      for (ProtectedZone zone : state.getProtectedZonesList()) {
+        zones.row(zone.getZone().isEmpty() ? "(no label)" : zone.getZone(),
+            String.valueOf(zone.getLive()), String.valueOf(zone.getSuspect()),
+            time(zone.getSince(), clock));
+      }
+      zones.toString().lines().forEach(line -> out.append("  ").append(line).append('\n'));
+    }
+    out.append(String.format(Locale.ROOT, "nodes:             %d suspect, %d down%n",
+        state.getSuspectNodes(), state.getDownNodes()));
+    out.append(String.format(Locale.ROOT, "topology version:  %d%n", state.getTopologyVersion()));
+    return out.toString();
+  }
+
+  /**
+   * {@code coordctl history}: one line per change, oldest first, in columns (version, time,
+   * node, kind, state after it, reason, actor), e.g.
+   * {@code v42  2026-11-30T11:02:03Z  obj-1  updated  SUSPECT  lease expired  detector:replica-0};
+   * {@code -} where a change has no value. First a note when changes after {@code sinceVersion}
+   * (0: from the oldest retained, no note) were already trimmed.
+   */
+  static String history(GetHistoryResponse history, long sinceVersion) {
+    StringBuilder out = new StringBuilder();
+    if (sinceVersion > 0 && history.getOldestRetainedVersion() > sinceVersion + 1) {
+      out.append("(oldest retained version ").append(history.getOldestRetainedVersion())
+          .append(")\n");
+    }
+    if (history.getChangesCount() == 0) {
+      return out.append("(no changes)\n").toString();
+    }
+    Table lines = null; // without a header: the first change sets the columns
+    for (Change change : history.getChangesList()) {
+      String[] cells = {"v" + change.getVersion(), instant(change.getAt()),
+          orDash(change.getNodeId()), change.getKind(),
+          change.getState() == NodeState.NODE_STATE_UNKNOWN ? "-" : state(change.getState()),
+          orDash(change.getReason()), orDash(change.getActor())};
+      lines = lines == null ? new Table(cells) : lines.row(cells);
+    }
+    return out.append(lines).toString();
+  }
+
+  private static String orDash(String value) {
+    return value.isEmpty() ? "-" : value;
   }
 
   static String percent(double share) {

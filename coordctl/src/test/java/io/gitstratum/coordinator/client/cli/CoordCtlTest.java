@@ -4,12 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.DetectorState;
+import io.gitstratum.coordinator.admin.GetHistoryResponse;
+import io.gitstratum.coordinator.admin.ProtectedZone;
+import io.gitstratum.coordinator.proto.NodeState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,6 +57,14 @@ class CoordCtlTest {
       "heartbeat n1 | Missing required option: '--generation=<generation>'",
       "heartbeat n1 --generation g --state down | 'down' is not a state a node reports",
       "heartbeat n1 --generation g --every 0s | --every must be > 0",
+      "detector | missing subcommand: status, pause or resume",
+      "detector pause | Missing required option: '--reason=TEXT'",
+      "detector stop | Unmatched argument",
+      "confirm-down | Missing required parameter: 'NODE'",
+      "history --limit 0 | --limit must be 1-1000",
+      "history --limit 1001 | --limit must be 1-1000",
+      "history --since -1 | --since must be >= 0",
+      "history --since soon | Invalid value for option '--since'",
   })
   void badFlagsExitWith2AndSayWhy(String args, String message) {
     Run run = run(args.trim().split(" +"));
@@ -65,11 +83,38 @@ class CoordCtlTest {
       "help register | Usage: coordctl register",
       "help | Commands:",
       "heartbeat --help | Usage: coordctl heartbeat",
+      "detector --help | Usage: coordctl detector",
+      "detector status --help | Usage: coordctl detector status",
+      "detector pause --help | Usage: coordctl detector pause",
+      "detector resume -h | Usage: coordctl detector resume",
+      "confirm-down --help | Usage: coordctl confirm-down",
+      "history --help | Usage: coordctl history",
+      "help history | Usage: coordctl history",
+      "drain --help | Usage: coordctl drain",
   })
   void helpWorksOnEverySubcommandWithoutItsRequiredOptions(String args, String usage) {
     Run run = run(args.trim().split(" +"));
     assertEquals(0, run.code(), run.err());
     assertTrue(run.out().contains(usage), run.out() + run.err());
+  }
+
+  @Test
+  void theHelpListingNamesTheAdminCommands() {
+    Run run = run("help");
+    assertEquals(0, run.code(), run.err());
+    for (String command : List.of("history", "detector", "drain", "confirm-down")) {
+      assertTrue(Pattern.compile("(?m)^ +" + command + " +\\S").matcher(run.out()).find(),
+          command + " in\n" + run.out());
+    }
+    assertTrue(run.out().contains("gitstratum://operator/<name>"), run.out());
+  }
+
+  @Test
+  void aBlankPauseReasonIsRefused() {
+    Run run = run("detector", "pause", "--reason", "  ");
+    assertEquals(CoordCtl.USAGE, run.code(), run.err());
+    assertTrue(run.err().startsWith("coordctl: --reason must not be empty"), run.err());
+    assertTrue(run.err().contains("Run 'coordctl detector pause --help'"), run.err());
   }
 
   @Test
@@ -100,6 +145,67 @@ class CoordCtlTest {
     assertEquals(Duration.ofMinutes(2), d.convert("2m"));
     assertEquals(Duration.ofSeconds(3), d.convert("PT3S"));
     assertThrows(CommandLine.TypeConversionException.class, () -> d.convert("5 parsecs"));
+  }
+
+  @Test
+  void historyIsOneLinePerChangeInColumns() {
+    long at = Instant.parse("2026-11-30T11:02:03.456Z").toEpochMilli();
+    GetHistoryResponse history = GetHistoryResponse.newBuilder()
+        .setOldestRetainedVersion(40)
+        .addChanges(Change.newBuilder().setVersion(40).setAt(at - 60_000).setNodeId("obj-12")
+            .setKind("added").setState(NodeState.NODE_STATE_JOINING).setReason("registered")
+            .setActor("ip:10.0.0.7:41234"))
+        .addChanges(Change.newBuilder().setVersion(41).setKind("ring").setReason("unrecorded"))
+        .addChanges(Change.newBuilder().setVersion(42).setAt(at).setNodeId("obj-1")
+            .setKind("updated").setState(NodeState.NODE_STATE_SUSPECT)
+            .setReason("lease expired").setActor("detector:replica-0"))
+        .addChanges(Change.newBuilder().setVersion(43).setAt(at).setNodeId("obj-1")
+            .setKind("removed").setReason("deregistered").setActor("operator:alice"))
+        .build();
+    assertEquals("""
+        v40  2026-11-30T11:01:03Z  obj-12  added    JOINING  registered     ip:10.0.0.7:41234
+        v41  -                     -       ring     -        unrecorded     -
+        v42  2026-11-30T11:02:03Z  obj-1   updated  SUSPECT  lease expired  detector:replica-0
+        v43  2026-11-30T11:02:03Z  obj-1   removed  -        deregistered   operator:alice
+        """, Formats.history(history, 0));
+    // Changes after version 30 were asked for, but the log starts at 40: say so first.
+    assertTrue(Formats.history(history, 30).startsWith("(oldest retained version 40)\nv40  "));
+    assertTrue(Formats.history(history, 39).startsWith("v40  "));
+    assertEquals("(no changes)\n", Formats.history(GetHistoryResponse.getDefaultInstance(), 5));
+  }
+
+  @Test
+  void detectorStatusShowsPauseZonesAndCounts() {
+    Instant now = Instant.parse("2026-11-30T12:00:00Z");
+    Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+    DetectorState state = DetectorState.newBuilder().setLeaderId("replica-1").setPaused(true)
+        .setPausedBy("operator:alice").setPauseReason("rack 4 maintenance")
+        .setPausedAt(now.minusSeconds(90).toEpochMilli())
+        .setDownPausedUntil(now.plusSeconds(20).toEpochMilli())
+        .addProtectedZones(ProtectedZone.newBuilder().setZone("eu-1a").setLive(5).setSuspect(4)
+            .setSince(now.minusSeconds(7).toEpochMilli()))
+        .addProtectedZones(ProtectedZone.newBuilder().setLive(3).setSuspect(3))
+        .setSuspectNodes(7).setDownNodes(1).setTopologyVersion(42).build();
+    assertEquals("""
+        detector leader:   replica-1
+        paused:            yes, by operator:alice since 2026-11-30T11:58:30Z (90s ago)
+        pause reason:      rack 4 maintenance
+        down paused until: 2026-11-30T12:00:20Z (in 20s), every zone disrupted
+        protected zones:   2
+          ZONE        LIVE  SUSPECT  SINCE
+          eu-1a       5     4        2026-11-30T11:59:53Z (7s ago)
+          (no label)  3     3        -
+        nodes:             7 suspect, 1 down
+        topology version:  42
+        """, Formats.detector(state, clock));
+    assertEquals("""
+        detector leader:   none
+        paused:            no
+        down paused until: no
+        protected zones:   none
+        nodes:             0 suspect, 0 down
+        topology version:  0
+        """, Formats.detector(DetectorState.getDefaultInstance(), clock));
   }
 
   @Test

@@ -152,7 +152,7 @@ class CoordCtlProcessTest {
     assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1",
         reads.get(6).out().strip(), reads.get(6).toString());
 
-    // drain: DRAINING, sent with the node's registered generation
+    // drain: DRAINING, through the admin service
     Result drain = ok("drain", "obj-2");
     assertTrue(drain.out().startsWith("node obj-2 is DRAINING (was ACTIVE)"), drain.toString());
     assertEquals(NodeState.NODE_STATE_DRAINING, node("obj-2").getState());
@@ -171,6 +171,72 @@ class CoordCtlProcessTest {
         + "4 object)", "v" + (beforeLive + 1) + " removed obj-4"), watched.out().lines().toList());
     assertTrue(client.getTopology(true).getObjectNodesList().stream()
         .noneMatch(n -> n.getId().equals("obj-4")));
+  }
+
+  /**
+   * The admin commands on a node of their own: drain (the history says "drained by operator"),
+   * a refused confirm-down, detector pause / status / resume, history. Three rounds of
+   * independent runs side by side (JVM start-up dominates). Leaves no node behind.
+   */
+  @Test
+  void adminSession() throws Exception {
+    try {
+      List<Result> first = CoordCtlProcesses.runAll(env, List.of(
+          new String[] {"register", "--id", "ops-1", "--address", "10.0.1.1", "--port", "7000",
+              "--type", "metadata", "--generation", "gen-ops"},
+          new String[] {"detector", "pause", "--reason", "process test"}));
+      first.forEach(r -> assertEquals(0, r.code(), r.toString()));
+      Result pause = first.get(1);
+      assertTrue(Pattern.compile("^SUSPECT->DOWN paused by ip:\\S+: process test ")
+          .matcher(pause.out()).find(), pause.toString());
+
+      List<Result> second = CoordCtlProcesses.runAll(env, List.of(
+          new String[] {"drain", "ops-1"}, new String[] {"detector", "status"}));
+      second.forEach(r -> assertEquals(0, r.code(), r.toString()));
+      Result drain = second.get(0);
+      assertTrue(drain.out().startsWith("node ops-1 is DRAINING (was JOINING); topology version "),
+          drain.toString());
+      assertEquals(NodeState.NODE_STATE_DRAINING, node("ops-1").getState());
+      Result status = second.get(1);
+      System.out.print("coordctl detector status:\n" + status.out());
+      assertTrue(status.out().startsWith("detector leader:   "), status.toString());
+      assertTrue(Pattern.compile("(?m)^paused: +yes, by ip:\\S+ since \\d{4}-.*Z \\(\\d+s ago\\)$")
+          .matcher(status.out()).find(), status.toString());
+      assertTrue(status.out().contains("pause reason:      process test\n"), status.toString());
+      assertTrue(status.out().contains("protected zones:   none\n"), status.toString());
+
+      List<Result> third = CoordCtlProcesses.runAll(env, List.of(
+          new String[] {"detector", "resume"}, new String[] {"history", "--node", "ops-1"},
+          new String[] {"confirm-down", "ops-1"}));
+      Result resume = third.get(0);
+      assertEquals(0, resume.code(), resume.toString());
+      assertTrue(resume.out().startsWith("SUSPECT->DOWN resumed"), resume.toString());
+      // Every replica's cache follows the pause key: the library's admin client sees it gone.
+      Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> !client.admin().getDetectorState().getPaused());
+
+      Result history = third.get(1);
+      assertEquals(0, history.code(), history.toString());
+      System.out.print("coordctl history --node ops-1:\n" + history.out());
+      List<String> lines = history.out().lines().toList();
+      assertEquals(2, lines.size(), history.toString());
+      assertTrue(lines.get(0).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +added +JOINING +registered "
+          + "+ip:\\S+"), history.toString());
+      assertTrue(lines.get(1).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +updated +DRAINING +drained by "
+          + "operator +ip:\\S+"), history.toString());
+
+      // Only a SUSPECT node can be confirmed DOWN: one line saying why, nothing written.
+      Result confirm = third.get(2);
+      assertEquals(CoordCtl.ERROR, confirm.code(), confirm.toString());
+      assertTrue(confirm.err().startsWith("coordctl: FAILED_PRECONDITION: node ops-1 is "
+          + "NODE_STATE_DRAINING: only a SUSPECT node can be confirmed DOWN"), confirm.toString());
+      assertEquals(1, confirm.err().lines().count(), confirm.toString());
+      assertEquals(NodeState.NODE_STATE_DRAINING, node("ops-1").getState());
+    } finally {
+      // The other tests count nodes and ring points: leave the topology as it was.
+      client.admin().resumeDetector();
+      client.deregisterNode("ops-1", "");
+    }
   }
 
   @Test

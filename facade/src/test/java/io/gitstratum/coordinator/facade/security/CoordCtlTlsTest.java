@@ -76,6 +76,14 @@ class CoordCtlTlsTest {
     assertEquals(CoordCtl.ERROR, other.exit());
     assertTrue(other.err().toLowerCase().contains("permission"), other.err());
 
+    // The admin service takes operators only: a node certificate is told so in one line.
+    Run admin = coordctl(concat(new String[] {"--endpoints", endpoint, "detector", "status"},
+        tls));
+    assertEquals(CoordCtl.ERROR, admin.exit(), admin.err());
+    assertTrue(admin.err().startsWith("coordctl: PERMISSION_DENIED: the admin service takes "
+        + "operators only"), admin.err());
+    assertEquals(1, admin.err().lines().count(), admin.err());
+
     Run plaintext = coordctl("--endpoints", endpoint, "--timeout", "1s", "topology");
     assertEquals(CoordCtl.UNREACHABLE, plaintext.exit(), plaintext.err());
 
