@@ -6,10 +6,10 @@ import com.google.protobuf.util.JsonFormat;
 import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
-import io.gitstratum.coordinator.admin.ProtectedZone;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
+import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +103,25 @@ final class Formats {
   }
 
   /**
+   * The zones where most live nodes are SUSPECT (SUSPECT→DOWN slowed there): a count line, then
+   * one table row per zone.
+   */
+  static String zones(List<ProtectedZone> protectedZones, Clock clock) {
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "protected zones:   %s%n",
+        protectedZones.isEmpty() ? "none" : String.valueOf(protectedZones.size())));
+    if (!protectedZones.isEmpty()) {
+      Table zones = new Table("ZONE", "LIVE", "SUSPECT", "SINCE");
+      for (ProtectedZone zone : protectedZones) {
+        zones.row(zone.getZone().isEmpty() ? "(no label)" : zone.getZone(),
+            String.valueOf(zone.getLive()), String.valueOf(zone.getSuspect()),
+            time(zone.getSince(), clock));
+      }
+      zones.toString().lines().forEach(line -> out.append("  ").append(line).append('\n'));
+    }
+    return out.toString();
+  }
+
+  /**
    * {@code coordctl detector status}: the detector's leader, an operator's pause, the zones that
    * slow SUSPECT→DOWN, a pause for every zone disrupted, and the SUSPECT/DOWN counts.
    */
@@ -121,18 +140,7 @@ final class Formats {
     out.append(String.format(Locale.ROOT, "down paused until: %s%n",
         state.getDownPausedUntil() > 0
             ? time(state.getDownPausedUntil(), clock) + ", every zone disrupted" : "no"));
-    out.append(String.format(Locale.ROOT, "protected zones:   %s%n",
-        state.getProtectedZonesCount() == 0 ? "none"
-            : String.valueOf(state.getProtectedZonesCount())));
-    if (state.getProtectedZonesCount() > 0) {
-      Table zones = new Table("ZONE", "LIVE", "SUSPECT", "SINCE");
-      for (ProtectedZone zone : state.getProtectedZonesList()) {
-        zones.row(zone.getZone().isEmpty() ? "(no label)" : zone.getZone(),
-            String.valueOf(zone.getLive()), String.valueOf(zone.getSuspect()),
-            time(zone.getSince(), clock));
-      }
-      zones.toString().lines().forEach(line -> out.append("  ").append(line).append('\n'));
-    }
+    out.append(zones(state.getProtectedZonesList(), clock));
     out.append(String.format(Locale.ROOT, "nodes:             %d suspect, %d down%n",
         state.getSuspectNodes(), state.getDownNodes()));
     out.append(String.format(Locale.ROOT, "topology version:  %d%n", state.getTopologyVersion()));

@@ -22,17 +22,30 @@ final class HealthCommand implements java.util.concurrent.Callable<Integer> {
       endpoint = client.currentEndpoint().orElse("?");
     }
     PrintWriter out = root.spec.commandLine().getOut();
-    out.printf("healthy:           %s%n", health.getHealthy() ? "yes" : "NO");
+    out.printf("healthy:           %s%n", health.getHealthy() ? "yes" : "NO (" + why(health) + ")");
     out.printf("answered by:       %s (%s)%n", endpoint,
         health.getRaftState().name().replace("RAFT_STATE_", "").toLowerCase());
-    out.printf("detector leader:   %s%n", health.getLeaderId().isEmpty() ? "none"
+    out.printf("detector leader:   %s%n", health.getLeaderId().isEmpty()
+        ? "none: no replica decides SUSPECT and DOWN right now (one takes over within "
+            + "--session-ttl)"
         : health.getLeaderId() + " at " + health.getLeaderAddress());
     out.printf("topology version:  %d%n", health.getTopologyVersion());
     out.printf("nodes:             %d active, %d suspect, %d down%n", health.getActiveNodes(),
         health.getSuspectNodes(), health.getDownNodes());
+    out.print(Formats.zones(health.getProtectedZonesList(), root.clock));
     out.printf("watch streams:     %d%n", health.getWatchSubscribers());
     out.printf("etcd:              term %d, revision %d%n", health.getRaftTerm(),
         health.getAppliedIndex());
     return health.getHealthy() ? CoordCtl.OK : CoordCtl.ERROR;
+  }
+
+  /** Why a replica says it is unhealthy: HealthCheck's two causes (docs/CONTRACT.md). */
+  static String why(HealthCheckResponse health) {
+    if (health.getProtectedZonesCount() > 0) {
+      return "most live nodes of " + health.getProtectedZonesCount() + " zone(s) are SUSPECT: "
+          + "zone protection slows SUSPECT->DOWN";
+    }
+    return "this replica does not follow etcd: etcd unreachable or without quorum? "
+        + "try another replica, or `coordctl topology --linearizable`";
   }
 }

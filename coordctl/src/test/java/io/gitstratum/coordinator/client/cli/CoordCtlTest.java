@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
-import io.gitstratum.coordinator.admin.ProtectedZone;
 import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -213,5 +214,14 @@ class CoordCtlTest {
     String table = new Formats.Table("ID", "STATE").row("obj-1", "ACTIVE").row("o", "-")
         .toString();
     assertEquals("ID     STATE\nobj-1  ACTIVE\no      -\n", table);
+  }
+
+  @Test
+  void healthSaysWhyItIsUnhealthy() {
+    HealthCheckResponse protecting = HealthCheckResponse.newBuilder().addProtectedZones(
+        ProtectedZone.newBuilder().setZone("eu-1a").setLive(5).setSuspect(4)).build();
+    assertTrue(HealthCommand.why(protecting).contains("1 zone(s) are SUSPECT"));
+    assertTrue(HealthCommand.why(HealthCheckResponse.getDefaultInstance())
+        .contains("does not follow etcd"));
   }
 }
