@@ -1,10 +1,7 @@
 package io.gitstratum.coordinator.facade.detect;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
-import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
@@ -40,7 +37,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,16 +75,12 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   /** How the change history names this detector: {@code detector:<replica>}. */
   private final String actor;
   private final long downTimeoutMs;
-  private final FlapDamper flaps;
-  private final RateLimiter downs;
+  private final DetectorDecisions decisions;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
   private volatile boolean reconcileDue = true;
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
 
   // Confined to the detector thread.
-  private final Map<String, Long> lapsedSince = new HashMap<>();
-  private final Set<String> deciding = new HashSet<>();
-  private final Set<String> awaitingDown = new HashSet<>();
   private final Map<String, Long> graceRestarted = new HashMap<>();
   private long lastReconcileMs;
   private Optional<DetectorPauseRecord> lastPause = Optional.empty();
@@ -119,13 +111,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.zones = new ZoneProtection(settings.zoneLabel(), settings.massExpiryShare(),
         settings.massExpiryMinSuspects(), Math.round(settings.pauseLimit() * downMs),
         Math.round(settings.protectedDownInterval() * downMs));
-    this.flaps = new FlapDamper(settings.flapSuspicions(), settings.flapWindow(),
-        liveness.suspectTimeout());
-    this.downs = RateLimiter.of("detector-down", RateLimiterConfig.custom()
-        .limitForPeriod(settings.downPerSecond())
-        .limitRefreshPeriod(Duration.ofSeconds(1))
-        .timeoutDuration(Duration.ZERO)
-        .build());
+    this.decisions = new DetectorDecisions(new FlapDamper(settings.flapSuspicions(),
+        settings.flapWindow(), liveness.suspectTimeout()), zones, settings.downPerSecond());
   }
 
   public void start() {
@@ -178,20 +165,12 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         for (NodeInfo node : topology.nodes()) {
           check(node, nowMs);
         }
-        lapsedSince.keySet().removeIf(id -> topology.node(id).isEmpty());
-        awaitingDown.removeIf(id -> topology.node(id).isEmpty());
+        decisions.forget(id -> topology.node(id).isEmpty());
       } else {
-        Set<String> waiting = new HashSet<>(lapsedSince.keySet());
-        waiting.addAll(awaitingDown);
-        for (String id : waiting) {
-          Optional<NodeInfo> node = topology.node(id);
-          if (node.isPresent()) {
-            check(node.get(), nowMs);
-          } else {
-            lapsedSince.remove(id);
-            awaitingDown.remove(id);
-          }
+        for (String id : decisions.waiting()) {
+          topology.node(id).ifPresent(node -> check(node, nowMs));
         }
+        decisions.forget(id -> topology.node(id).isEmpty());
       }
       trim(topology.version(), nowMs);
     });
@@ -219,10 +198,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       if (!leadership.isLeader()) {
         if (leading) {
           log.info("failure detector stopped: this replica no longer leads");
-          lapsedSince.clear();
-          awaitingDown.clear();
+          decisions.clear();
           graceRestarted.clear();
-          flaps.clear();
         }
         leading = false;
         return;
@@ -284,32 +261,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   }
 
   private void check(NodeInfo node, long nowMs) {
-    String id = node.getId();
-    if (deciding.contains(id)) {
-      return; // a decision about it is being committed; the next look sees its outcome
-    }
-    LivenessView liveness = cache.liveness();
-    if (TopologyTransitions.LIVE.contains(node.getState()) && !liveness.hasAlive(id)) {
-      long since = lapsedSince.computeIfAbsent(id, k -> nowMs);
-      if (nowMs - since >= flaps.extraDelayMs(id, nowMs)) {
-        suspect(id, nowMs);
-      }
-    } else {
-      lapsedSince.remove(id);
-    }
-    if (node.getState() == NodeState.NODE_STATE_SUSPECT && !liveness.hasGrace(id)) {
-      String zone = zones.zoneOf(node);
-      if (cache.detectorPause().isEmpty() && zones.allows(zone, nowMs)
-          && downs.acquirePermission()) {
-        zones.wentDown(zone, nowMs);
-        awaitingDown.remove(id);
-        down(id);
-      } else {
-        awaitingDown.add(id); // paused, protected or rate-limited: the next scan tries again
-      }
-    } else {
-      awaitingDown.remove(id);
-    }
+    decisions.look(node, cache.liveness(), cache.detectorPause().isPresent(), nowMs)
+        .ifPresent(decision -> decide(decision, nowMs));
   }
 
   /**
@@ -331,40 +284,32 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   }
 
   // Decisions are submitted without waiting, so many expiring together share group commits.
-  private void suspect(String id, long nowMs) {
-    lapsedSince.remove(id);
-    decide(id, (view, liveness) -> TopologyTransitions.suspect(view, liveness, id), version -> {
-      flaps.suspected(id, nowMs);
-      metrics.detected(NodeState.NODE_STATE_SUSPECT);
-      log.info("node {} SUSPECT: lease expired (version {})", id, version);
-    });
-  }
-
-  private void down(String id) {
-    decide(id, (view, liveness) -> TopologyTransitions.down(view, liveness, id), version -> {
-      metrics.detected(NodeState.NODE_STATE_DOWN);
-      log.info("node {} DOWN: grace period over (version {})", id, version);
-    });
-  }
-
-  private void decide(String id, Command<OptionalLong> decision, LongConsumer onWritten) {
+  private void decide(DetectorDecisions.Decision decision, long nowMs) {
+    String id = decision.nodeId();
+    boolean suspect = decision.kind() == DetectorDecisions.Kind.SUSPECT;
+    Command<OptionalLong> command = suspect
+        ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id)
+        : (view, liveness) -> TopologyTransitions.down(view, liveness, id);
     CompletableFuture<OptionalLong> written;
     try {
-      written = writer.submit(actor, decision);
+      written = writer.submit(actor, command);
     } catch (RuntimeException e) {
+      decisions.dropped(decision);
       warnings.log("submit", held -> log.warn("failure detector could not submit its decision on "
           + "{}: {}{}", id, e.toString(), LogThrottle.heldBack(held)));
       return;
     }
-    deciding.add(id);
     written.whenComplete((version, error) -> thread.execute(() -> {
-      deciding.remove(id);
+      decisions.written(decision, error == null && version.isPresent(), nowMs);
       if (error != null) {
         warnings.log("write", held -> log.warn("failure detector could not write its decision "
             + "on {}: {}{}", id, error.toString(), LogThrottle.heldBack(held)));
         onLiveness(id); // look again now, not at the next reconciliation
       } else if (version.isPresent()) {
-        onWritten.accept(version.getAsLong());
+        NodeState state = suspect ? NodeState.NODE_STATE_SUSPECT : NodeState.NODE_STATE_DOWN;
+        metrics.detected(state);
+        log.info("node {} {}: {} (version {})", id, suspect ? "SUSPECT" : "DOWN",
+            suspect ? "lease expired" : "grace period over", version.getAsLong());
       }
     }));
   }
