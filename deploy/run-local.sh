@@ -8,7 +8,7 @@ deploy/ensure-etcd.sh
 jar=facade/target/coordinator-facade.jar
 if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -name '*.java' -newer "$jar" -o -name '*.proto' -newer "$jar" -o -name pom.xml -newer "$jar" 2>/dev/null | head -1)" ]; then
   echo "building the facade (first time: downloads dependencies, about 2 minutes)..." >&2
-  mvn -B -q -pl facade -am package -DskipTests
+  mvn -B -q -Dstyle.color=never -pl facade -am package -DskipTests
 fi
 listen="${GS_LISTEN:-127.0.0.1:9000}"
 advertise="${GS_ADVERTISE:-}"
