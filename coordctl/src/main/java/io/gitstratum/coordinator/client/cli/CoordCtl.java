@@ -194,12 +194,48 @@ public final class CoordCtl implements Runnable {
 
   private static String describe(Throwable e, CoordCtl root) {
     if (e instanceof UnavailableException) {
-      return "cannot reach the coordinator at " + root.endpoints + ": " + e.getMessage();
+      return "cannot reach the coordinator at " + root.endpoints + ": " + e.getMessage()
+          + tlsHint(causes(e), root.tlsCa != null, root.tlsCert != null);
     }
     if (e instanceof CoordinatorClientException || e instanceof CliException) {
       return e.getMessage();
     }
     return e.toString();
+  }
+
+  /** Every message along the cause chain: TLS failures show only deep down. */
+  private static String causes(Throwable e) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      all.append(t).append('\n');
+    }
+    return all.toString();
+  }
+
+  /**
+   * What a TLS mismatch usually means, in words: gRPC reports a refused client certificate as
+   * {@code bad_certificate} and a TLS client talking to a plaintext port (or the reverse) as
+   * "Network closed for unknown reason".
+   */
+  static String tlsHint(String failure, boolean tls, boolean clientCertificate) {
+    if (failure.contains("bad_certificate") || failure.contains("certificate_required")) {
+      return clientCertificate
+          ? " (the facade refused this client certificate: not signed by its --tls-client-ca, "
+              + "expired or revoked)"
+          : " (the facade requires a client certificate: pass --tls-cert and --tls-key)";
+    }
+    if (failure.contains("PKIX") || failure.contains("unknown_ca")
+        || failure.contains("No subject alternative")) {
+      return " (this client does not trust the facade's certificate: --tls-ca must hold the CA "
+          + "that signed it, and the certificate must name the host you dial)";
+    }
+    if (failure.contains("Network closed for unknown reason")
+        || failure.contains("not an SSL/TLS record")) {
+      return tls ? " (is the facade's gRPC port plaintext? then leave out the --tls-* options)"
+          : " (does the facade require TLS? then pass --tls-ca, and for mutual TLS "
+              + "--tls-cert and --tls-key)";
+    }
+    return "";
   }
 
   /** A failure with a message for the user and nothing more to show (exit code 1). */

@@ -224,4 +224,19 @@ class CoordCtlTest {
     assertTrue(HealthCommand.why(HealthCheckResponse.getDefaultInstance())
         .contains("does not follow etcd"));
   }
+
+  @Test
+  void tlsMismatchesComeWithAHint() {
+    assertTrue(CoordCtl.tlsHint("SSLHandshakeException: Received fatal alert: bad_certificate",
+        true, false).contains("requires a client certificate"));
+    assertTrue(CoordCtl.tlsHint("Received fatal alert: bad_certificate", true, true)
+        .contains("refused this client certificate"));
+    assertTrue(CoordCtl.tlsHint("PKIX path building failed", true, false)
+        .contains("does not trust the facade's certificate"));
+    assertTrue(CoordCtl.tlsHint("UNAVAILABLE: Network closed for unknown reason", false, false)
+        .contains("does the facade require TLS"));
+    assertTrue(CoordCtl.tlsHint("UNAVAILABLE: Network closed for unknown reason", true, false)
+        .contains("plaintext"));
+    assertEquals("", CoordCtl.tlsHint("UNAVAILABLE: Connection refused", false, false));
+  }
 }

@@ -86,6 +86,13 @@ class CoordCtlTlsTest {
 
     Run plaintext = coordctl("--endpoints", endpoint, "--timeout", "1s", "topology");
     assertEquals(CoordCtl.UNREACHABLE, plaintext.exit(), plaintext.err());
+    assertTrue(plaintext.err().contains("does the facade require TLS?"), plaintext.err());
+
+    Run noCertificate = coordctl("--endpoints", endpoint, "--timeout", "1s", "--tls-ca",
+        pki.caFile().toString(), "topology");
+    assertEquals(CoordCtl.UNREACHABLE, noCertificate.exit(), noCertificate.err());
+    assertTrue(noCertificate.err().contains("requires a client certificate"),
+        noCertificate.err());
 
     Run half = coordctl("--endpoints", endpoint, "--tls-cert", node1.certificate().toString(),
         "topology");
