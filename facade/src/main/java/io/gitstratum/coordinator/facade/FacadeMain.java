@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade;
 
+import io.gitstratum.coordinator.etcdlocal.EtcdStartException;
 import io.gitstratum.coordinator.etcdlocal.LocalEtcdCluster;
 import io.gitstratum.coordinator.facade.config.FacadeCommand;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
@@ -73,12 +74,24 @@ public final class FacadeMain {
     LocalEtcdCluster embedded = null;
     EtcdSettings etcdSettings = config.etcd();
     if (etcdSettings.embeddedDir() != null) {
-      embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
-          .members(1)
-          .baseDir(etcdSettings.embeddedDir())
-          .fixedPorts(etcdSettings.embeddedPort(), etcdSettings.embeddedPort() + 1)
-          .stopAtExit(false) // stopped by the hook below, after the facade has closed
-          .build());
+      try {
+        embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
+            .members(1)
+            .baseDir(etcdSettings.embeddedDir())
+            .fixedPorts(etcdSettings.embeddedPort(), etcdSettings.embeddedPort() + 1)
+            .stopAtExit(false) // stopped by the hook below, after the facade has closed
+            .build());
+      } catch (EtcdStartException e) {
+        if (!e.portConflict()) {
+          throw e;
+        }
+        // One line instead of etcd's log: the usual cause is a second run-local.sh.
+        throw new IOException("the embedded etcd cannot listen on port "
+            + etcdSettings.embeddedPort() + " or " + (etcdSettings.embeddedPort() + 1)
+            + ": already in use. Is another facade with --embedded-etcd (deploy/run-local.sh) "
+            + "running? Stop it, or pick --embedded-etcd-port (etcd's log is under "
+            + etcdSettings.embeddedDir() + ")");
+      }
       log.info("embedded etcd running at {} (data in {})", embedded.endpointsCsv(),
           etcdSettings.embeddedDir().toAbsolutePath());
     }

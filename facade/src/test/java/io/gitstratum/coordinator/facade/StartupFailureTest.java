@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A facade that cannot start says why in one line and exits 2: here etcd's port is closed, which
@@ -57,6 +59,28 @@ class StartupFailureTest {
     assertTrue(errors.get(0).contains("facade failed to start: etcd unreachable for 2 s at start-up")
         && errors.get(0).contains("refused the connection"), errors.get(0));
     assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + output);
+  }
+
+  @Test
+  @Tag("etcd")
+  void aSecondEmbeddedEtcdOnTakenPortsIsOneLineNamingTheLikelyCause(@TempDir Path dir)
+      throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      Process facade = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
+          "java").toString(), "-cp", System.getProperty("java.class.path"),
+          FacadeMain.class.getName(), "--embedded-etcd", "--embedded-etcd-port",
+          String.valueOf(taken.getLocalPort()), "--embedded-etcd-dir", dir.toString(),
+          "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0")
+          .redirectErrorStream(true).start();
+      assertTrue(facade.waitFor(45, TimeUnit.SECONDS), "the facade did not give up");
+      String output = new String(facade.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(2, facade.exitValue(), output);
+      List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
+      assertEquals(1, errors.size(), output);
+      assertTrue(errors.get(0).contains("already in use. Is another facade with --embedded-etcd"),
+          errors.get(0));
+      assertTrue(output.lines().noneMatch(l -> l.contains("etcdmain")), "no etcd log: " + output);
+    }
   }
 
   private static int freePort() throws IOException {
