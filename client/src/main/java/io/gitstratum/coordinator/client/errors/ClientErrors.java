@@ -18,7 +18,8 @@ import java.util.Optional;
  *
  * <pre>
  * NOT_FOUND           → {@link NodeNotFoundException}
- * FAILED_PRECONDITION → {@link ZombieGenerationException}
+ * FAILED_PRECONDITION → {@link ZombieGenerationException}; with reason NODE_STATE (an admin
+ *                       action the node's state does not allow) {@link NodeStateException}
  * INVALID_ARGUMENT    → {@link InvalidArgumentException}
  * ALREADY_EXISTS      → {@link TypeConflictException}
  * RESOURCE_EXHAUSTED  → {@link ResourceExhaustedException}
@@ -67,7 +68,9 @@ public final class ClientErrors {
     Status.Code code = status.getCode();
     return switch (code) {
       case NOT_FOUND -> new NodeNotFoundException(message, endpoint, cause, details);
-      case FAILED_PRECONDITION -> new ZombieGenerationException(message, endpoint, cause, details);
+      case FAILED_PRECONDITION -> "NODE_STATE".equals(details.reason())
+          ? new NodeStateException(message, endpoint, cause, details)
+          : new ZombieGenerationException(message, endpoint, cause, details);
       case INVALID_ARGUMENT -> new InvalidArgumentException(message, endpoint, cause, details);
       case ALREADY_EXISTS -> new TypeConflictException(message, endpoint, cause, details);
       case RESOURCE_EXHAUSTED ->

@@ -107,4 +107,18 @@ class ClientErrorsTest {
     assertFalse(other.getMessage().contains("(from"));
     assertTrue(other.getMessage().contains("boom"));
   }
+
+  @Test
+  void anAdminActionTheNodesStateForbidsIsNotAZombie() {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.FAILED_PRECONDITION.value())
+        .setMessage("node n is NODE_STATE_ACTIVE: only a SUSPECT node can be confirmed DOWN")
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain("gitstratum.io")
+            .setReason("NODE_STATE").putMetadata("nodeId", "n").build()))
+        .build();
+    CoordinatorClientException e = ClientErrors.fromThrowable(
+        StatusProto.toStatusRuntimeException(status), "h:1");
+    assertInstanceOf(NodeStateException.class, e);
+    assertEquals(false, e.isRetryable());
+  }
 }

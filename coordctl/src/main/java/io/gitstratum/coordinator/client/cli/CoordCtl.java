@@ -193,14 +193,28 @@ public final class CoordCtl implements Runnable {
   }
 
   private static String describe(Throwable e, CoordCtl root) {
-    if (e instanceof UnavailableException) {
-      return "cannot reach the coordinator at " + root.endpoints + ": " + e.getMessage()
-          + tlsHint(causes(e), root.tlsCa != null, root.tlsCert != null);
+    if (e instanceof UnavailableException unavailable) {
+      return unavailable(unavailable, String.valueOf(root.endpoints), root.tlsCa != null,
+          root.tlsCert != null);
     }
     if (e instanceof CoordinatorClientException || e instanceof CliException) {
       return e.getMessage();
     }
     return e.toString();
+  }
+
+  /**
+   * Why no answer came: a facade that answered but cannot reach etcd (down, or without quorum)
+   * is told apart from one that could not be reached, which gets a TLS hint where one fits.
+   */
+  static String unavailable(UnavailableException e, String endpoints, boolean tls,
+      boolean clientCertificate) {
+    if ("ETCD_UNAVAILABLE".equals(e.reason()) || "REPLICA_NOT_READY".equals(e.reason())) {
+      return "the coordinator at " + endpoints + " answered but cannot reach etcd ("
+          + e.reason() + "): " + e.getMessage() + "; `coordctl health` says more";
+    }
+    return "cannot reach the coordinator at " + endpoints + ": " + e.getMessage()
+        + tlsHint(causes(e), tls, clientCertificate);
   }
 
   /** Every message along the cause chain: TLS failures show only deep down. */

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
-import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.client.errors.ClientErrors;
+import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.proto.HealthCheckResponse;
+import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -238,5 +240,19 @@ class CoordCtlTest {
     assertTrue(CoordCtl.tlsHint("UNAVAILABLE: Network closed for unknown reason", true, false)
         .contains("plaintext"));
     assertEquals("", CoordCtl.tlsHint("UNAVAILABLE: Connection refused", false, false));
+  }
+
+  @Test
+  void aFacadeThatAnswersWithoutEtcdIsNotCalledUnreachable() {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(io.grpc.Status.Code.UNAVAILABLE.value())
+        .setMessage("etcd did not answer topology read within PT3S")
+        .addDetails(com.google.protobuf.Any.pack(com.google.rpc.ErrorInfo.newBuilder()
+            .setDomain("gitstratum.io").setReason("ETCD_UNAVAILABLE").build()))
+        .build();
+    UnavailableException e = (UnavailableException) ClientErrors.fromThrowable(
+        io.grpc.protobuf.StatusProto.toStatusRuntimeException(status), "h:1");
+    assertTrue(CoordCtl.unavailable(e, "h:1", false, false)
+        .startsWith("the coordinator at h:1 answered but cannot reach etcd (ETCD_UNAVAILABLE)"));
   }
 }
