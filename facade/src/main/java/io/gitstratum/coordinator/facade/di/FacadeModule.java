@@ -22,7 +22,7 @@ import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.RpcMetricsInterceptor;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
-import io.gitstratum.coordinator.facade.ops.RecentChanges;
+import io.gitstratum.coordinator.facade.ops.StatusReads;
 import io.gitstratum.coordinator.facade.ops.StatusReport;
 import io.gitstratum.coordinator.facade.server.CoordinatorService;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
@@ -261,18 +261,23 @@ final class FacadeModule {
   @Singleton
   static OpsHttpServer ops(ListenSettings listen, FacadeMetrics metrics, TopologyCache cache,
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings,
-      Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread) {
-    RecentChanges recent = new RecentChanges(adminStore, adminThread, 20);
+      Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread,
+      DetectorSettings detectorSettings) {
+    StatusReads reads = new StatusReads(adminStore, adminThread, clock::millis, 20);
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protection().protecting(),
         () -> detector.protection().zones().size(),
         () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
-        () -> {
-          var topology = cache.state().topology();
-          return StatusReport.json(topology, rings.ringFor(topology), leadership.leader(),
-              listen.replicaId(), hub.subscriberCount(), detector.protection(), recent.upTo(topology.version()), cache.isSynced());
+        query -> {
+          TopologyCache.State state = cache.state();
+          var topology = state.topology();
+          return StatusReport.json(new StatusReport.Snapshot(topology, rings.ringFor(topology),
+              leadership.leader(), listen.replicaId(), hub.subscriberCount(),
+              detector.protection(), cache.detectorPause(), reads.changes(topology.version()),
+              reads.replicas(topology.version()), cache.isSynced(), state.revision(),
+              state.raftTerm(), detectorSettings.zoneLabel()), query);
         });
   }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The replica's operations port: {@code /metrics} (Prometheus text format), {@code /healthz}
@@ -28,10 +28,10 @@ public final class OpsHttpServer implements AutoCloseable {
 
   /**
    * @param ready whether this replica should receive traffic
-   * @param status the status page's data, as JSON
+   * @param status the status page's data for a query, as JSON
    */
   public OpsHttpServer(String host, int port, FacadeMetrics metrics, BooleanSupplier ready,
-      Supplier<String> status) {
+      Function<StatusQuery, String> status) {
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 64);
     } catch (IOException e) {
@@ -49,8 +49,8 @@ public final class OpsHttpServer implements AutoCloseable {
       boolean ok = ready.getAsBoolean();
       reply(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not following etcd\n");
     });
-    server.createContext("/status.json",
-        exchange -> reply(exchange, 200, "application/json", status.get()));
+    server.createContext("/status.json", exchange -> reply(exchange, 200, "application/json",
+        status.apply(StatusQuery.parse(exchange.getRequestURI().getRawQuery()))));
     byte[] page = resource("/status/index.html");
     server.createContext("/status", exchange -> reply(exchange, 200, "text/html; charset=utf-8",
         page));

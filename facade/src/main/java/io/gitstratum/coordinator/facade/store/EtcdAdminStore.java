@@ -4,6 +4,8 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
@@ -11,6 +13,7 @@ import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
+import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +26,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the admin service keeps in etcd besides topology changes: an operator's pause of
- * SUSPECT→DOWN ({@code P/detector/pause}), and the change history ({@code P/history/}, written
- * by each topology commit beside its event) read back joined with the change events. Every
+ * What the admin service and the status page read and write in etcd besides topology changes:
+ * an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}), the change history
+ * ({@code P/history/}, written by each topology commit beside its event) read back joined with
+ * the change events, and the running replicas ({@code P/facades/}). Every
  * call blocks for at most the etcd timeout per request; thread-safe.
  */
 @Singleton
@@ -55,6 +59,14 @@ public final class EtcdAdminStore {
 
   public void resume() {
     await(kv.delete(bytes(keys.detectorPause())), "detector resume");
+  }
+
+  /** The running facade replicas ({@code P/facades/}, each on its replica's session lease). */
+  public List<FacadeRecord> replicas() {
+    GetResponse found = await(kv.get(bytes(keys.facadesPrefix()),
+        GetOption.builder().isPrefix(true).build()), "replicas read");
+    return found.getKvs().stream().map(kvp -> RecordCodec.decodeFacade(
+        kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes())).toList();
   }
 
   /** The retained changes after {@code afterVersion} up to {@code upToVersion}, oldest first. */

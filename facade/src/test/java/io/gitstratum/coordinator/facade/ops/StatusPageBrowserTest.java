@@ -3,17 +3,29 @@ package io.gitstratum.coordinator.facade.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.schema.codec.RecordCodec;
+import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -59,8 +71,77 @@ class StatusPageBrowserTest {
     }
   }
 
+  @Test
+  void thirtyThousandNodesArePagedWithTheirCountsAndProblemsFirst() throws Exception {
+    int nodes = 30_000;
+    try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
+      Keyspace keys = FacadeHarness.keys("browser-large");
+      // Live nodes get alive keys and SUSPECT ones grace keys, on one lease that outlives the
+      // test, so the detector leaves the states as written.
+      long lease = harness.etcd().getLeaseClient().grant(300).get(10, TimeUnit.SECONDS).getID();
+      PutOption leased = PutOption.builder().withLeaseId(lease).build();
+      for (int batch = 0; batch < nodes; batch += 60) { // etcd allows 128 operations a txn
+        List<Op> puts = new ArrayList<>();
+        for (int i = batch; i < Math.min(nodes, batch + 60); i++) {
+          NodeInfo node = large(i);
+          puts.add(Op.put(FacadeHarness.bytes(keys.node(node.getId())),
+              ByteSequence.from(RecordCodec.encode(node)), PutOption.DEFAULT));
+          if (node.getState() == NodeState.NODE_STATE_ACTIVE) {
+            puts.add(Op.put(FacadeHarness.bytes(keys.alive(node.getId())),
+                FacadeHarness.bytes(node.getGenerationId()), leased));
+          } else if (node.getState() == NodeState.NODE_STATE_SUSPECT) {
+            puts.add(Op.put(FacadeHarness.bytes(keys.grace(node.getId())),
+                ByteSequence.EMPTY, leased));
+          }
+        }
+        harness.etcd().getKVClient().txn().Then(puts.toArray(Op[]::new)).commit()
+            .get(10, TimeUnit.SECONDS);
+      }
+      harness.etcd().getKVClient().put(FacadeHarness.bytes(keys.version()),
+          ByteSequence.from(RecordCodec.encodeVersion(nodes))).get(10, TimeUnit.SECONDS);
+      FacadeServer facade = harness.start("browser-large");
+      String base = "http://127.0.0.1:" + facade.httpPort();
+
+      HttpClient http = HttpClient.newHttpClient();
+      long[] nanos = new long[5];
+      int bytes = 0;
+      for (int i = 0; i < nanos.length; i++) {
+        long started = System.nanoTime();
+        bytes = http.send(HttpRequest.newBuilder(URI.create(base + "/status.json")).build(),
+            HttpResponse.BodyHandlers.ofString()).body().length();
+        nanos[i] = System.nanoTime() - started;
+      }
+      java.util.Arrays.sort(nanos);
+      assertTrue(bytes < 64 * 1024, "status.json at 30,000 nodes: " + bytes + " bytes");
+
+      String dom = render(base + "/status");
+      assertTrue(dom.contains("<b id=\"total\">30000</b>"), "the count of all nodes");
+      assertTrue(dom.contains("1-100 of 30000"), "one page of 100");
+      assertEquals("SUSPECT", stateCell(dom, "problem", "object-00003"), "problems first");
+      assertEquals("ACTIVE", stateCell(dom, "node", "object-00000"));
+      Matcher loaded = Pattern.compile("<span id=\"load-ms\">(\\d+)</span>").matcher(dom);
+      assertTrue(loaded.find(), "the page measured its own load");
+      System.out.printf("status page at %,d nodes: /status.json %,d bytes, served in %.1f ms "
+          + "(median of 5); the page's fetch and render %s ms (under Chromium's virtual time)%n",
+          nodes, bytes, nanos[2] / 1e6, loaded.group(1));
+    }
+  }
+
+  private static NodeInfo large(int i) {
+    NodeState state = i % 1000 == 3 ? NodeState.NODE_STATE_SUSPECT
+        : i % 1000 == 7 ? NodeState.NODE_STATE_DOWN : NodeState.NODE_STATE_ACTIVE;
+    return NodeInfo.newBuilder().setId(String.format("object-%05d", i))
+        .setAddress("10.1." + (i / 250) + "." + (i % 250)).setPort(7000)
+        .setType(NodeType.NODE_TYPE_OBJECT).setGenerationId("generation-" + i).setState(state)
+        .putLabels("zone", "zone-" + (i % 3)).build();
+  }
+
   private static String stateCell(String dom, String nodeId) {
-    Matcher m = Pattern.compile("<tr id=\"node-" + Pattern.quote(nodeId)
+    return stateCell(dom, "node", nodeId);
+  }
+
+  private static String stateCell(String dom, String prefix, String nodeId) {
+    Matcher m = Pattern.compile("<tr id=\"" + prefix + "-" + Pattern.quote(nodeId)
         + "\">.*?<td class=\"state state-([A-Z]+)\">").matcher(dom);
     assertTrue(m.find(), "row of " + nodeId + " in " + dom);
     return m.group(1);
@@ -77,7 +158,7 @@ class StatusPageBrowserTest {
     Process process = new ProcessBuilder(List.of(chromium.toString(), "--headless",
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile.resolve("profile"), "--virtual-time-budget=3000",
+        "--user-data-dir=" + profile.resolve("profile"), "--virtual-time-budget=5000",
         "--dump-dom", url))
         .redirectOutput(out.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -1,0 +1,86 @@
+package io.gitstratum.coordinator.facade.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
+import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.detect.ZoneProtection;
+import io.gitstratum.coordinator.proto.HashRingConfig;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.proto.NodeType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The status page's data at the sizes we claim: what it holds, and that its size stays flat. */
+class StatusReportTest {
+  private static final int NODES = 30_000;
+
+  private static Topology topology() {
+    List<NodeInfo> nodes = new ArrayList<>(NODES);
+    for (int i = 0; i < NODES; i++) {
+      NodeState state = i % 1000 == 7 ? NodeState.NODE_STATE_DOWN
+          : i % 1000 == 3 ? NodeState.NODE_STATE_SUSPECT : NodeState.NODE_STATE_ACTIVE;
+      nodes.add(NodeInfo.newBuilder().setId(String.format("obj-%05d", i)).setAddress("10.0.0.1")
+          .setPort(7000).setType(NodeType.NODE_TYPE_OBJECT).setState(state)
+          .putLabels("zone", "z" + (i % 3)).build());
+    }
+    return Topology.of(42, nodes, HashRingConfig.newBuilder().setVirtualNodesPerPhysical(1)
+        .setReplicationFactor(3).build());
+  }
+
+  private static final Topology TOPOLOGY = topology();
+  private static final ConsistentHashRing RING =
+      ConsistentHashRing.fromNodes(TOPOLOGY.nodes(), TOPOLOGY.ringConfig());
+
+  private static String json(StatusQuery query) {
+    return StatusReport.json(new StatusReport.Snapshot(TOPOLOGY, RING, Optional.empty(), "r1", 0,
+        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2, "zone"),
+        query);
+  }
+
+  @Test
+  void atThirtyThousandNodesItIsOnePageCountsAndProblemsNotTheWholeTopology() {
+    String all = json(StatusQuery.ALL);
+    assertTrue(all.length() < 64 * 1024, all.length() + " bytes");
+    assertTrue(all.contains("\"total\":30000"), "counted");
+    assertTrue(all.contains("\"OBJECT\":{\"ACTIVE\":29940,\"DOWN\":30,\"SUSPECT\":30}"),
+        "by type and state");
+    assertTrue(all.contains("\"z0\":{\"ACTIVE\":"), "by zone");
+    assertTrue(all.contains("\"nodes\":{\"total\":30000,\"page\":0,\"size\":100"), "paged");
+    assertEquals(100, count(all, "\"id\":\"obj-\\d+\"") - StatusReport.MAX_PROBLEMS,
+        "one page of nodes besides the problems");
+    // Problems: SUSPECT before DOWN, at most 50 of the 60.
+    int firstDown = all.indexOf("NODE_STATE_DOWN");
+    int lastSuspect = all.lastIndexOf("NODE_STATE_SUSPECT", all.indexOf("\"nodes\":"));
+    assertTrue(lastSuspect < firstDown, "SUSPECT first");
+  }
+
+  @Test
+  void aQueryFiltersByTextStateAndTypeAndPages() {
+    String suspects = json(StatusQuery.parse("state=suspect&size=10&page=1"));
+    assertTrue(suspects.contains("\"nodes\":{\"total\":30,\"page\":1,\"size\":10"), suspects);
+    String zone = json(StatusQuery.parse("q=zone%3Dz2&type=OBJECT&size=5"));
+    assertTrue(zone.contains("\"nodes\":{\"total\":10000,"), "label text");
+    String one = json(StatusQuery.parse("q=obj-00042"));
+    assertTrue(one.contains("\"nodes\":{\"total\":1,"), "id text");
+    assertTrue(one.contains("\"ringShares\":{\"obj-00042\":"), "the share of the page's nodes");
+    assertEquals(StatusQuery.ALL, StatusQuery.parse("state=nonsense&page=-3&size=x"),
+        "what it does not understand shows everything");
+    assertEquals(StatusQuery.MAX_SIZE, StatusQuery.parse("size=100000").size());
+  }
+
+  private static int count(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+}
