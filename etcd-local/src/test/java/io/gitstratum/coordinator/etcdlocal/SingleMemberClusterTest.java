@@ -60,6 +60,25 @@ class SingleMemberClusterTest {
   }
 
   @Test
+  void etcdRunsInASessionOfItsOwnSoATerminalsCtrlCDoesNotReachIt() throws Exception {
+    Path self = Path.of("/proc/self/stat");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(self)
+        && Files.isExecutable(Path.of("/usr/bin/setsid")), "Linux with setsid only");
+    cluster = LocalEtcdCluster.start(fast().build());
+    long pid = cluster.member(0).pid().orElseThrow();
+    String etcdStat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    assertTrue(etcdStat.contains("(etcd)"), "the process started is etcd itself: " + etcdStat);
+    assertNotEquals(session(Files.readString(self)), session(etcdStat));
+    assertEquals(pid, session(etcdStat), "etcd leads its own session");
+  }
+
+  /** Field 6 of /proc/<pid>/stat (after the command name in parentheses): the session id. */
+  private static long session(String stat) {
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[3]);
+  }
+
+  @Test
   void stopMakesThePortRefuseConnections() throws Exception {
     cluster = LocalEtcdCluster.start(fast().build());
     int port = cluster.member(0).clientPort();

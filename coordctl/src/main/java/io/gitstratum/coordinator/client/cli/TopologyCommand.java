@@ -2,10 +2,12 @@ package io.gitstratum.coordinator.client.cli;
 
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.proto.GetTopologyResponse;
+import io.gitstratum.coordinator.proto.HealthCheckResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -31,9 +33,19 @@ final class TopologyCommand implements Runnable {
   @Override
   public void run() {
     GetTopologyResponse topology;
+    Optional<String> warning = Optional.empty();
     try (CoordinatorClient client = root.connect()) {
       topology = client.getTopology(linearizable);
+      if (!linearizable) {
+        // A replica cut off from etcd still answers from its cache: say so, once.
+        try {
+          warning = staleWarning(client.healthCheck());
+        } catch (RuntimeException e) {
+          warning = Optional.empty(); // the read itself answered; the warning is a courtesy
+        }
+      }
     }
+    warning.ifPresent(root.spec.commandLine().getErr()::println);
     PrintWriter out = root.spec.commandLine().getOut();
     if (output == OutputFormat.json) {
       out.println(Formats.json(topology));
@@ -55,5 +67,15 @@ final class TopologyCommand implements Runnable {
           Formats.time(node.getLastHeartbeatAt(), root.clock));
     }
     out.print(table);
+  }
+
+  /** A warning when the replica that answered does not follow etcd (its answer may be stale). */
+  static Optional<String> staleWarning(HealthCheckResponse health) {
+    if (health.getHealthy() || health.getProtectedZonesCount() > 0) {
+      return Optional.empty();
+    }
+    return Optional.of("coordctl: warning: the replica that answered does not follow etcd right "
+        + "now (etcd down or without quorum?): this topology may be stale; --linearizable reads "
+        + "through etcd");
   }
 }

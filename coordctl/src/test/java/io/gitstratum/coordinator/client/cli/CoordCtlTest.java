@@ -255,4 +255,14 @@ class CoordCtlTest {
     assertTrue(CoordCtl.unavailable(e, "h:1", false, false)
         .startsWith("the coordinator at h:1 answered but cannot reach etcd (ETCD_UNAVAILABLE)"));
   }
+
+  @Test
+  void aTopologyFromAReplicaThatDoesNotFollowEtcdComesWithAWarning() {
+    assertTrue(TopologyCommand.staleWarning(HealthCheckResponse.getDefaultInstance()).orElseThrow()
+        .contains("may be stale"));
+    assertTrue(TopologyCommand.staleWarning(HealthCheckResponse.newBuilder().setHealthy(true)
+        .build()).isEmpty());
+    assertTrue(TopologyCommand.staleWarning(HealthCheckResponse.newBuilder().addProtectedZones(
+        ProtectedZone.getDefaultInstance()).build()).isEmpty(), "protection is not staleness");
+  }
 }
