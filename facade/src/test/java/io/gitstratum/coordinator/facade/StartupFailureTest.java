@@ -45,17 +45,9 @@ class StartupFailureTest {
 
   @Test
   void etcdDownAtStartUpIsOneErrorLineAndExitCodeTwo() throws Exception {
-    Process facade = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", System.getProperty("java.class.path"),
-        FacadeMain.class.getName(), "--etcd-endpoints", "127.0.0.1:" + freePort(),
-        "--etcd-timeout", "1s", "--startup-timeout", "2s", "--listen", "127.0.0.1:0",
-        "--http-listen", "127.0.0.1:0")
-        .redirectErrorStream(true).start();
-    assertTrue(facade.waitFor(45, TimeUnit.SECONDS), "the facade did not give up");
-    String output = new String(facade.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(2, facade.exitValue(), output);
+    String output = failedStart("--etcd-endpoints", "127.0.0.1:" + freePort(),
+        "--etcd-timeout", "1s", "--startup-timeout", "2s");
     List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
-    assertEquals(1, errors.size(), output);
     assertTrue(errors.get(0).contains("facade failed to start: etcd unreachable for 2 s at start-up")
         && errors.get(0).contains("refused the connection"), errors.get(0));
     assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + output);
@@ -66,21 +58,31 @@ class StartupFailureTest {
   void aSecondEmbeddedEtcdOnTakenPortsIsOneLineNamingTheLikelyCause(@TempDir Path dir)
       throws Exception {
     try (ServerSocket taken = new ServerSocket(0)) {
-      Process facade = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
-          "java").toString(), "-cp", System.getProperty("java.class.path"),
-          FacadeMain.class.getName(), "--embedded-etcd", "--embedded-etcd-port",
-          String.valueOf(taken.getLocalPort()), "--embedded-etcd-dir", dir.toString(),
-          "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0")
-          .redirectErrorStream(true).start();
-      assertTrue(facade.waitFor(45, TimeUnit.SECONDS), "the facade did not give up");
-      String output = new String(facade.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(2, facade.exitValue(), output);
+      String output = failedStart("--embedded-etcd", "--embedded-etcd-port",
+          String.valueOf(taken.getLocalPort()), "--embedded-etcd-dir", dir.toString());
       List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
-      assertEquals(1, errors.size(), output);
       assertTrue(errors.get(0).contains("already in use. Is another facade with --embedded-etcd"),
           errors.get(0));
       assertTrue(output.lines().noneMatch(l -> l.contains("etcdmain")), "no etcd log: " + output);
     }
+  }
+
+  /**
+   * Runs the facade as a process on loopback ports with {@code args}; it must give up with exit
+   * code 2 and exactly one ERROR line. Returns its output.
+   */
+  private static String failedStart(String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), FacadeMain.class.getName(),
+        "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"));
+    command.addAll(List.of(args));
+    Process facade = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertTrue(facade.waitFor(45, TimeUnit.SECONDS), "the facade did not give up");
+    String output = new String(facade.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(2, facade.exitValue(), output);
+    assertEquals(1, output.lines().filter(l -> l.contains("ERROR")).count(), output);
+    return output;
   }
 
   private static int freePort() throws IOException {
