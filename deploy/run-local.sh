@@ -8,7 +8,8 @@ deploy/ensure-etcd.sh
 jar=facade/target/coordinator-facade.jar
 if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -name '*.java' -newer "$jar" -o -name '*.proto' -newer "$jar" -o -name pom.xml -newer "$jar" 2>/dev/null | head -1)" ]; then
   echo "building the facade (first time: downloads dependencies, about 2 minutes)..." >&2
-  mvn -B -q -Dstyle.color=never -pl facade -am package -DskipTests
+  # Debian's Maven 3.8 prints colour resets even in batch mode: keep them off the terminal.
+  mvn -B -q -pl facade -am package -DskipTests 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
 fi
 listen="${GS_LISTEN:-127.0.0.1:9000}"
 advertise="${GS_ADVERTISE:-}"

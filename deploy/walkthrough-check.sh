@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The README's first-hour walk-through, scripted (issue 16): deploy/run-local.sh on spare ports
+# with its own embedded etcd, then the coordctl steps of "The two commands", then a stop and a
+# second start. Checks what a new user would see: the replica serves, a node registered by hand
+# and kept ACTIVE with coordctl heartbeat shows in coordctl topology, GetLeader names a port that
+# listens, a stopped replica resigns before its etcd goes (so the next start runs the detector at
+# once instead of after --session-ttl), and a second run-local.sh on the same ports says why in
+# one line. Run by deploy/test.sh after the test suite; needs the facade and coordctl built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; [ -z "${KEEP_WORK:-}" ] || echo "kept $work" >&2
+}
+trap cleanup EXIT
+
+free_port() { # a port nothing listens on (bash's /dev/tcp: no other tool needed)
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+ready() { coordctl/coordctl health >/dev/null 2>&1 || [ $? = 1 ]; } # answers, healthy or not
+fail() { echo "walkthrough-check: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
+grpc=$(free_port); http=$(free_port); etcd=$(free_port)
+started_pid=
+start() { # runs deploy/run-local.sh in the background, its pid in started_pid
+  GS_EMBEDDED_ETCD_DIR="$work/etcd" deploy/run-local.sh --listen "127.0.0.1:$grpc" \
+    --http-listen "127.0.0.1:$http" --embedded-etcd-port "$etcd" --session-ttl 10s >"$1" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+}
+await() { # $1 description, $2 seconds, rest: command
+  local what="$1" limit="$2"; shift 2
+  for _ in $(seq 1 $((limit * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  fail "no $what within ${limit}s"
+}
+export COORDCTL_ENDPOINTS="127.0.0.1:$grpc"
+ctl() { coordctl/coordctl "$@"; }
+
+start "$work/first.log"
+first=$started_pid
+await "readiness" 120 ready
+ctl register --id obj-1 --address 127.0.0.1 --port 7000 --type object --generation g1 >/dev/null
+ctl heartbeat obj-1 --generation g1 --every 1s --count 2 >/dev/null
+ctl topology | grep -Eq '^obj-1 +OBJECT +ACTIVE' || fail "obj-1 is not ACTIVE in coordctl topology"
+await "detector leader" 30 sh -c "coordctl/coordctl leader | grep -q :$grpc"
+
+# A second run-local.sh on the same ports: one line saying why, exit code 2.
+set +e
+GS_EMBEDDED_ETCD_DIR="$work/etcd2" deploy/run-local.sh --listen "127.0.0.1:$(free_port)" \
+  --http-listen "127.0.0.1:$(free_port)" --embedded-etcd-port "$etcd" >"$work/second.log" 2>&1
+code=$?
+set -e
+[ "$code" = 2 ] || fail "a second run-local.sh on taken ports exited $code, not 2"
+[ "$(grep -c ERROR "$work/second.log")" = 1 ] || fail "a second run-local.sh: not one error line"
+grep -q "Is another facade with --embedded-etcd" "$work/second.log" || fail "no hint on taken ports"
+
+# Stop (SIGTERM, as Ctrl-C does for a foreground run): the replica resigns, then its etcd stops.
+kill -TERM "$first"
+wait "$first" || true
+grep -q "Stopped etcd member" "$work/first.log" || fail "the embedded etcd was not stopped"
+# The next start runs the detector at once: its predecessor resigned (no --session-ttl wait).
+start "$work/restart.log"
+second=$started_pid
+await "readiness after a restart" 120 ready
+ready_at=$(date +%s%N)
+await "detector leader after a restart" 8 sh -c "coordctl/coordctl leader | grep -q :$grpc"
+leader_ms=$(( ($(date +%s%N) - ready_at) / 1000000 ))
+ctl topology | grep -Eq '^obj-1 ' || fail "obj-1 is gone after a restart (data not kept)"
+kill -TERM "$second"
+wait "$second" || true
+echo "walkthrough-check: ok (after a restart the replica ran the detector ${leader_ms} ms after it answered)"
