@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -93,8 +94,11 @@ public final class CoordCtl implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--tls-cert and --tls-key go together, and need --tls-ca");
       }
-      CoordinatorClient.Builder client = CoordinatorClient.builder(
-          EndpointResolver.splitSpecs(endpoints)).deadline(timeout).maxAttempts(4);
+      List<String> specs = EndpointResolver.splitSpecs(endpoints);
+      // Interactive: each endpoint once, and one more try, instead of the library's patient
+      // retries (a replica without etcd answers after its --etcd-timeout every time).
+      CoordinatorClient.Builder client = CoordinatorClient.builder(specs).deadline(timeout)
+          .maxAttempts(specs.size() + 1);
       if (tlsCa != null) {
         client.channelFactory(ChannelFactory.tls(tlsCa, tlsCert, tlsKey));
       }

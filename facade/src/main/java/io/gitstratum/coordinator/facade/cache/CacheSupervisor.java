@@ -178,6 +178,9 @@ public final class CacheSupervisor implements AutoCloseable {
       return;
     }
     if (watcher != null && watchSilent()) {
+      // Not following etcd from now on: say so (readiness, HealthCheck) before the resync's read,
+      // which can itself wait for an etcd that does not answer.
+      cache.markUnsynced();
       resync("watch silent for " + timeout);
       return;
     }

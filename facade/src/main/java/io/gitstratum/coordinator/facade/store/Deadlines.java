@@ -28,6 +28,9 @@ public final class Deadlines {
         throw new UnavailableException("etcd did not answer " + what + " within " + timeout,
             cause);
       }
+      if (cause instanceof UnavailableException said) {
+        throw said; // already says what etcd did (a shared read bounded by its first caller)
+      }
       throw new UnavailableException("etcd " + what + " failed: " + cause, cause);
     });
   }

@@ -138,7 +138,10 @@ public final class EtcdTopologyStore {
    * one read that started after they asked ({@link FreshReads}).
    */
   public CompletableFuture<Long> currentVersionRevisionAsync() {
-    return versionRevisions.get();
+    // Each caller waits one etcd timeout at most: one that joins a shared read waits for the
+    // next, which alone could take two, past a client's deadline (which then cannot tell an
+    // etcd without quorum from a dead replica) and past the cache check's interval.
+    return Deadlines.bound(versionRevisions.get().copy(), timeout, "version read");
   }
 
   /** etcd's current topology version (a linearizable read); 0 before the first change. */
