@@ -4,6 +4,7 @@ import static io.gitstratum.coordinator.facade.config.CommandLines.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.etcdlocal.LocalEtcdCluster;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,11 +93,38 @@ class LocalClusterScriptTest {
     return arrays;
   }
 
+  /**
+   * {@code status} reads etcd with the script's own etcdctl wrapper: it must work after the
+   * walk-through's {@code export ETCDCTL_ENDPOINTS=...}, which etcdctl 3.4 otherwise refuses
+   * next to --endpoints (issue 16, item 1: status printed empty sections).
+   */
+  @Test
+  @Tag("etcd")
+  void statusReadsEtcdWhateverEtcdctlEndpointsTheCallerExported() throws Exception {
+    Matcher function = Pattern.compile("(?ms)^local_etcdctl\\(\\) \\{.*?^}")
+        .matcher(Files.readString(SCRIPT));
+    assertTrue(function.find(), "local_etcdctl in " + SCRIPT);
+    try (LocalEtcdCluster etcd = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
+        .fastTimers(true).build())) {
+      Result health = run(Map.of("ETCDCTL_ENDPOINTS", "http://127.0.0.1:1"), "bash", "-c",
+          function.group() + "\nlocal_etcdctl " + etcd.endpointsCsv() + " endpoint health");
+      assertEquals(0, health.exitCode(), health.output());
+      assertTrue(health.output().contains("is healthy"), health.output());
+    }
+  }
+
   private record Result(int exitCode, String output) {}
 
   private static Result run(String... command) throws Exception {
-    Process process = new ProcessBuilder(command).directory(ROOT.toFile())
-        .redirectErrorStream(true).start();
+    return run(Map.of(), command);
+  }
+
+  private static Result run(Map<String, String> environment, String... command)
+      throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile())
+        .redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     process.getOutputStream().close();
     boolean done = process.waitFor(30, TimeUnit.SECONDS);
     if (!done) {

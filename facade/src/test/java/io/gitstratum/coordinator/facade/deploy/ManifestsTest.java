@@ -90,6 +90,16 @@ class ManifestsTest {
     }
   }
 
+  /** deploy/README.md says whether the shipped Deployment runs TLS; this keeps it true. */
+  @Test
+  void theDeployReadmeSaysWhetherTheShippedDeploymentRunsTls() throws IOException {
+    String readme = Files.readString(root.resolve("deploy/README.md")).replaceAll("\\s+", " ");
+    boolean tls = parsedPodConfig().tls().enabled();
+    assertEquals(!tls, readme.contains("As shipped the Deployment runs plaintext"),
+        "deploy/README.md's TLS section does not match the Deployment (TLS "
+            + (tls ? "on" : "off") + ")");
+  }
+
   @Test
   void podSettingsAreAcceptedByTheFlagParser() {
     FacadeConfig config = parsedPodConfig();
