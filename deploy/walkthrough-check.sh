@@ -52,7 +52,7 @@ await "detector leader" 30 sh -c "coordctl/coordctl leader | grep -q :$grpc"
 
 # A second run-local.sh on the same ports: one line saying why, exit code 2.
 set +e
-GS_EMBEDDED_ETCD_DIR="$work/etcd2" deploy/run-local.sh --listen "127.0.0.1:$(free_port)" \
+GS_EMBEDDED_ETCD_DIR="$work/etcd2" timeout 60 deploy/run-local.sh --listen "127.0.0.1:$(free_port)" \
   --http-listen "127.0.0.1:$(free_port)" --embedded-etcd-port "$etcd" >"$work/second.log" 2>&1
 code=$?
 set -e

@@ -40,6 +40,9 @@ final class ClusterLauncher {
   static List<EtcdMember> startMembers(Options options, Path binary, Path baseDir)
       throws IOException {
     int attempts = options.hasFixedPorts() ? 1 : MAX_START_ATTEMPTS;
+    if (options.hasFixedPorts()) {
+      requireFree(options);
+    }
     for (int attempt = 1; ; attempt++) {
       List<EtcdMember> members = plan(options, binary, baseDir);
       // Data dirs created by a failed attempt remember its ports and token: remove those, but
@@ -60,6 +63,22 @@ final class ClusterLauncher {
         LOG.warn(
             "etcd member {} lost a port race; retrying on new ports (attempt {} of {})",
             ((EtcdStartException) e).memberName(), attempt + 1, attempts);
+      }
+    }
+  }
+
+  /**
+   * Fixed ports must be free before etcd starts: a port held by another etcd answers the health
+   * probe while the new member exits on its bind error, which would pass for a start.
+   */
+  private static void requireFree(Options options) throws IOException {
+    for (int i = 0; i < options.members(); i++) {
+      for (int port : List.of(options.clientPortBase() + i, options.peerPortBase() + i)) {
+        if (!FreePorts.isFree(port)) {
+          throw new EtcdStartException("etcd-" + i, "port " + port + " is already in use",
+              "listen tcp " + EtcdMemberSpec.HOST + ":" + port + ": bind: "
+                  + EtcdStartException.PORT_IN_USE_MARKER);
+        }
       }
     }
   }

@@ -37,4 +37,16 @@ final class FreePorts {
       }
     }
   }
+
+  /** Whether nothing listens on {@code port} of the loopback address (a bind succeeds). */
+  static boolean isFree(int port) throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(false);
+      socket.bind(new java.net.InetSocketAddress(InetAddress.getByName(EtcdMemberSpec.HOST),
+          port), 1);
+      return true;
+    } catch (java.net.BindException e) {
+      return false;
+    }
+  }
 }

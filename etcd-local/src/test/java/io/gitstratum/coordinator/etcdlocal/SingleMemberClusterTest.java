@@ -72,6 +72,20 @@ class SingleMemberClusterTest {
     assertEquals(pid, session(etcdStat), "etcd leads its own session");
   }
 
+  @Test
+  void fixedPortsHeldByAnotherEtcdAreAConflictNotAStart(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    List<Integer> ports = FreePorts.pick(2);
+    cluster = LocalEtcdCluster.start(fast().baseDir(dir.resolve("a"))
+        .fixedPorts(ports.get(0), ports.get(1)).build());
+    // The port answers the health probe (the first etcd), which must not pass for a start.
+    EtcdStartException conflict = assertThrows(EtcdStartException.class,
+        () -> LocalEtcdCluster.start(fast().baseDir(dir.resolve("b"))
+            .fixedPorts(ports.get(0), ports.get(1)).build()).close());
+    assertTrue(conflict.portConflict(), conflict.getMessage());
+    assertTrue(EtcdHttp.healthy(cluster.member(0).clientEndpoint()), "the first one still runs");
+  }
+
   /** Field 6 of /proc/<pid>/stat (after the command name in parentheses): the session id. */
   private static long session(String stat) {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
