@@ -38,10 +38,13 @@ final class FreePorts {
     }
   }
 
-  /** Whether nothing listens on {@code port} of the loopback address (a bind succeeds). */
+  /**
+   * Whether nothing listens on {@code port} of the loopback address. Binds as etcd does, with
+   * SO_REUSEADDR: connections of a process that just stopped (TIME_WAIT) do not count.
+   */
   static boolean isFree(int port) throws IOException {
     try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
+      socket.setReuseAddress(true);
       socket.bind(new java.net.InetSocketAddress(InetAddress.getByName(EtcdMemberSpec.HOST),
           port), 1);
       return true;
