@@ -41,11 +41,19 @@ final class HealthCommand implements java.util.concurrent.Callable<Integer> {
 
   /** Why a replica says it is unhealthy: HealthCheck's two causes (docs/CONTRACT.md). */
   static String why(HealthCheckResponse health) {
-    if (health.getProtectedZonesCount() > 0) {
+    if (followsEtcd(health)) {
       return "most live nodes of " + health.getProtectedZonesCount() + " zone(s) are SUSPECT: "
           + "zone protection slows SUSPECT->DOWN";
     }
     return "this replica does not follow etcd: etcd unreachable or without quorum? "
         + "try another replica, or `coordctl topology --linearizable`";
+  }
+
+  /**
+   * Whether the answering replica follows etcd: HealthCheck is unhealthy for one of two causes,
+   * zone protection (named in protected_zones) or a cache that does not follow etcd.
+   */
+  static boolean followsEtcd(HealthCheckResponse health) {
+    return health.getHealthy() || health.getProtectedZonesCount() > 0;
   }
 }

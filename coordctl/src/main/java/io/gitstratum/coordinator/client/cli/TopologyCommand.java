@@ -71,7 +71,7 @@ final class TopologyCommand implements Runnable {
 
   /** A warning when the replica that answered does not follow etcd (its answer may be stale). */
   static Optional<String> staleWarning(HealthCheckResponse health) {
-    if (health.getHealthy() || health.getProtectedZonesCount() > 0) {
+    if (HealthCommand.followsEtcd(health)) {
       return Optional.empty();
     }
     return Optional.of("coordctl: warning: the replica that answered does not follow etcd right "
