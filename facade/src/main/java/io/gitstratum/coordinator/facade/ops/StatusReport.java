@@ -65,10 +65,17 @@ public final class StatusReport {
     list(out, s.replicas());
     out.append(",\"recentChanges\":");
     list(out, s.recentChanges());
-    counts(out, s);
+    // One pass over the nodes: counts by type, state and zone, the problems, the matches.
+    Map<String, Map<String, Integer>> byType = new TreeMap<>();
+    Map<String, Map<String, Integer>> byZone = new TreeMap<>();
     List<NodeInfo> problems = new ArrayList<>();
     List<NodeInfo> matching = new ArrayList<>();
     for (NodeInfo node : topology.nodes()) { // sorted by id
+      String state = node.getState().name().replace("NODE_STATE_", "");
+      byType.computeIfAbsent(node.getType().name().replace("NODE_TYPE_", ""),
+          t -> new TreeMap<>()).merge(state, 1, Integer::sum);
+      byZone.computeIfAbsent(node.getLabelsOrDefault(s.zoneLabel(), ""), z -> new TreeMap<>())
+          .merge(state, 1, Integer::sum);
       if (PROBLEMS.contains(node.getState())) {
         problems.add(node);
       }
@@ -76,6 +83,10 @@ public final class StatusReport {
         matching.add(node);
       }
     }
+    out.append(",\"total\":").append(topology.size()).append(",\"byType\":");
+    nested(out, byType);
+    out.append(",\"byZone\":");
+    nested(out, byZone);
     problems.sort(Comparator.comparingInt((NodeInfo n) -> PROBLEMS.indexOf(n.getState())));
     out.append(",\"problems\":");
     list(out, problems.subList(0, Math.min(MAX_PROBLEMS, problems.size())));
@@ -96,23 +107,6 @@ public final class StatusReport {
       }
     }
     return out.append("}}").toString();
-  }
-
-  /** Nodes by type and state, and by zone and state. */
-  private static void counts(StringBuilder out, Snapshot s) {
-    Map<String, Map<String, Integer>> byType = new TreeMap<>();
-    Map<String, Map<String, Integer>> byZone = new TreeMap<>();
-    for (NodeInfo node : s.topology().nodes()) {
-      String state = node.getState().name().replace("NODE_STATE_", "");
-      byType.computeIfAbsent(node.getType().name().replace("NODE_TYPE_", ""),
-          t -> new TreeMap<>()).merge(state, 1, Integer::sum);
-      byZone.computeIfAbsent(node.getLabelsOrDefault(s.zoneLabel(), ""), z -> new TreeMap<>())
-          .merge(state, 1, Integer::sum);
-    }
-    out.append(",\"total\":").append(s.topology().size()).append(",\"byType\":");
-    nested(out, byType);
-    out.append(",\"byZone\":");
-    nested(out, byZone);
   }
 
   private static void nested(StringBuilder out, Map<String, Map<String, Integer>> counts) {
