@@ -22,9 +22,12 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +99,7 @@ public final class FacadeServer implements AutoCloseable {
         .release("lease renewals", () -> liveness.keepAlives().close())
         .release("HTTP port", ops::close) // bound since construction
         .release("watch threads", hub::close)
+        .begin("gRPC port check", this::checkGrpcPort)
         .begin("prefix bootstrap", this::bootstrap)
         .add("cache supervisor", supervisor::start, supervisor::close)
         .begin("topology cache", this::awaitCache)
@@ -138,6 +142,24 @@ public final class FacadeServer implements AutoCloseable {
         config.listen().host(), server.getPort(), config.listen().httpHost(), ops.port(),
         store.keys().prefix(), config.etcd().endpoints());
     return this;
+  }
+
+  /**
+   * Binds the gRPC port and lets it go: gRPC itself binds only once the cache follows etcd, and a
+   * taken port (a second facade on this machine, usually) should stop the start before this
+   * replica writes to etcd or joins the election. Binds as gRPC does, with SO_REUSEADDR.
+   */
+  private void checkGrpcPort() {
+    if (config.listen().port() == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(config.listen().host(), config.listen().port()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind the gRPC port (--listen) "
+          + config.listen().host() + ":" + config.listen().port(), e);
+    }
   }
 
   private void awaitCache() throws InterruptedException {
