@@ -149,8 +149,9 @@ final class Formats {
 
   /**
    * {@code coordctl history}: one line per change, oldest first, in columns (version, time,
-   * node, kind, state after it, reason, actor), e.g.
-   * {@code v42  2026-11-30T11:02:03Z  obj-1  updated  SUSPECT  lease expired  detector:replica-0};
+   * node, kind, state after it and before it, reason, actor), e.g.
+   * {@code v42  2026-11-30T11:02:03Z  obj-1  updated  SUSPECT (was ACTIVE)  lease expired
+   * detector:replica-0};
    * {@code -} where a change has no value. First a note when changes after {@code sinceVersion}
    * (0: from the oldest retained, no note) were already trimmed.
    */
@@ -167,11 +168,18 @@ final class Formats {
     for (Change change : history.getChangesList()) {
       String[] cells = {"v" + change.getVersion(), instant(change.getAt()),
           orDash(change.getNodeId()), change.getKind(),
-          change.getState() == NodeState.NODE_STATE_UNKNOWN ? "-" : state(change.getState()),
+          change.getState() == NodeState.NODE_STATE_UNKNOWN
+              ? orDash(was(change.getPreviousState()).strip())
+              : state(change.getState()) + was(change.getPreviousState()),
           orDash(change.getReason()), orDash(change.getActor())};
       lines = lines == null ? new Table(cells) : lines.row(cells);
     }
     return out.append(lines).toString();
+  }
+
+  /** {@code " (was ACTIVE)"}: a node's state before a change; empty when unknown. */
+  static String was(NodeState previous) {
+    return previous == NodeState.NODE_STATE_UNKNOWN ? "" : " (was " + state(previous) + ")";
   }
 
   private static String orDash(String value) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "history", mixinStandardHelpOptions = true,
     description = "Show the retained topology changes, oldest first: version, time, node, kind, "
-    + "state after it, reason, actor (admin service).")
+    + "state after it (was: before it), reason, actor (admin service).")
 final class HistoryCommand implements Runnable {
   /** The facade's limit on one answer. */
   static final int MAX_LIMIT = 1000;

@@ -1,5 +1,7 @@
 package io.gitstratum.coordinator.client.cli;
 
+import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.failover.Backoff;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
@@ -8,6 +10,7 @@ import io.gitstratum.coordinator.client.failover.WatchObserver;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -33,7 +36,10 @@ final class WatchCommand implements Runnable {
   CoordCtl root;
 
   @Option(names = "--since", defaultValue = "0", paramLabel = "VERSION",
-      description = "Start after this version; 0 (default) starts with the full topology.")
+      description = "Start after this version; 0 (default) starts with the full topology. "
+      + "Replayed state changes show the state before them (was X) from the admin service's "
+      + "history (its newest " + HistoryCommand.MAX_LIMIT + " changes; with mutual TLS, an "
+      + "operator certificate).")
   long since;
 
   @Option(names = {"-o", "--output"}, defaultValue = "text",
@@ -53,6 +59,8 @@ final class WatchCommand implements Runnable {
   private record Event(TopologyUpdate update, CoordinatorClientException error) {}
 
   private final Map<String, NodeInfo> nodes = new HashMap<>();
+  /** For a replay (--since): each change's earlier state, by version, from the history. */
+  private Map<Long, NodeState> replayedPrevious = Map.of();
 
   @Override
   public void run() {
@@ -68,6 +76,9 @@ final class WatchCommand implements Runnable {
     int failuresBeforeConnected = 0;
     boolean connectedOnce = false;
     try (CoordinatorClient client = root.connect()) {
+      if (since > 0) {
+        replayedPrevious = previousStates(client, err);
+      }
       while (true) {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         CoordinatorClientException failure = null;
@@ -120,6 +131,28 @@ final class WatchCommand implements Runnable {
     }
   }
 
+  /**
+   * The state before each change after {@code since}, as the history recorded it; empty, with one
+   * comment line, when the history cannot be read (no operator certificate, an older facade).
+   */
+  private Map<Long, NodeState> previousStates(CoordinatorClient client, PrintWriter err) {
+    try {
+      GetHistoryResponse history = CoordCtl.admin(client,
+          admin -> admin.getHistory("", since, HistoryCommand.MAX_LIMIT));
+      Map<Long, NodeState> previous = new HashMap<>();
+      for (Change change : history.getChangesList()) {
+        if (change.getPreviousState() != NodeState.NODE_STATE_UNKNOWN) {
+          previous.put(change.getVersion(), change.getPreviousState());
+        }
+      }
+      return previous;
+    } catch (CoordinatorClientException | CoordCtl.CliException e) {
+      err.println("# replayed changes without (was X): " + e.getMessage());
+      err.flush();
+      return Map.of();
+    }
+  }
+
   private static WatchObserver queueing(BlockingQueue<Event> events) {
     return new WatchObserver() {
       @Override
@@ -137,6 +170,12 @@ final class WatchCommand implements Runnable {
         events.add(new Event(null, null));
       }
     };
+  }
+
+  /** A node's state before update {@code u}: the local copy's, else the history's, else UNKNOWN. */
+  private NodeState previous(TopologyUpdate u, NodeInfo before) {
+    return before != null ? before.getState()
+        : replayedPrevious.getOrDefault(u.getVersion(), NodeState.NODE_STATE_UNKNOWN);
   }
 
   /** One line; node updates show the state change the local copy of the topology implies. */
@@ -157,14 +196,14 @@ final class WatchCommand implements Runnable {
         return v + "added " + Formats.node(u.getNodeAdded());
       }
       case NODE_UPDATED -> {
-        NodeInfo before = nodes.put(u.getNodeUpdated().getId(), u.getNodeUpdated());
-        String change = before == null || before.getState() == u.getNodeUpdated().getState()
-            ? "" : " (was " + Formats.state(before.getState()) + ")";
-        return v + "updated " + Formats.node(u.getNodeUpdated()) + change;
+        NodeState after = u.getNodeUpdated().getState();
+        NodeState before = previous(u, nodes.put(u.getNodeUpdated().getId(), u.getNodeUpdated()));
+        return v + "updated " + Formats.node(u.getNodeUpdated())
+            + (before == after ? "" : Formats.was(before));
       }
       case NODE_REMOVED -> {
-        nodes.remove(u.getNodeRemoved());
-        return v + "removed " + u.getNodeRemoved();
+        return v + "removed " + u.getNodeRemoved()
+            + Formats.was(previous(u, nodes.remove(u.getNodeRemoved())));
       }
       case HASH_RING_CONFIG_UPDATED -> {
         return v + "ring_config virtual_nodes_per_physical="

@@ -161,15 +161,20 @@ class CoordCtlTest {
         .addChanges(Change.newBuilder().setVersion(41).setKind("ring").setReason("unrecorded"))
         .addChanges(Change.newBuilder().setVersion(42).setAt(at).setNodeId("obj-1")
             .setKind("updated").setState(NodeState.NODE_STATE_SUSPECT)
+            .setPreviousState(NodeState.NODE_STATE_ACTIVE)
             .setReason("lease expired").setActor("detector:replica-0"))
         .addChanges(Change.newBuilder().setVersion(43).setAt(at).setNodeId("obj-1")
-            .setKind("removed").setReason("deregistered").setActor("operator:alice"))
+            .setKind("removed").setPreviousState(NodeState.NODE_STATE_SUSPECT)
+            .setReason("deregistered").setActor("operator:alice"))
+        .addChanges(Change.newBuilder().setVersion(44).setAt(at).setNodeId("obj-2")
+            .setKind("removed").setReason("unrecorded"))
         .build();
     assertEquals("""
-        v40  2026-11-30T11:01:03Z  obj-12  added    JOINING  registered     ip:10.0.0.7:41234
-        v41  -                     -       ring     -        unrecorded     -
-        v42  2026-11-30T11:02:03Z  obj-1   updated  SUSPECT  lease expired  detector:replica-0
-        v43  2026-11-30T11:02:03Z  obj-1   removed  -        deregistered   operator:alice
+        v40  2026-11-30T11:01:03Z  obj-12  added    JOINING               registered     ip:10.0.0.7:41234
+        v41  -                     -       ring     -                     unrecorded     -
+        v42  2026-11-30T11:02:03Z  obj-1   updated  SUSPECT (was ACTIVE)  lease expired  detector:replica-0
+        v43  2026-11-30T11:02:03Z  obj-1   removed  (was SUSPECT)         deregistered   operator:alice
+        v44  2026-11-30T11:02:03Z  obj-2   removed  -                     unrecorded     -
         """, Formats.history(history, 0));
     // Changes after version 30 were asked for, but the log starts at 40: say so first.
     assertTrue(Formats.history(history, 30).startsWith("(oldest retained version 40)\nv40  "));

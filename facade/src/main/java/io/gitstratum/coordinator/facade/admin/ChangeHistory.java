@@ -43,7 +43,8 @@ public final class ChangeHistory {
     }
     if (recorded.why().isPresent()) {
       ChangeRecord why = recorded.why().get();
-      change.setReason(words(why.getReason())).setActor(why.getActor()).setAt(why.getAt());
+      change.setReason(words(why.getReason())).setActor(why.getActor()).setAt(why.getAt())
+          .setPreviousState(why.getPreviousState());
     } else {
       change.setReason("unrecorded");
     }

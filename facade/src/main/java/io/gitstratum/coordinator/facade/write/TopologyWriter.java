@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.facade.write;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.client.topology.TopologyView;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
@@ -248,11 +249,13 @@ public final class TopologyWriter implements AutoCloseable {
           break;
         }
         bytes += size;
-        transition.updates().forEach(draft::apply);
-        updates.addAll(transition.updates());
         ChangeRecord why = ChangeRecord.newBuilder().setReason(transition.reason())
             .setActor(pending.actor).setAt(clock.millis()).build();
-        transition.updates().forEach(u -> history.add(why));
+        for (TopologyUpdate update : transition.updates()) {
+          history.add(withPreviousState(why, draft, update));
+          draft.apply(update);
+        }
+        updates.addAll(transition.updates());
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
@@ -305,6 +308,18 @@ public final class TopologyWriter implements AutoCloseable {
       bytes += 2L * (2L * update.getSerializedSize() + 512);
     }
     return bytes + 256L * (transition.effects().size() + transition.guards().size());
+  }
+
+  /** {@code why} for one update, with the node's state before it as {@code before} has it. */
+  private static ChangeRecord withPreviousState(ChangeRecord why, TopologyView before,
+      TopologyUpdate update) {
+    String nodeId = switch (update.getUpdateCase()) {
+      case NODE_UPDATED -> update.getNodeUpdated().getId();
+      case NODE_REMOVED -> update.getNodeRemoved();
+      default -> null; // an addition or a ring change: no earlier state
+    };
+    return nodeId == null ? why : before.node(nodeId)
+        .map(node -> why.toBuilder().setPreviousState(node.getState()).build()).orElse(why);
   }
 
   /** One line per topology change, on the replica that wrote it. */

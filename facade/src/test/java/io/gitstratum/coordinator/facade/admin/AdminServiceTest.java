@@ -141,16 +141,17 @@ class AdminServiceTest {
     String detector = "detector:" + state().getLeaderId();
     List<Change> changes = admin.getHistory(GetHistoryRequest.newBuilder().setNodeId("n0")
         .build()).getChangesList();
-    List<String> seen = changes.stream().map(c -> c.getKind() + " " + c.getState() + " "
-        + c.getReason() + " " + (c.getActor().startsWith("ip:") ? "ip" : c.getActor())).toList();
+    List<String> seen = changes.stream().map(c -> c.getKind() + " " + c.getPreviousState()
+        + " -> " + c.getState() + " " + c.getReason() + " "
+        + (c.getActor().startsWith("ip:") ? "ip" : c.getActor())).toList();
     assertEquals(List.of(
-        "added NODE_STATE_JOINING registered ip",
-        "updated NODE_STATE_ACTIVE heartbeat reported ip",
-        "updated NODE_STATE_SUSPECT lease expired " + detector,
-        "updated NODE_STATE_DOWN grace expired " + detector,
-        "updated NODE_STATE_ACTIVE heartbeat revived ip",
-        "updated NODE_STATE_DRAINING drained by operator ip",
-        "removed NODE_STATE_UNKNOWN deregistered ip"), seen);
+        "added NODE_STATE_UNKNOWN -> NODE_STATE_JOINING registered ip",
+        "updated NODE_STATE_JOINING -> NODE_STATE_ACTIVE heartbeat reported ip",
+        "updated NODE_STATE_ACTIVE -> NODE_STATE_SUSPECT lease expired " + detector,
+        "updated NODE_STATE_SUSPECT -> NODE_STATE_DOWN grace expired " + detector,
+        "updated NODE_STATE_DOWN -> NODE_STATE_ACTIVE heartbeat revived ip",
+        "updated NODE_STATE_ACTIVE -> NODE_STATE_DRAINING drained by operator ip",
+        "removed NODE_STATE_DRAINING -> NODE_STATE_UNKNOWN deregistered ip"), seen);
     for (int i = 1; i < changes.size(); i++) {
       assertTrue(changes.get(i).getVersion() > changes.get(i - 1).getVersion());
       assertTrue(changes.get(i).getAt() >= changes.get(i - 1).getAt());

@@ -149,8 +149,9 @@ class CoordCtlProcessTest {
     assertTrue(reads.get(4).out().contains("nodes:             4 active, 0 suspect, 0 down"),
         reads.get(4).toString());
     assertTrue(reads.get(5).out().startsWith("leader replica-0 at "), reads.get(5).toString());
-    assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1",
-        reads.get(6).out().strip(), reads.get(6).toString());
+    // A replay (--since) knows the state before each change from the history.
+    assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1 "
+        + "(was JOINING)", reads.get(6).out().strip(), reads.get(6).toString());
 
     // drain: DRAINING, through the admin service
     Result drain = ok("drain", "obj-2");
@@ -168,7 +169,8 @@ class CoordCtlProcessTest {
     Result watched = live.await();
     assertEquals(0, watched.code(), watched.toString());
     assertEquals(List.of("v" + beforeLive + " full_sync 4 nodes (0 frontend, 0 metadata, "
-        + "4 object)", "v" + (beforeLive + 1) + " removed obj-4"), watched.out().lines().toList());
+        + "4 object)", "v" + (beforeLive + 1) + " removed obj-4 (was ACTIVE)"),
+        watched.out().lines().toList());
     assertTrue(client.getTopology(true).getObjectNodesList().stream()
         .noneMatch(n -> n.getId().equals("obj-4")));
   }
@@ -222,8 +224,8 @@ class CoordCtlProcessTest {
       assertEquals(2, lines.size(), history.toString());
       assertTrue(lines.get(0).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +added +JOINING +registered "
           + "+ip:\\S+"), history.toString());
-      assertTrue(lines.get(1).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +updated +DRAINING +drained by "
-          + "operator +ip:\\S+"), history.toString());
+      assertTrue(lines.get(1).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +updated +DRAINING \\(was "
+          + "JOINING\\) +drained by operator +ip:\\S+"), history.toString());
 
       // Only a SUSPECT node can be confirmed DOWN: one line saying why, nothing written.
       Result confirm = third.get(2);

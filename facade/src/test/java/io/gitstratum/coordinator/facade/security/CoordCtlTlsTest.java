@@ -65,8 +65,12 @@ class CoordCtlTlsTest {
         node1.certificate().toString(), "--tls-key", node1.key().toString()};
 
     Run own = coordctl(concat(new String[] {"--endpoints", endpoint, "register", "--id",
-        "obj-1", "--address", "10.0.0.1", "--port", "7000", "--type", "object"}, tls));
+        "obj-1", "--address", "10.0.0.1", "--port", "7000", "--type", "object",
+        "--generation", "g1"}, tls));
     assertEquals(CoordCtl.OK, own.exit(), own.err());
+    Run beat = coordctl(concat(new String[] {"--endpoints", endpoint, "heartbeat", "obj-1",
+        "--generation", "g1"}, tls));
+    assertEquals(CoordCtl.OK, beat.exit(), beat.err());
     Run read = coordctl(concat(new String[] {"--endpoints", endpoint, "topology"}, tls));
     assertEquals(CoordCtl.OK, read.exit(), read.err());
     assertTrue(read.out().contains("obj-1"), read.out());
@@ -83,6 +87,13 @@ class CoordCtlTlsTest {
     assertTrue(admin.err().startsWith("coordctl: PERMISSION_DENIED: the admin service takes "
         + "operators only"), admin.err());
     assertEquals(1, admin.err().lines().count(), admin.err());
+    // A replay still works for a node; only the states before the changes (history) are missing.
+    Run replay = coordctl(concat(new String[] {"--endpoints", endpoint, "watch", "--since", "1",
+        "--max-updates", "1"}, tls));
+    assertEquals(CoordCtl.OK, replay.exit(), replay.err());
+    assertEquals("v2 updated obj-1 OBJECT ACTIVE 10.0.0.1:7000 -", replay.out().strip());
+    assertTrue(replay.err().startsWith("# replayed changes without (was X): PERMISSION_DENIED"),
+        replay.err());
 
     Run plaintext = coordctl("--endpoints", endpoint, "--timeout", "1s", "topology");
     assertEquals(CoordCtl.UNREACHABLE, plaintext.exit(), plaintext.err());
