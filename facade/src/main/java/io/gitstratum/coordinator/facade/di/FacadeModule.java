@@ -263,7 +263,8 @@ final class FacadeModule {
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings,
       Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread,
       DetectorSettings detectorSettings) {
-    StatusReads reads = new StatusReads(adminStore, adminThread, clock::millis, 20);
+    StatusReads reads = new StatusReads(adminStore, adminThread, clock::millis, 20,
+        cache::aliveLease);
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
         () -> detector.protection().protecting(),
         () -> detector.protection().zones().size(),
@@ -277,7 +278,8 @@ final class FacadeModule {
               leadership.leader(), listen.replicaId(), hub.subscriberCount(),
               detector.protection(), cache.detectorPause(), reads.changes(topology.version()),
               reads.replicas(topology.version()), cache.isSynced(), state.revision(),
-              state.raftTerm(), detectorSettings.zoneLabel()), query);
+              state.raftTerm(), detectorSettings.zoneLabel(), reads::lastHeartbeats,
+              clock.millis()), query);
         });
   }
 

@@ -18,12 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The status page's data for one query (pure formatting): who leads, etcd as this replica sees
  * it, the replicas, zone protection and an operator's pause, counts per type, state and zone,
  * the problem nodes first (SUSPECT, DOWN, DRAINING), the last changes, and one page of the nodes
- * the query matches with their share of the ring. Its size does not grow with the cluster: at
+ * the query matches with their share of the ring; for the nodes shown, when they last heartbeated. Its size does not grow with the cluster: at
  * 30,000 nodes it is tens of kilobytes, where the whole topology was 9.4 MB.
  */
 public final class StatusReport {
@@ -35,12 +36,19 @@ public final class StatusReport {
   private static final List<NodeState> PROBLEMS = List.of(NodeState.NODE_STATE_SUSPECT,
       NodeState.NODE_STATE_DOWN, NodeState.NODE_STATE_DRAINING);
 
-  /** What the replica knows when a page asks. */
+  /**
+   * What the replica knows when a page asks.
+   *
+   * @param lastHeartbeats for the nodes a page shows, when each last heartbeated (unix ms; 0: no
+   *     live lease; absent: not known yet), as {@link StatusReads#lastHeartbeats} answers
+   * @param nowMs the replica's clock, so a page shows ages without trusting the browser's clock
+   */
   public record Snapshot(Topology topology, ConsistentHashRing ring,
       Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
       ZoneProtection.State protection, Optional<DetectorPauseRecord> pause,
       List<Change> recentChanges, List<FacadeRecord> replicas, boolean synced, long revision,
-      long raftTerm, String zoneLabel) {}
+      long raftTerm, String zoneLabel, Function<List<String>, Map<String, Long>> lastHeartbeats,
+      long nowMs) {}
 
   private StatusReport() {}
 
@@ -88,10 +96,22 @@ public final class StatusReport {
     out.append(",\"byZone\":");
     nested(out, byZone);
     problems.sort(Comparator.comparingInt((NodeInfo n) -> PROBLEMS.indexOf(n.getState())));
+    List<NodeInfo> shownProblems = problems.subList(0, Math.min(MAX_PROBLEMS, problems.size()));
     out.append(",\"problems\":");
-    list(out, problems.subList(0, Math.min(MAX_PROBLEMS, problems.size())));
+    list(out, shownProblems);
     int from = Math.min(matching.size(), query.page() * query.size());
     List<NodeInfo> page = matching.subList(from, Math.min(matching.size(), from + query.size()));
+    List<String> shown = new ArrayList<>();
+    shownProblems.forEach(n -> shown.add(n.getId()));
+    page.forEach(n -> shown.add(n.getId()));
+    out.append(",\"now\":").append(s.nowMs()).append(",\"lastHeartbeat\":{");
+    boolean firstBeat = true;
+    for (Map.Entry<String, Long> beat : new TreeMap<>(s.lastHeartbeats().apply(shown)).entrySet()) {
+      out.append(firstBeat ? "" : ",").append(quote(beat.getKey())).append(':')
+          .append(beat.getValue());
+      firstBeat = false;
+    }
+    out.append('}');
     out.append(",\"nodes\":{\"total\":").append(matching.size())
         .append(",\"page\":").append(query.page()).append(",\"size\":").append(query.size())
         .append(",\"items\":");

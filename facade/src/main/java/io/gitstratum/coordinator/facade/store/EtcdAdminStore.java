@@ -4,8 +4,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
@@ -19,17 +22,19 @@ import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * What the admin service and the status page read and write in etcd besides topology changes:
  * an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}), the change history
  * ({@code P/history/}, written by each topology commit beside its event) read back joined with
- * the change events, and the running replicas ({@code P/facades/}). Every
+ * the change events, and the running replicas ({@code P/facades/}), and how long ago node leases were renewed. Every
  * call blocks for at most the etcd timeout per request; thread-safe.
  */
 @Singleton
@@ -38,6 +43,7 @@ public final class EtcdAdminStore {
   public record RecordedChange(TopologyUpdate update, Optional<ChangeRecord> why) {}
 
   private final KV kv;
+  private final Lease leases;
   private final Keyspace keys;
   private final Duration timeout;
   private final PagedRange pages;
@@ -46,6 +52,7 @@ public final class EtcdAdminStore {
   @Inject
   public EtcdAdminStore(Client client, Keyspace keys, EtcdSettings etcd, FacadeMetrics metrics) {
     this.kv = client.getKVClient();
+    this.leases = client.getLeaseClient();
     this.keys = keys;
     this.timeout = etcd.timeout();
     this.metrics = metrics;
@@ -86,6 +93,33 @@ public final class EtcdAdminStore {
     pages.scan(bytes(keys.event(afterVersion + 1)), bytes(keys.event(upToVersion + 1)), 0, false,
         kvp -> changes.add(decode(kvp, why)));
     return changes;
+  }
+
+  /**
+   * Seconds since each lease was last renewed, for the leases still alive: the TTL etcd granted
+   * minus what remains, in etcd's whole seconds (so up to a second more than the truth). All are
+   * asked at once; a lease etcd does not answer for within the etcd timeout is left out.
+   */
+  public Map<Long, Long> secondsSinceRenewal(Collection<Long> leaseIds) {
+    return metrics.etcd("lease time-to-live", () -> {
+      Map<Long, CompletableFuture<LeaseTimeToLiveResponse>> asked = new HashMap<>();
+      for (long id : leaseIds) {
+        asked.put(id, Deadlines.bound(leases.timeToLive(id, LeaseOption.DEFAULT), timeout,
+            "lease time-to-live"));
+      }
+      Map<Long, Long> ages = new HashMap<>();
+      asked.forEach((id, answer) -> {
+        try {
+          LeaseTimeToLiveResponse lease = answer.join();
+          if (lease.getTTL() > 0) { // -1: expired or revoked
+            ages.put(id, lease.getGrantedTTL() - lease.getTTL());
+          }
+        } catch (CompletionException e) {
+          // unanswered: unknown this time
+        }
+      });
+      return ages;
+    });
   }
 
   private static RecordedChange decode(KeyValue kvp, Map<Long, ChangeRecord> why) {

@@ -85,6 +85,20 @@ class OpsEndpointsTest {
             && recent.contains("\"reason\":\"heartbeat reported\"");
       });
       assertTrue(get(facade, "/status").body().contains("Recent changes"));
+      // When obj-1 last heartbeated, from its lease in etcd (read in the background): etcd
+      // counts lease time in whole seconds, so the page's time is up to a second early.
+      long before = System.currentTimeMillis();
+      stub.heartbeat(TestNodes.beat("obj-1", NodeState.NODE_STATE_ACTIVE));
+      long after = System.currentTimeMillis();
+      java.util.regex.Pattern beat = java.util.regex.Pattern.compile(
+          "\"lastHeartbeat\":\\{\"obj-1\":(\\d+)\\}");
+      long shown = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+        java.util.regex.Matcher m = beat.matcher(get(facade, "/status.json").body());
+        return m.find() ? Long.parseLong(m.group(1)) : 0L;
+      }, at -> at >= before - 1_500);
+      assertTrue(shown <= after + 500, "last heartbeat shown at " + shown + ", sent "
+          + before + "-" + after);
+      assertTrue(get(facade, "/status").body().contains("last heartbeat"));
 
       etcd.cluster().stopMember(0);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))

@@ -25,11 +25,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,6 +70,10 @@ class StatusPageBrowserTest {
       String active = render(url);
       assertEquals("ACTIVE", stateCell(active, "obj-browser"));
       assertTrue(active.contains("100.0 %"), "the only object node owns the whole ring");
+      // Its last heartbeat, from its lease (read in the background: a later poll shows it).
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> row(render(url), "node", "obj-browser").matches(".*<td title=\"[^\"]+\">"
+              + "\\d+ s ago</td>.*"));
     }
   }
 
@@ -138,6 +144,12 @@ class StatusPageBrowserTest {
 
   private static String stateCell(String dom, String nodeId) {
     return stateCell(dom, "node", nodeId);
+  }
+
+  private static String row(String dom, String prefix, String nodeId) {
+    Matcher m = Pattern.compile("<tr id=\"" + prefix + "-" + Pattern.quote(nodeId)
+        + "\">.*?</tr>").matcher(dom);
+    return m.find() ? m.group() : "";
   }
 
   private static String stateCell(String dom, String prefix, String nodeId) {

@@ -12,7 +12,9 @@ import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -39,9 +41,14 @@ class StatusReportTest {
       ConsistentHashRing.fromNodes(TOPOLOGY.nodes(), TOPOLOGY.ringConfig());
 
   private static String json(StatusQuery query) {
+    return json(query, ids -> Map.of());
+  }
+
+  private static String json(StatusQuery query,
+      Function<List<String>, Map<String, Long>> lastHeartbeats) {
     return StatusReport.json(new StatusReport.Snapshot(TOPOLOGY, RING, Optional.empty(), "r1", 0,
-        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2, "zone"),
-        query);
+        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2, "zone",
+        lastHeartbeats, 5_000), query);
   }
 
   @Test
@@ -73,6 +80,23 @@ class StatusReportTest {
     assertEquals(StatusQuery.ALL, StatusQuery.parse("state=nonsense&page=-3&size=x"),
         "what it does not understand shows everything");
     assertEquals(StatusQuery.MAX_SIZE, StatusQuery.parse("size=100000").size());
+  }
+
+  @Test
+  void heartbeatTimesAreAskedForTheNodesShownOnly() {
+    List<List<String>> asked = new ArrayList<>();
+    String page = json(StatusQuery.parse("q=obj-0004&size=3"), ids -> {
+      asked.add(ids);
+      return Map.of("obj-00041", 4_000L, "obj-00003", 0L);
+    });
+    assertEquals(1, asked.size());
+    List<String> ids = asked.get(0);
+    assertEquals(StatusReport.MAX_PROBLEMS + 3, ids.size(), "the problems shown and one page");
+    assertEquals(List.of("obj-00040", "obj-00041", "obj-00042"), ids.subList(ids.size() - 3,
+        ids.size()));
+    assertTrue(ids.contains("obj-00003"), "a SUSPECT node on the problem list");
+    assertTrue(page.contains("\"now\":5000,\"lastHeartbeat\":{\"obj-00003\":0,"
+        + "\"obj-00041\":4000}"), page);
   }
 
   private static int count(String text, String regex) {
