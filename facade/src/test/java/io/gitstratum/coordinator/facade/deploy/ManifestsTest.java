@@ -43,15 +43,15 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 class ManifestsTest {
   // What the downward API would hand a pod; any well-formed values do.
-  private static final String POD_IP = "10.1.2.3";
-  private static final String POD_NAME = "coordinator-5d8f7c9b4-x2x7q";
+  static final String POD_IP = "10.1.2.3";
+  static final String POD_NAME = "coordinator-5d8f7c9b4-x2x7q";
   private static final String POD_NAMESPACE = "gitstratum";
 
   private static Path root;
   private static Path k8s;
   private static List<Map<String, Object>> docs;
   private static Map<String, Object> deployment;
-  private static Map<String, Object> container;
+  static Map<String, Object> container;
 
   @BeforeAll
   static void load() throws IOException {
@@ -290,7 +290,7 @@ class ManifestsTest {
    * order, with {@code $(VAR)} references to earlier variables expanded and the downward API
    * filled in with sample values.
    */
-  private static Map<String, String> podEnvironment() {
+  static Map<String, String> podEnvironment() {
     Map<String, String> env = new LinkedHashMap<>();
     for (Map<String, Object> source : list(container.getOrDefault("envFrom", List.of()))) {
       Object ref = source.get("configMapRef");
@@ -335,7 +335,7 @@ class ManifestsTest {
    * The pod's environment and the container's args, parsed by {@link FacadeMain#parse} as the
    * container would: its GS_ variables are the defaults of the flags they name.
    */
-  private static FacadeConfig parsedPodConfig() {
+  static FacadeConfig parsedPodConfig() {
     Map<String, String> environment = podEnvironment();
     environment.forEach((name, value) -> assertFalse(value.contains("$("),
         name + " has an unresolved reference: " + value));
@@ -363,6 +363,12 @@ class ManifestsTest {
     return byVariable;
   }
 
+  /** The Deployment's pod spec (where terminationGracePeriodSeconds lives). */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> deploymentPodSpec() {
+    return (Map<String, Object>) at(deployment, "spec", "template", "spec");
+  }
+
   // ---- ports ----------------------------------------------------------------------------------
 
   private static int containerPort(String name) {
@@ -372,7 +378,7 @@ class ManifestsTest {
   }
 
   /** A probe's or Service's port: a number, or the name of one of the container's ports. */
-  private static int resolvePort(Object port) {
+  static int resolvePort(Object port) {
     if (port instanceof Number number) {
       return number.intValue();
     }
@@ -427,7 +433,7 @@ class ManifestsTest {
     return (String) at(resource, "metadata", "name");
   }
 
-  private static Object at(Map<String, Object> node, String... path) {
+  static Object at(Map<String, Object> node, String... path) {
     Object current = node;
     for (String key : path) {
       if (!(current instanceof Map<?, ?> m) || !m.containsKey(key)) {
