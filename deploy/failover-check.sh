@@ -23,7 +23,7 @@ for p in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy+=("$p"); fi
 done
 if [ ${#busy[@]} -gt 0 ]; then
-  echo "failover-check: not run: ports ${busy[*]} are in use (a deploy/local-cluster running? deploy/local-cluster stop ends it)" >&2
+  echo "failover-check: not run: deploy/local-cluster's fixed ports are taken (${busy[*]}): is a local cluster running? (deploy/local-cluster stop ends it)" >&2
   exit 2
 fi
 
@@ -36,6 +36,7 @@ cleanup() {
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; [ -z "${KEEP_WORK:-}" ] || echo "kept $work" >&2
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The facades' settings: only these, whatever GS_* the caller's environment holds. Short timeouts
 # so the run takes a minute, not several: a 5 s session TTL (10 s by default) is how long the
