@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.client.cli;
 
+import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
@@ -18,7 +19,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "heartbeat", mixinStandardHelpOptions = true,
     description = "Heartbeat for a node registered by hand: once, or every --every until "
-    + "Ctrl-C (or --count heartbeats). The first one turns a JOINING node ACTIVE.")
+    + "Ctrl-C (or --count heartbeats; one that finds no replica or etcd is retried at the next "
+    + "interval). The first one turns a JOINING node ACTIVE.")
 final class HeartbeatCommand implements Runnable {
   @ParentCommand
   CoordCtl root;
@@ -51,17 +53,35 @@ final class HeartbeatCommand implements Runnable {
       throw new CommandLine.ParameterException(root.spec.commandLine(), "--count must be >= 0");
     }
     PrintWriter out = root.spec.commandLine().getOut();
+    PrintWriter err = root.spec.commandLine().getErr();
     long known = 0;
     try (CoordinatorClient client = root.connect()) {
       for (int sent = 1; ; sent++) {
-        HeartbeatResponse answer = client.heartbeat(HeartbeatRequest.newBuilder()
-            .setNodeId(id).setGenerationId(generation).setReportedState(state)
-            .setKnownVersion(known).build());
+        boolean last = every == null || (count > 0 && sent >= count);
+        HeartbeatResponse answer;
+        try {
+          answer = client.heartbeat(HeartbeatRequest.newBuilder()
+              .setNodeId(id).setGenerationId(generation).setReportedState(state)
+              .setKnownVersion(known).build());
+        } catch (UnavailableException e) {
+          if (last) {
+            throw e;
+          }
+          // A loop keeps going as a node would: etcd without quorum, or no replica answering
+          // for a while, is what it must outlast. Other errors (unknown node, another
+          // generation) end it.
+          err.println("coordctl: heartbeat " + id + " failed, trying again in "
+              + every.toMillis() + " ms: " + CoordCtl.unavailable(e, String.valueOf(root.endpoints),
+                  root.tlsCa != null, root.tlsCert != null));
+          err.flush();
+          Thread.sleep(every.toMillis());
+          continue;
+        }
         known = answer.getCurrentVersion();
         out.printf("heartbeat %s: topology version %d; next within %d ms%n", id, known,
             answer.getHeartbeatIntervalMs());
         out.flush();
-        if (every == null || (count > 0 && sent >= count)) {
+        if (last) {
           return;
         }
         Thread.sleep(every.toMillis()); // the interval the operator asked for

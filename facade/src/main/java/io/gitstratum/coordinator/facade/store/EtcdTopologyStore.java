@@ -252,9 +252,15 @@ public final class EtcdTopologyStore {
    */
   public Watch.Watcher watch(long fromRevision, Consumer<List<KvChange>> onRevision,
       Runnable onAnswer, Consumer<Throwable> onError) {
+    // A member cut off from etcd's leader (a lost quorum, a partition) would keep this watch open
+    // and answer its progress requests from its own stale state: the cache would look in sync
+    // while nothing can commit. With a required leader, etcd ends the watch after about three
+    // election timeouts without one (and refuses a new one at once), so the cache resyncs
+    // through a linearizable read and says it does not follow etcd until the quorum is back.
     WatchOption option = WatchOption.builder()
         .isPrefix(true)
         .withRevision(fromRevision)
+        .withRequireLeader(true)
         .build();
     return watch.watch(bytes(keys.prefix()), option, Watch.listener(
         response -> {
