@@ -7,6 +7,7 @@ import io.etcd.jetcd.maintenance.StatusResponse;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.HealthCheckRequest;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
@@ -21,7 +22,10 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Losing etcd's raft leader while nodes heartbeat must not make any node SUSPECT. */
+/**
+ * Losing etcd's raft leader while nodes heartbeat must not make any node SUSPECT; losing the
+ * quorum must make a replica say it does not follow etcd, whichever member its watch runs through.
+ */
 @Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EtcdLeaderLossTest {
@@ -63,6 +67,37 @@ class EtcdLeaderLossTest {
       assertEquals(5, stub.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true)
           .build()).getObjectNodesList().stream()
           .filter(n -> n.getState() == NodeState.NODE_STATE_ACTIVE).count());
+    }
+  }
+
+  /**
+   * The member left over from a lost quorum keeps a watch open and answers its progress requests
+   * from its own state: without asking etcd for a leader, the cache looked in sync (HealthCheck
+   * healthy, /readyz 200) while every write and linearizable read failed (found by
+   * deploy/failover-check.sh). The replica here talks to that member only.
+   */
+  @Test
+  void aReplicaOnAMemberWithoutQuorumSaysItDoesNotFollowEtcd(TestInfo test) throws Exception {
+    try (FacadeHarness harness = new FacadeHarness(List.of(etcd.endpoints().get(0)))) {
+      FacadeServer facade = harness.start(FacadeHarness.clusterFor(test));
+      CoordinatorServiceBlockingStub stub = harness.stub(facade);
+      assertTrue(stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+      etcd.cluster().stopMember(1);
+      etcd.cluster().stopMember(2);
+      long lost = System.nanoTime();
+      try {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .until(() -> !stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+        System.out.printf("quorum lost: HealthCheck unhealthy after %.1f s%n",
+            (System.nanoTime() - lost) / 1e9);
+      } finally {
+        etcd.cluster().restartMember(1);
+        etcd.cluster().restartMember(2);
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .until(() -> stub.healthCheck(HealthCheckRequest.getDefaultInstance()).getHealthy());
+      assertEquals(0, stub.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true)
+          .build()).getVersion(), "serves linearizable reads again, without a restart");
     }
   }
 
