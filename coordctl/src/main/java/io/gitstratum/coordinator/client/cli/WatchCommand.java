@@ -1,7 +1,5 @@
 package io.gitstratum.coordinator.client.cli;
 
-import io.gitstratum.coordinator.admin.Change;
-import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.failover.Backoff;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
@@ -37,9 +35,8 @@ final class WatchCommand implements Runnable {
 
   @Option(names = "--since", defaultValue = "0", paramLabel = "VERSION",
       description = "Start after this version; 0 (default) starts with the full topology. "
-      + "Replayed state changes show the state before them (was X) from the admin service's "
-      + "history (its newest " + HistoryCommand.MAX_LIMIT + " changes; with mutual TLS, an "
-      + "operator certificate).")
+      + "Replayed changes show the state before them (was X) from the admin service's "
+      + "history (with mutual TLS, an operator certificate).")
   long since;
 
   @Option(names = {"-o", "--output"}, defaultValue = "text",
@@ -59,8 +56,8 @@ final class WatchCommand implements Runnable {
   private record Event(TopologyUpdate update, CoordinatorClientException error) {}
 
   private final Map<String, NodeInfo> nodes = new HashMap<>();
-  /** For a replay (--since): each change's earlier state, by version, from the history. */
-  private Map<Long, NodeState> replayedPrevious = Map.of();
+  /** For a replay (--since): earlier states the local copy cannot know. */
+  private ReplayHistory history;
 
   @Override
   public void run() {
@@ -77,7 +74,7 @@ final class WatchCommand implements Runnable {
     boolean connectedOnce = false;
     try (CoordinatorClient client = root.connect()) {
       if (since > 0) {
-        replayedPrevious = previousStates(client, err);
+        history = new ReplayHistory(client, err, since);
       }
       while (true) {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -131,28 +128,6 @@ final class WatchCommand implements Runnable {
     }
   }
 
-  /**
-   * The state before each change after {@code since}, as the history recorded it; empty, with one
-   * comment line, when the history cannot be read (no operator certificate, an older facade).
-   */
-  private Map<Long, NodeState> previousStates(CoordinatorClient client, PrintWriter err) {
-    try {
-      GetHistoryResponse history = CoordCtl.admin(client,
-          admin -> admin.getHistory("", since, HistoryCommand.MAX_LIMIT));
-      Map<Long, NodeState> previous = new HashMap<>();
-      for (Change change : history.getChangesList()) {
-        if (change.getPreviousState() != NodeState.NODE_STATE_UNKNOWN) {
-          previous.put(change.getVersion(), change.getPreviousState());
-        }
-      }
-      return previous;
-    } catch (CoordinatorClientException | CoordCtl.CliException e) {
-      err.println("# replayed changes without (was X): " + e.getMessage());
-      err.flush();
-      return Map.of();
-    }
-  }
-
   private static WatchObserver queueing(BlockingQueue<Event> events) {
     return new WatchObserver() {
       @Override
@@ -175,7 +150,7 @@ final class WatchCommand implements Runnable {
   /** A node's state before update {@code u}: the local copy's, else the history's, else UNKNOWN. */
   private NodeState previous(TopologyUpdate u, NodeInfo before) {
     return before != null ? before.getState()
-        : replayedPrevious.getOrDefault(u.getVersion(), NodeState.NODE_STATE_UNKNOWN);
+        : history != null ? history.previousState(u.getVersion()) : NodeState.NODE_STATE_UNKNOWN;
   }
 
   /** One line; node updates show the state change the local copy of the topology implies. */

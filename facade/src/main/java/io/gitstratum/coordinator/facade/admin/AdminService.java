@@ -22,6 +22,7 @@ import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
+import io.gitstratum.coordinator.facade.store.EtcdAdminStore.RecordedChange;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
@@ -142,10 +143,21 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
     StatusMapper.respondAsync("GetHistory", observer, () -> {
       authorizer.requireOperator();
       RequestValidator.history(request);
-      long upTo = cache.state().topology().version();
-      return CompletableFuture.supplyAsync(() -> ChangeHistory.answer(
-          store.changes(request.getSinceVersion(), upTo), request.getNodeId(),
-          request.getLimit() == 0 ? DEFAULT_HISTORY : request.getLimit()), blocking);
+      int limit = request.getLimit() == 0 ? DEFAULT_HISTORY : request.getLimit();
+      long since = request.getSinceVersion();
+      long current = cache.state().topology().version();
+      // One change per version: a forward page of all nodes reads only its own versions, unless
+      // it starts before what is retained (then it reads on to the first retained ones).
+      long page = request.getOldestFirst() && request.getNodeId().isEmpty()
+          ? Math.min(current, since + limit) : current;
+      return CompletableFuture.supplyAsync(() -> {
+        List<RecordedChange> changes = store.changes(since, page);
+        if (changes.isEmpty() && page < current) {
+          changes = store.changes(since, current);
+        }
+        return ChangeHistory.answer(changes, request.getNodeId(), limit,
+            request.getOldestFirst());
+      }, blocking);
     });
   }
 

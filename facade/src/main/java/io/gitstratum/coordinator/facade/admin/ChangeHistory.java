@@ -16,15 +16,18 @@ public final class ChangeHistory {
   private ChangeHistory() {}
 
   /**
-   * The newest {@code limit} changes of {@code nodeId} (all nodes when empty), oldest first.
+   * The newest (or, {@code oldestFirst}, the oldest) {@code limit} changes of {@code nodeId} (all
+   * nodes when empty), oldest first.
    *
    * @param retained the retained changes in version order, as the store reads them
    */
-  static GetHistoryResponse answer(List<RecordedChange> retained, String nodeId, int limit) {
+  static GetHistoryResponse answer(List<RecordedChange> retained, String nodeId, int limit,
+      boolean oldestFirst) {
     List<Change> matching = retained.stream().map(ChangeHistory::change)
         .filter(c -> nodeId.isEmpty() || c.getNodeId().equals(nodeId)).toList();
+    int from = oldestFirst ? 0 : Math.max(0, matching.size() - limit);
     GetHistoryResponse.Builder answer = GetHistoryResponse.newBuilder()
-        .addAllChanges(matching.subList(Math.max(0, matching.size() - limit), matching.size()));
+        .addAllChanges(matching.subList(from, Math.min(matching.size(), from + limit)));
     if (!retained.isEmpty()) {
       answer.setOldestRetainedVersion(retained.get(0).update().getVersion());
     }

@@ -30,9 +30,11 @@ import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -161,6 +163,26 @@ class AdminServiceTest {
     assertEquals(List.of("removed"), admin.getHistory(GetHistoryRequest.newBuilder()
             .setSinceVersion(changes.get(5).getVersion()).build()).getChangesList().stream()
         .map(Change::getKind).toList());
+    // Oldest first pages forward: the first two of n0, then every change after a version in
+    // order, a page at a time, each change once (what coordctl watch --since reads).
+    assertEquals(List.of("added", "updated"), admin.getHistory(GetHistoryRequest.newBuilder()
+        .setNodeId("n0").setLimit(2).setOldestFirst(true).build()).getChangesList().stream()
+        .map(Change::getKind).toList());
+    List<Long> paged = new ArrayList<>();
+    long after = changes.get(0).getVersion() - 1;
+    for (int page = 0; page < 100; page++) {
+      List<Change> got = admin.getHistory(GetHistoryRequest.newBuilder().setSinceVersion(after)
+          .setLimit(3).setOldestFirst(true).build()).getChangesList();
+      if (got.isEmpty()) {
+        break;
+      }
+      assertTrue(got.size() <= 3);
+      got.forEach(c -> paged.add(c.getVersion()));
+      after = got.get(got.size() - 1).getVersion();
+    }
+    assertEquals(LongStream.rangeClosed(changes.get(0).getVersion(),
+        changes.get(changes.size() - 1).getVersion()).boxed().toList(), paged,
+        "every version from n0's registration on, once, in order");
     ErrorDetails.expect(assertThrows(StatusRuntimeException.class, () -> admin.getHistory(
         GetHistoryRequest.newBuilder().setLimit(5000).build())), Status.Code.INVALID_ARGUMENT,
         "INVALID_FIELD");
