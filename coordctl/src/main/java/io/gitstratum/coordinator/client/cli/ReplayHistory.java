@@ -23,15 +23,21 @@ final class ReplayHistory {
 
   private final CoordinatorClient client;
   private final PrintWriter err;
+  private final int pageSize;
   private final Map<Long, NodeState> previous = new HashMap<>();
   /** Every retained change up to this version has been read. */
   private long readUpTo;
   private boolean unreadable;
 
   ReplayHistory(CoordinatorClient client, PrintWriter err, long since) {
+    this(client, err, since, PAGE);
+  }
+
+  ReplayHistory(CoordinatorClient client, PrintWriter err, long since, int pageSize) {
     this.client = client;
     this.err = err;
     this.readUpTo = since;
+    this.pageSize = pageSize;
   }
 
   /** The node's state before the change of {@code version}; UNKNOWN when not recorded. */
@@ -45,7 +51,7 @@ final class ReplayHistory {
   private void read(long after) {
     try {
       GetHistoryResponse page = CoordCtl.admin(client, admin -> admin.getHistory(
-          GetHistoryRequest.newBuilder().setSinceVersion(after).setLimit(PAGE)
+          GetHistoryRequest.newBuilder().setSinceVersion(after).setLimit(pageSize)
               .setOldestFirst(true).build()));
       previous.clear(); // a replay only moves forward
       for (Change change : page.getChangesList()) {
