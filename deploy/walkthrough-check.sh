@@ -17,16 +17,33 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { # a port nothing listens on (bash's /dev/tcp: no other tool needed)
-  local p
+# Ports below the kernel's ephemeral range: a port in it may be the local end of some outgoing
+# connection at any moment, and then nothing can listen on it (a CI run lost its etcd that way).
+ephemeral_from=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+picked=" "
+pick_port() { # $1: how many consecutive ports (etcd takes its port and the next); sets $port
+  local n="${1:-1}" i ok
   while :; do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    port=$((20000 + RANDOM % (ephemeral_from - 20000 - n)))
+    ok=1
+    for i in $(seq 0 $((n - 1))); do
+      # not picked already, and nothing listens there (bash's /dev/tcp: no other tool needed)
+      if [[ $picked == *" $((port + i)) "* ]] \
+          || (exec 3<>"/dev/tcp/127.0.0.1/$((port + i))") 2>/dev/null; then
+        ok=0
+      fi
+    done
+    if [ "$ok" = 1 ]; then
+      for i in $(seq 0 $((n - 1))); do picked+="$((port + i)) "; done
+      return
+    fi
   done
 }
 ready() { coordctl/coordctl health >/dev/null 2>&1 || [ $? = 1 ]; } # answers, healthy or not
+# ready, or 75 (await gives up at once) when the replica it waits for has exited
+started_ready() { kill -0 "$started_pid" 2>/dev/null || return 75; ready; }
 fail() { echo "walkthrough-check: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
-grpc=$(free_port); http=$(free_port); etcd=$(free_port)
+pick_port; grpc=$port; pick_port; http=$port; pick_port 2; etcd=$port
 started_pid=
 start() { # runs deploy/run-local.sh in the background, its pid in started_pid
   GS_EMBEDDED_ETCD_DIR="$work/etcd" deploy/run-local.sh --listen "127.0.0.1:$grpc" \
@@ -34,17 +51,20 @@ start() { # runs deploy/run-local.sh in the background, its pid in started_pid
   started_pid=$!
   pids+=("$started_pid")
 }
-await() { # $1 description, $2 seconds, rest: command
-  local what="$1" limit="$2"; shift 2
-  for _ in $(seq 1 $((limit * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  fail "no $what within ${limit}s"
+await() { # $1 description, $2 seconds at most (wall clock), rest: command polled until it succeeds
+  local what="$1" limit="$2" deadline=$((SECONDS + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $? != 75 ] || fail "no $what: deploy/run-local.sh exited"
+    [ "$SECONDS" -lt "$deadline" ] || fail "no $what within ${limit}s"
+    sleep 0.2
+  done
 }
 export COORDCTL_ENDPOINTS="127.0.0.1:$grpc"
 ctl() { coordctl/coordctl "$@"; }
 
 start "$work/first.log"
 first=$started_pid
-await "readiness" 120 ready
+await "readiness" 120 started_ready
 ctl register --id obj-1 --address 127.0.0.1 --port 7000 --type object --generation g1 >/dev/null
 ctl heartbeat obj-1 --generation g1 --every 1s --count 2 >/dev/null
 ctl topology | grep -Eq '^obj-1 +OBJECT +ACTIVE' || fail "obj-1 is not ACTIVE in coordctl topology"
@@ -52,8 +72,9 @@ await "detector leader" 30 sh -c "coordctl/coordctl leader | grep -q :$grpc"
 
 # A second run-local.sh on the same ports: one line saying why, exit code 2.
 set +e
-GS_EMBEDDED_ETCD_DIR="$work/etcd2" timeout 60 deploy/run-local.sh --listen "127.0.0.1:$(free_port)" \
-  --http-listen "127.0.0.1:$(free_port)" --embedded-etcd-port "$etcd" >"$work/second.log" 2>&1
+pick_port; grpc2=$port; pick_port; http2=$port
+GS_EMBEDDED_ETCD_DIR="$work/etcd2" timeout 60 deploy/run-local.sh --listen "127.0.0.1:$grpc2" \
+  --http-listen "127.0.0.1:$http2" --embedded-etcd-port "$etcd" >"$work/second.log" 2>&1
 code=$?
 set -e
 [ "$code" = 2 ] || fail "a second run-local.sh on taken ports exited $code, not 2"
@@ -67,7 +88,7 @@ grep -q "Stopped etcd member" "$work/first.log" || fail "the embedded etcd was n
 # The next start runs the detector at once: its predecessor resigned (no --session-ttl wait).
 start "$work/restart.log"
 second=$started_pid
-await "readiness after a restart" 120 ready
+await "readiness after a restart" 120 started_ready
 ready_at=$(date +%s%N)
 await "detector leader after a restart" 8 sh -c "coordctl/coordctl leader | grep -q :$grpc"
 leader_ms=$(( ($(date +%s%N) - ready_at) / 1000000 ))
