@@ -27,16 +27,10 @@ if [ ${#busy[@]} -gt 0 ]; then
   exit 2
 fi
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  deploy/local-cluster clean >/dev/null 2>&1 || true # this run's state dir only
-  wait 2>/dev/null || true
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; [ -z "${KEEP_WORK:-}" ] || echo "kept $work" >&2
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+fail_prefix="failover-check: FAILED:"
+source deploy/check-lib.sh # $work, $pids, fail, await
+fail_logs="$work/*.log $work/cluster/logs/*.log"
+on_exit() { deploy/local-cluster clean >/dev/null 2>&1 || true; } # this run's state dir only
 
 # The facades' settings: only these, whatever GS_* the caller's environment holds. Short timeouts
 # so the run takes a minute, not several: a 5 s session TTL (10 s by default) is how long the
@@ -52,21 +46,6 @@ unset ETCDCTL_CACERT ETCDCTL_CERT ETCDCTL_KEY ETCDCTL_USER
 P=/gitstratum/default
 
 say() { echo "failover-check: $*" >&2; }
-fail() {
-  echo "failover-check: FAILED: $*" >&2
-  for f in "$work"/*.log "$work"/cluster/logs/*.log; do
-    [ -f "$f" ] || continue
-    echo "--- $f" >&2; tail -20 "$f" >&2
-  done
-  exit 1
-}
-await() { # $1 what, $2 seconds at most, rest: a command polled until it succeeds
-  local what="$1" limit="$2" deadline=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "no $what within ${limit}s"
-    sleep 0.2
-  done
-}
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 since() { local d=$(( $(ms) - $1 )); printf '%d.%d s' $((d / 1000)) $((d % 1000 / 100)); }
 ctl() { coordctl/coordctl --endpoints localhost:9101,localhost:9102 "$@"; }

@@ -8,14 +8,8 @@
 # one line. Run by deploy/test.sh after the test suite; needs the facade and coordctl built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; [ -z "${KEEP_WORK:-}" ] || echo "kept $work" >&2
-}
-trap cleanup EXIT
+fail_prefix="walkthrough-check:"
+source deploy/check-lib.sh # $work, $pids, fail, await
 
 # Ports below the kernel's ephemeral range: a port in it may be the local end of some outgoing
 # connection at any moment, and then nothing can listen on it (a CI run lost its etcd that way).
@@ -42,7 +36,6 @@ pick_port() { # $1: how many consecutive ports (etcd takes its port and the next
 ready() { coordctl/coordctl health >/dev/null 2>&1 || [ $? = 1 ]; } # answers, healthy or not
 # ready, or 75 (await gives up at once) when the replica it waits for has exited
 started_ready() { kill -0 "$started_pid" 2>/dev/null || return 75; ready; }
-fail() { echo "walkthrough-check: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 pick_port; grpc=$port; pick_port; http=$port; pick_port 2; etcd=$port
 started_pid=
 start() { # runs deploy/run-local.sh in the background, its pid in started_pid
@@ -50,14 +43,6 @@ start() { # runs deploy/run-local.sh in the background, its pid in started_pid
     --http-listen "127.0.0.1:$http" --embedded-etcd-port "$etcd" --session-ttl 10s >"$1" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
-}
-await() { # $1 description, $2 seconds at most (wall clock), rest: command polled until it succeeds
-  local what="$1" limit="$2" deadline=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ $? != 75 ] || fail "no $what: deploy/run-local.sh exited"
-    [ "$SECONDS" -lt "$deadline" ] || fail "no $what within ${limit}s"
-    sleep 0.2
-  done
 }
 export COORDCTL_ENDPOINTS="127.0.0.1:$grpc"
 ctl() { coordctl/coordctl "$@"; }
