@@ -35,7 +35,8 @@ public final class OpsHttpServer implements AutoCloseable {
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 64);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the HTTP port (--http-listen) " + host + ":" + port, e);
+      throw new UncheckedIOException("cannot bind the HTTP port (--http-listen) " + host + ":"
+          + port, e);
     }
     threads = Executors.newFixedThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "ops-http");

@@ -14,6 +14,7 @@ import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,8 +25,9 @@ import java.util.function.Function;
  * The status page's data for one query (pure formatting): who leads, etcd as this replica sees
  * it, the replicas, zone protection and an operator's pause, counts per type, state and zone,
  * the problem nodes first (SUSPECT, DOWN, DRAINING), the last changes, and one page of the nodes
- * the query matches with their share of the ring; for the nodes shown, when they last heartbeated. Its size does not grow with the cluster: at
- * 30,000 nodes it is tens of kilobytes, where the whole topology was 9.4 MB.
+ * the query matches with their share of the ring; for the nodes shown, when they last
+ * heartbeated. Its size does not grow with the cluster: at 30,000 nodes it is tens of kilobytes,
+ * where the whole topology was 9.4 MB.
  */
 public final class StatusReport {
   /** Problem nodes listed at most; the counts say how many there are in all. */
@@ -104,43 +106,43 @@ public final class StatusReport {
     List<String> shown = new ArrayList<>();
     shownProblems.forEach(n -> shown.add(n.getId()));
     page.forEach(n -> shown.add(n.getId()));
-    out.append(",\"now\":").append(s.nowMs()).append(",\"lastHeartbeat\":{");
-    boolean firstBeat = true;
-    for (Map.Entry<String, Long> beat : new TreeMap<>(s.lastHeartbeats().apply(shown)).entrySet()) {
-      out.append(firstBeat ? "" : ",").append(quote(beat.getKey())).append(':')
-          .append(beat.getValue());
-      firstBeat = false;
-    }
-    out.append('}');
+    out.append(",\"now\":").append(s.nowMs()).append(",\"lastHeartbeat\":");
+    numbers(out, new TreeMap<>(s.lastHeartbeats().apply(shown)));
     out.append(",\"nodes\":{\"total\":").append(matching.size())
         .append(",\"page\":").append(query.page()).append(",\"size\":").append(query.size())
         .append(",\"items\":");
     list(out, page);
-    out.append("},\"ringShares\":{");
+    out.append("},\"ringShares\":");
     Map<String, Double> shares = s.ring().ownershipShares();
-    boolean first = true;
+    Map<String, Double> pageShares = new LinkedHashMap<>();
     for (NodeInfo node : page) {
       Double share = shares.get(node.getId());
       if (share != null) {
-        out.append(first ? "" : ",").append(quote(node.getId())).append(':').append(share);
-        first = false;
+        pageShares.put(node.getId(), share);
       }
     }
-    return out.append("}}").toString();
+    numbers(out, pageShares);
+    return out.append('}').toString();
+  }
+
+  /** A JSON object of numbers, in the map's order. */
+  private static void numbers(StringBuilder out, Map<String, ? extends Number> values) {
+    out.append('{');
+    boolean first = true;
+    for (Map.Entry<String, ? extends Number> value : values.entrySet()) {
+      out.append(first ? "" : ",").append(quote(value.getKey())).append(':')
+          .append(value.getValue());
+      first = false;
+    }
+    out.append('}');
   }
 
   private static void nested(StringBuilder out, Map<String, Map<String, Integer>> counts) {
     out.append('{');
     boolean first = true;
     for (Map.Entry<String, Map<String, Integer>> outer : counts.entrySet()) {
-      out.append(first ? "" : ",").append(quote(outer.getKey())).append(":{");
-      boolean innerFirst = true;
-      for (Map.Entry<String, Integer> inner : outer.getValue().entrySet()) {
-        out.append(innerFirst ? "" : ",").append(quote(inner.getKey())).append(':')
-            .append(inner.getValue());
-        innerFirst = false;
-      }
-      out.append('}');
+      out.append(first ? "" : ",").append(quote(outer.getKey())).append(':');
+      numbers(out, outer.getValue());
       first = false;
     }
     out.append('}');

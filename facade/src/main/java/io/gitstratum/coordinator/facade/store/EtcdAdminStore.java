@@ -34,8 +34,8 @@ import java.util.concurrent.CompletionException;
  * What the admin service and the status page read and write in etcd besides topology changes:
  * an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}), the change history
  * ({@code P/history/}, written by each topology commit beside its event) read back joined with
- * the change events, and the running replicas ({@code P/facades/}), and how long ago node leases were renewed. Every
- * call blocks for at most the etcd timeout per request; thread-safe.
+ * the change events, the running replicas ({@code P/facades/}), and how long ago node leases
+ * were renewed. Every call blocks for at most the etcd timeout per request; thread-safe.
  */
 @Singleton
 public final class EtcdAdminStore {
