@@ -11,14 +11,15 @@ import java.util.List;
  * returned, so another process can still take one before etcd binds it: callers must be ready to
  * retry on a bind failure (see {@link EtcdStartException#portConflict()}).
  *
- * <p>Stateless and thread-safe.
+ * <p>Also used by tests that start a process on ports of their choosing. Stateless and
+ * thread-safe.
  */
-final class FreePorts {
+public final class FreePorts {
 
   private FreePorts() {}
 
   /** {@code count} distinct free ports; all sockets are held at once so none repeats. */
-  static List<Integer> pick(int count) throws IOException {
+  public static List<Integer> pick(int count) throws IOException {
     InetAddress loopback = InetAddress.getByName(EtcdMemberSpec.HOST);
     List<ServerSocket> sockets = new ArrayList<>(count);
     try {

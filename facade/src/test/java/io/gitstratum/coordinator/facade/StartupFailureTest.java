@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.etcdlocal.FreePorts;
 import io.gitstratum.coordinator.facade.store.EtcdReachability;
 import java.io.IOException;
 import java.net.BindException;
@@ -34,7 +35,7 @@ class StartupFailureTest {
 
   @Test
   void reachabilityTellsARefusedPortFromAListeningOne() throws IOException {
-    int closed = freePort();
+    int closed = FreePorts.pick(1).get(0);
     assertTrue(EtcdReachability.describe(List.of("http://127.0.0.1:" + closed),
         Duration.ofSeconds(1)).contains("refused the connection"));
     try (ServerSocket listening = new ServerSocket(0)) {
@@ -45,7 +46,7 @@ class StartupFailureTest {
 
   @Test
   void etcdDownAtStartUpIsOneErrorLineAndExitCodeTwo() throws Exception {
-    String output = failedStart("--etcd-endpoints", "127.0.0.1:" + freePort(),
+    String output = failedStart("--etcd-endpoints", "127.0.0.1:" + FreePorts.pick(1).get(0),
         "--etcd-timeout", "1s", "--startup-timeout", "2s");
     List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
     assertTrue(errors.get(0).contains("facade failed to start: etcd unreachable for 2 s at start-up")
@@ -83,11 +84,5 @@ class StartupFailureTest {
     assertEquals(2, facade.exitValue(), output);
     assertEquals(1, output.lines().filter(l -> l.contains("ERROR")).count(), output);
     return output;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

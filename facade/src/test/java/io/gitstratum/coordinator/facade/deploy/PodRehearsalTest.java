@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.gitstratum.coordinator.etcdlocal.FreePorts;
 import io.gitstratum.coordinator.facade.FacadeMain;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
@@ -15,7 +16,6 @@ import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,8 +67,9 @@ class PodRehearsalTest {
   void thePodsCommandAndEnvironmentPassTheProbesAndStopCleanlyOnSigterm() throws Exception {
     FacadeConfig pod = ManifestsTest.parsedPodConfig();
     Map<String, Object> spec = ManifestsTest.container;
-    int grpc = freePort();
-    int http = freePort();
+    List<Integer> ports = FreePorts.pick(2);
+    int grpc = ports.get(0);
+    int http = ports.get(1);
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true)
         .redirectOutput(Files.createTempFile("pod", ".log").toFile());
     builder.environment().putAll(ManifestsTest.podEnvironment());
@@ -161,11 +162,5 @@ class PodRehearsalTest {
   private static boolean exists(Client client, String key) throws Exception {
     return client.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8))
         .get(5, TimeUnit.SECONDS).getCount() > 0;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }
