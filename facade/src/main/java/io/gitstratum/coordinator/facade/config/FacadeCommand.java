@@ -6,6 +6,7 @@ import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingSettings;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.time.Duration;
@@ -35,6 +36,9 @@ public final class FacadeCommand {
   @ArgGroup(exclusive = false, validate = false, heading = "%netcd:%n")
   EtcdSettings.Options etcd = new EtcdSettings.Options();
 
+  @ArgGroup(exclusive = false, validate = false, heading = "%netcd transactions:%n")
+  TxnLimits.Options txn = new TxnLimits.Options();
+
   @ArgGroup(exclusive = false, validate = false, heading = "%nNode liveness:%n")
   LivenessSettings.Options liveness = new LivenessSettings.Options();
 
@@ -57,7 +61,7 @@ public final class FacadeCommand {
   public FacadeConfig toConfig() {
     return new FacadeConfig(listen.toSettings(), etcd.toSettings(), liveness.toSettings(),
         ring.toSettings(), watch.toSettings(), detector.toSettings(), limits.toSettings(),
-        tls.toSettings());
+        tls.toSettings(), txn.toSettings());
   }
 
   /**

@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingSettings;
 import io.gitstratum.coordinator.facade.store.EtcdAccess;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;
 import java.util.List;
@@ -20,7 +21,7 @@ import java.util.Objects;
  */
 public record FacadeConfig(ListenSettings listen, EtcdSettings etcd, LivenessSettings liveness,
     RingSettings ring, WatchSettings watch, DetectorSettings detector, LimitSettings limits,
-    TlsSettings tls) {
+    TlsSettings tls, TxnLimits txn) {
   public FacadeConfig {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(etcd, "etcd");
@@ -30,6 +31,7 @@ public record FacadeConfig(ListenSettings listen, EtcdSettings etcd, LivenessSet
     Objects.requireNonNull(detector, "detector");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(txn, "txn");
   }
 
   /** The defaults of every flag (no environment read), on {@code etcdEndpoints}. */
@@ -39,30 +41,34 @@ public record FacadeConfig(ListenSettings listen, EtcdSettings etcd, LivenessSet
   }
 
   public FacadeConfig withListen(ListenSettings settings) {
-    return new FacadeConfig(settings, etcd, liveness, ring, watch, detector, limits, tls);
+    return new FacadeConfig(settings, etcd, liveness, ring, watch, detector, limits, tls, txn);
   }
 
   public FacadeConfig withEtcd(EtcdSettings settings) {
-    return new FacadeConfig(listen, settings, liveness, ring, watch, detector, limits, tls);
+    return new FacadeConfig(listen, settings, liveness, ring, watch, detector, limits, tls, txn);
   }
 
   public FacadeConfig withLiveness(LivenessSettings settings) {
-    return new FacadeConfig(listen, etcd, settings, ring, watch, detector, limits, tls);
+    return new FacadeConfig(listen, etcd, settings, ring, watch, detector, limits, tls, txn);
   }
 
   public FacadeConfig withWatch(WatchSettings settings) {
-    return new FacadeConfig(listen, etcd, liveness, ring, settings, detector, limits, tls);
+    return new FacadeConfig(listen, etcd, liveness, ring, settings, detector, limits, tls, txn);
   }
 
   public FacadeConfig withDetector(DetectorSettings settings) {
-    return new FacadeConfig(listen, etcd, liveness, ring, watch, settings, limits, tls);
+    return new FacadeConfig(listen, etcd, liveness, ring, watch, settings, limits, tls, txn);
   }
 
   public FacadeConfig withLimits(LimitSettings settings) {
-    return new FacadeConfig(listen, etcd, liveness, ring, watch, detector, settings, tls);
+    return new FacadeConfig(listen, etcd, liveness, ring, watch, detector, settings, tls, txn);
+  }
+
+  public FacadeConfig withTxn(TxnLimits settings) {
+    return new FacadeConfig(listen, etcd, liveness, ring, watch, detector, limits, tls, settings);
   }
 
   public FacadeConfig withTls(TlsSettings settings) {
-    return new FacadeConfig(listen, etcd, liveness, ring, watch, detector, limits, settings);
+    return new FacadeConfig(listen, etcd, liveness, ring, watch, detector, limits, settings, txn);
   }
 }

@@ -34,6 +34,7 @@ import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.facade.tls.ServerTls;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
@@ -80,6 +81,11 @@ final class FacadeModule {
   @Provides
   static EtcdSettings etcd(FacadeConfig config) {
     return config.etcd();
+  }
+
+  @Provides
+  static TxnLimits txnLimits(FacadeConfig config) {
+    return config.txn();
   }
 
   @Provides
@@ -153,15 +159,16 @@ final class FacadeModule {
   @Provides
   @Singleton
   static TopologyWriter writer(EtcdTopologyStore store, TopologyCache cache, EtcdSettings etcd,
-      LivenessSettings liveness, LeaseKeepAlives keepAlives, Clock clock, FacadeMetrics metrics) {
+      TxnLimits limits, LivenessSettings liveness, LeaseKeepAlives keepAlives, Clock clock,
+      FacadeMetrics metrics) {
     long aliveTtl = liveness.suspectTimeout().toSeconds();
     // Pooled alive leases are used within a quarter of their TTL (at most a second) of the grant.
     Duration maxAge = Duration.ofMillis(Math.min(1_000, aliveTtl * 1_000 / 4));
-    LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * TopologyWriter.MAX_BATCH, maxAge,
+    LeasePool aliveLeases = new LeasePool(store, aliveTtl, 2 * limits.maxOps(), maxAge,
         System::nanoTime);
     return new TopologyWriter(store, cache, etcd.timeout(), etcd.casAttempts(), aliveLeases,
         keepAlives, liveness.grace(),
-        TopologyWriter.DEFAULT_MAX_QUEUED, TopologyWriter.DEFAULT_MAX_TXN_BYTES, clock, metrics);
+        TopologyWriter.DEFAULT_MAX_QUEUED, limits, clock, metrics);
   }
 
   @Provides

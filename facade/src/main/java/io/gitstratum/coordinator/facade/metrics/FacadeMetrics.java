@@ -49,7 +49,11 @@ public final class FacadeMetrics {
       .register(registry);
   private final Histogram batchSize = Histogram.builder().name(P + "commit_batch_size")
       .help("commands per group-commit transaction").classicOnly()
-      .classicUpperBounds(1, 2, 4, 8, 16, 30).register(registry);
+      .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+  private final Counter commitRefusals = Counter.builder().name(P + "commit_refusals_total")
+      .help("topology commits etcd refused (nothing applied), by reason: too_large (split and "
+          + "retried at once), lease_not_found (retried with fresh leases), refused")
+      .labelNames("reason").register(registry);
   private final Counter writesRefused = Counter.builder().name(P + "writes_refused_total")
       .help("writes refused at once because the write queue was full (WRITE_QUEUE_FULL)")
       .register(registry);
@@ -164,6 +168,10 @@ public final class FacadeMetrics {
 
   public void keepAliveStreamReset() {
     keepAliveResets.inc();
+  }
+
+  public void commitRefused(String reason) {
+    commitRefusals.labelValues(reason).inc();
   }
 
   public void batch(int commands) {

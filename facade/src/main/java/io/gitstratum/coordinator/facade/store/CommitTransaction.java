@@ -11,7 +11,6 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
-import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
@@ -37,29 +36,55 @@ import java.util.Optional;
 final class CommitTransaction {
   private final Keyspace keys;
   private final long expectedVersionModRevision;
-  private final List<TopologyUpdate> updates;
-  private final List<ChangeRecord> history;
+  private final TopologyWrites topology;
   private final List<KeyWrite> keyWrites;
   private final List<LivenessGuard> guards;
 
   /**
    * @param expectedVersionModRevision the version key's mod revision the batch was built on
-   * @param history why each update happened, in the same order; empty: none written
+   * @param topology the changes' encoded writes
    * @param guards liveness keys that must be absent for the writes to apply (none for a check)
+   */
+  CommitTransaction(Keyspace keys, long expectedVersionModRevision, TopologyWrites topology,
+      List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+    this.keys = keys;
+    this.expectedVersionModRevision = expectedVersionModRevision;
+    this.topology = topology;
+    this.keyWrites = List.copyOf(keyWrites);
+    this.guards = List.copyOf(guards);
+  }
+
+  /**
+   * @param history why each update happened, in the same order; empty: none written
+   * @throws IllegalArgumentException for a history of another length or an update that is not
+   *     a change
    */
   CommitTransaction(Keyspace keys, long expectedVersionModRevision,
       List<TopologyUpdate> updates, List<ChangeRecord> history, List<KeyWrite> keyWrites,
       Collection<LivenessGuard> guards) {
-    if (!history.isEmpty() && history.size() != updates.size()) {
-      throw new IllegalArgumentException(history.size() + " history records for "
-          + updates.size() + " updates");
+    this(keys, expectedVersionModRevision, TopologyWrites.of(keys, updates, history), keyWrites,
+        guards);
+  }
+
+  /**
+   * The limits' view of liveness writes and guards ({@link TopologyWrites#size} has the
+   * topology writes, {@link EtcdTopologyStore#baseTxnSize} the version key's compare).
+   */
+  static TxnSize size(Keyspace keys, Collection<KeyWrite> keyWrites,
+      Collection<LivenessGuard> guards) {
+    TxnSize size = TxnSize.ZERO;
+    for (KeyWrite write : keyWrites) {
+      String key = keyOf(keys, write);
+      size = size.plus(write instanceof KeyWrite.PutAlive alive
+          ? TxnSize.put(key, utf8Length(alive.generation()))
+          : write instanceof KeyWrite.PutDrained drained
+          ? TxnSize.put(key, utf8Length(drained.generation()))
+          : write instanceof KeyWrite.PutGrace ? TxnSize.put(key, 0) : TxnSize.delete(key));
     }
-    this.keys = keys;
-    this.expectedVersionModRevision = expectedVersionModRevision;
-    this.updates = List.copyOf(updates);
-    this.history = List.copyOf(history);
-    this.keyWrites = List.copyOf(keyWrites);
-    this.guards = List.copyOf(guards);
+    for (LivenessGuard guard : guards) {
+      size = size.plus(TxnSize.guard(keyOf(keys, guard)));
+    }
+    return size;
   }
 
   /** If: the version key is unchanged and every guarded liveness key is absent. */
@@ -68,7 +93,8 @@ final class CommitTransaction {
     compares.add(new Cmp(bytes(keys.version()), Cmp.Op.EQUAL,
         CmpTarget.modRevision(expectedVersionModRevision)));
     for (LivenessGuard guard : guards) {
-      compares.add(new Cmp(bytes(keyOf(guard)), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+      ByteSequence key = bytes(keyOf(keys, guard));
+      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
     }
     return compares.toArray(Cmp[]::new);
   }
@@ -81,43 +107,20 @@ final class CommitTransaction {
   /**
    * The writes by key, in order: each event, the node records it changes, the liveness keys, and
    * the new version (only when there are events).
-   *
-   * @throws IllegalArgumentException for an update that is not a change
    */
   Map<String, Op> writesByKey() {
-    // A batch may touch one node record twice (a node added, then updated); etcd refuses
-    // duplicate keys in a transaction, so the last write of each key wins, as it would have
-    // sequentially. Liveness keys come collapsed by the writer.
+    // etcd refuses duplicate keys in a transaction: the topology writes come one per key, and
+    // the liveness keys collapsed by the writer.
     Map<String, Op> ops = new LinkedHashMap<>();
-    for (int i = 0; i < updates.size(); i++) {
-      TopologyUpdate update = updates.get(i);
-      switch (update.getUpdateCase()) {
-        case NODE_ADDED -> ops.put(keys.node(update.getNodeAdded().getId()),
-            putNode(update.getNodeAdded()));
-        case NODE_UPDATED -> ops.put(keys.node(update.getNodeUpdated().getId()),
-            putNode(update.getNodeUpdated()));
-        case NODE_REMOVED -> ops.put(keys.node(update.getNodeRemoved()),
-            Op.delete(bytes(keys.node(update.getNodeRemoved())), DeleteOption.DEFAULT));
-        case HASH_RING_CONFIG_UPDATED -> ops.put(keys.ringConfig(), Op.put(
-            bytes(keys.ringConfig()),
-            bytes(RecordCodec.encode(update.getHashRingConfigUpdated())), PutOption.DEFAULT));
-        default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
-      }
-      ops.put(keys.event(update.getVersion()), Op.put(bytes(keys.event(update.getVersion())),
-          bytes(RecordCodec.encode(update)), PutOption.DEFAULT));
-      if (!history.isEmpty()) {
-        ops.put(keys.history(update.getVersion()), Op.put(
-            bytes(keys.history(update.getVersion())), bytes(RecordCodec.encode(history.get(i))),
-            PutOption.DEFAULT));
-      }
-    }
+    topology.values().forEach((key, value) -> ops.put(key, value == null
+        ? Op.delete(bytes(key), DeleteOption.DEFAULT)
+        : Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT)));
     for (KeyWrite write : keyWrites) {
-      ops.put(keyOf(write), op(write));
+      ops.put(keyOf(keys, write), op(write));
     }
-    if (!updates.isEmpty()) {
-      long last = updates.get(updates.size() - 1).getVersion();
+    if (!topology.isEmpty()) {
       ops.put(keys.version(), Op.put(bytes(keys.version()),
-          bytes(RecordCodec.encodeVersion(last)), PutOption.DEFAULT));
+          bytes(RecordCodec.encodeVersion(topology.lastVersion())), PutOption.DEFAULT));
     }
     return ops;
   }
@@ -127,7 +130,7 @@ final class CommitTransaction {
     List<Op> onLost = new ArrayList<>(1 + guards.size());
     onLost.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
     for (LivenessGuard guard : guards) {
-      onLost.add(Op.get(bytes(keyOf(guard)), GetOption.builder().withKeysOnly(true).build()));
+      onLost.add(keysOnly(keyOf(keys, guard)));
     }
     return onLost.toArray(Op[]::new);
   }
@@ -154,11 +157,13 @@ final class CommitTransaction {
   Op[] checkReads() {
     List<Op> reads = new ArrayList<>();
     reads.add(Op.get(bytes(keys.version()), GetOption.DEFAULT));
-    firstUpdate().ifPresent(
-        u -> reads.add(Op.get(bytes(keys.event(u.getVersion())), GetOption.DEFAULT)));
+    if (!topology.isEmpty()) {
+      reads.add(Op.get(bytes(keys.event(topology.updates().get(0).getVersion())),
+          GetOption.DEFAULT));
+    }
     for (KeyWrite write : keyWrites) {
       if (leaseOf(write) != 0) {
-        reads.add(Op.get(bytes(keyOf(write)), GetOption.builder().withKeysOnly(true).build()));
+        reads.add(keysOnly(keyOf(keys, write)));
       }
     }
     return reads.toArray(Op[]::new);
@@ -172,11 +177,10 @@ final class CommitTransaction {
   CommitCheck checkOutcome(TxnResponse response) {
     List<GetResponse> gets = response.getGetResponses();
     int next = 1;
-    Optional<TopologyUpdate> first = firstUpdate();
-    if (first.isPresent()) {
+    if (!topology.isEmpty()) {
       Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
       if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
-          RecordCodec.encode(first.get()))) {
+          topology.firstEvent())) {
         return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
       }
     }
@@ -194,10 +198,6 @@ final class CommitTransaction {
         ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();
   }
 
-  private Optional<TopologyUpdate> firstUpdate() {
-    return updates.stream().findFirst();
-  }
-
   private static long leaseOf(KeyWrite write) {
     return write instanceof KeyWrite.PutAlive a ? a.lease()
         : write instanceof KeyWrite.PutGrace g ? g.lease() : 0;
@@ -207,16 +207,23 @@ final class CommitTransaction {
     return get.getKvs().stream().findFirst().map(KeyValue::getModRevision).orElse(0L);
   }
 
-  private String keyOf(LivenessGuard guard) {
+  private static String keyOf(Keyspace keys, LivenessGuard guard) {
     return guard instanceof LivenessGuard.AliveAbsent
         ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
   }
 
-  private String keyOf(KeyWrite write) {
+  private static String keyOf(Keyspace keys, KeyWrite write) {
     if (write instanceof KeyWrite.PutAlive || write instanceof KeyWrite.DeleteAlive) {
       return keys.alive(write.nodeId());
     }
+    if (write instanceof KeyWrite.PutDrained || write instanceof KeyWrite.DeleteDrained) {
+      return keys.drained(write.nodeId());
+    }
     return keys.grace(write.nodeId());
+  }
+
+  private static int utf8Length(String text) {
+    return text.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private Op op(KeyWrite write) {
@@ -227,16 +234,15 @@ final class CommitTransaction {
     } else if (write instanceof KeyWrite.PutGrace grace) {
       return Op.put(bytes(keys.grace(grace.nodeId())), ByteSequence.EMPTY,
           PutOption.builder().withLeaseId(grace.lease()).build());
-    } else if (write instanceof KeyWrite.DeleteAlive alive) {
-      return Op.delete(bytes(keys.alive(alive.nodeId())), DeleteOption.DEFAULT);
+    } else if (write instanceof KeyWrite.PutDrained drained) {
+      return Op.put(bytes(keys.drained(drained.nodeId())),
+          ByteSequence.from(drained.generation(), StandardCharsets.UTF_8), PutOption.DEFAULT);
     }
-    return Op.delete(bytes(keys.grace(((KeyWrite.DeleteGrace) write).nodeId())),
-        DeleteOption.DEFAULT);
+    return Op.delete(bytes(keyOf(keys, write)), DeleteOption.DEFAULT);
   }
 
-  private Op putNode(NodeInfo node) {
-    return Op.put(bytes(keys.node(node.getId())), bytes(RecordCodec.encode(node)),
-        PutOption.DEFAULT);
+  private static Op keysOnly(String key) {
+    return Op.get(bytes(key), GetOption.builder().withKeysOnly(true).build());
   }
 
   private static ByteSequence bytes(String text) {

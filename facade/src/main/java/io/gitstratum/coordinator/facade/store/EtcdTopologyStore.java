@@ -212,16 +212,45 @@ public final class EtcdTopologyStore {
    */
   public CommitResult commit(long expectedVersionModRevision, List<TopologyUpdate> updates,
       List<ChangeRecord> history, List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
-    if (updates.isEmpty() && keyWrites.isEmpty()) {
+    return commit(expectedVersionModRevision, TopologyWrites.of(keys, updates, history),
+        keyWrites, guards);
+  }
+
+  /**
+   * As above, with the changes already encoded.
+   *
+   * @throws TxnRefusedException when etcd refused the transaction: nothing of it was applied
+   */
+  public CommitResult commit(long expectedVersionModRevision, TopologyWrites topology,
+      List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+    if (topology.isEmpty() && keyWrites.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
-    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, updates,
-        history, keyWrites, guards);
-    return txn.result(await(kv.txn()
-        .If(txn.compares())
-        .Then(txn.writes())
-        .Else(txn.readsOnLost())
-        .commit(), "topology commit"));
+    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, topology,
+        keyWrites, guards);
+    try {
+      return txn.result(await(kv.txn()
+          .If(txn.compares())
+          .Then(txn.writes())
+          .Else(txn.readsOnLost())
+          .commit(), "topology commit"));
+    } catch (UnavailableException e) {
+      Optional<EtcdRefusal> refusal = EtcdRefusal.of(e.getCause());
+      if (refusal.isPresent()) {
+        throw new TxnRefusedException(refusal.get(), e.getCause());
+      }
+      throw e;
+    }
+  }
+
+  /** What liveness writes and guards add to a commit's size. */
+  public TxnSize sizeOf(Collection<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
+    return CommitTransaction.size(keys, keyWrites, guards);
+  }
+
+  /** A new batch's budget: every commit compares the version key (and reads it on a loss). */
+  public TxnSize baseTxnSize() {
+    return TxnSize.guard(keys.version());
   }
 
   /**
@@ -233,8 +262,15 @@ public final class EtcdTopologyStore {
    */
   public CommitCheck checkCommitted(long expectedVersionModRevision,
       List<TopologyUpdate> updates, List<KeyWrite> keyWrites) {
-    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, updates,
-        List.of(), keyWrites, List.of());
+    return checkCommitted(expectedVersionModRevision, TopologyWrites.of(keys, updates, List.of()),
+        keyWrites);
+  }
+
+  /** As above, with the changes already encoded. */
+  public CommitCheck checkCommitted(long expectedVersionModRevision, TopologyWrites topology,
+      List<KeyWrite> keyWrites) {
+    CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, topology,
+        keyWrites, List.of());
     TxnResponse response;
     try {
       response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");

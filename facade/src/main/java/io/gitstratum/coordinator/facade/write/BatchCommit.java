@@ -11,8 +11,9 @@ import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
+import io.gitstratum.coordinator.facade.store.TopologyWrites;
+import io.gitstratum.coordinator.facade.store.TxnRefusedException;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
-import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -64,11 +65,11 @@ final class BatchCommit {
    *
    * @return false when it lost (the cache has caught up with why on return)
    * @throws UnavailableException when etcd could not be written, or its outcome is unknown
+   * @throws TxnRefusedException when etcd refused it: nothing was applied, its leases are free
    */
-  boolean commit(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<ChangeRecord> history, List<LivenessEffect> effects, Set<LivenessGuard> guards)
-      throws InterruptedException {
-    if (updates.isEmpty() && effects.isEmpty()) {
+  boolean commit(TopologyCache.State seen, TopologyWrites topology, List<LivenessEffect> effects,
+      Set<LivenessGuard> guards) throws InterruptedException {
+    if (topology.isEmpty() && effects.isEmpty()) {
       // Nothing to write, but the answers must not come from a stale cache.
       long current = store.currentVersionRevision();
       if (current == seen.versionModRevision()) {
@@ -82,9 +83,12 @@ final class BatchCommit {
     List<KeyWrite> writes = LivenessWrites.withLeases(planned, leases);
     CommitResult result;
     try {
-      result = store.commit(seen.versionModRevision(), updates, history, writes, guards);
+      result = store.commit(seen.versionModRevision(), topology, writes, guards);
     } catch (UnavailableException e) {
-      return resolveUnknown(seen, updates, history, writes, guards, leases, e);
+      return resolveUnknown(seen, topology, writes, guards, leases, e);
+    } catch (TxnRefusedException e) {
+      leases.forEach(store::revokeLeaseQuietly); // nothing was applied: nothing is attached
+      throw e;
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
@@ -92,7 +96,7 @@ final class BatchCommit {
       cache.awaitRevision(result.guardRevision(), timeout);
       return false;
     }
-    applied(result.revision(), updates, writes);
+    applied(result.revision(), topology.updates(), writes);
     return true;
   }
 
@@ -106,13 +110,14 @@ final class BatchCommit {
    * UNAVAILABLE and the leases are left to expire by themselves, since they may be attached to
    * live nodes' keys.
    */
-  private boolean resolveUnknown(TopologyCache.State seen, List<TopologyUpdate> updates,
-      List<ChangeRecord> history, List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
+  private boolean resolveUnknown(TopologyCache.State seen, TopologyWrites topology,
+      List<KeyWrite> writes, Set<LivenessGuard> guards, List<Long> leases,
       UnavailableException failure) throws InterruptedException {
+    List<TopologyUpdate> updates = topology.updates();
     long expected = seen.versionModRevision();
     UnavailableException last = failure;
     for (int resent = 0; ; resent++) {
-      CommitCheck check = store.checkCommitted(expected, updates, writes);
+      CommitCheck check = store.checkCommitted(expected, topology, writes);
       metrics.unansweredCommit(check.outcome().name().toLowerCase(Locale.ROOT));
       log.warn("commit of {} changes and {} liveness keys unanswered ({}); etcd says: {}",
           updates.size(), writes.size(), last.getMessage(), check.outcome());
@@ -134,7 +139,7 @@ final class BatchCommit {
             + " and its outcome is not known yet; retrying is safe", last);
       }
       try {
-        CommitResult again = store.commit(expected, updates, history, writes, guards);
+        CommitResult again = store.commit(expected, topology, writes, guards);
         if (again.committed()) {
           applied(again.revision(), updates, writes);
           return true;
@@ -147,6 +152,9 @@ final class BatchCommit {
         // The version moved: perhaps by an earlier copy of this very batch; the check tells.
       } catch (UnavailableException e) {
         last = e;
+      } catch (TxnRefusedException e) {
+        // This copy applied nothing; whether an earlier one did, the next check tells.
+        last = new UnavailableException(e.getMessage(), e);
       }
     }
   }

@@ -10,11 +10,19 @@ import io.gitstratum.coordinator.facade.core.LivenessOverlay;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.ErrorReason;
+import io.gitstratum.coordinator.facade.errors.InvalidArgumentException;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
+import io.gitstratum.coordinator.facade.store.EtcdRefusal;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
+import io.gitstratum.coordinator.facade.store.TopologyWrites;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
+import io.gitstratum.coordinator.facade.store.TxnRefusedException;
+import io.gitstratum.coordinator.facade.store.TxnSize;
+import io.gitstratum.coordinator.proto.NodeInfo;
+import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.time.Clock;
@@ -22,9 +30,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -37,9 +48,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write path, with group commit. Callers hand in commands; one writer thread per replica
- * takes every pending command (up to {@link #MAX_BATCH} and a byte budget), applies them one
- * after another to the cached topology, and commits them all as ONE compare-and-swap
- * transaction on the version key (and on the liveness keys the detector's decisions rest on).
+ * takes the pending commands, applies them one after another to the cached topology, and commits
+ * them all as ONE compare-and-swap transaction on the version key (and on the liveness keys the
+ * detector's decisions rest on). A batch closes before the next command would take it past
+ * etcd's transaction limits ({@link TxnLimits}: operations and request bytes, counted from what
+ * each command writes); the rest go first into the next one. A transaction etcd refuses all the
+ * same applied nothing: it is split in two and retried at once, never sent again as it was.
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
  * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered
  * retries. A command that changes nothing writes nothing, after confirming with etcd that the
@@ -59,25 +73,18 @@ import org.slf4j.LoggerFactory;
 public final class TopologyWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopologyWriter.class);
 
-  /** Commands per transaction: at most 4 etcd operations each, under etcd's 128 per txn. */
-  public static final int MAX_BATCH = 30;
-
   /** Commands waiting for the writer; beyond it new ones are refused (WRITE_QUEUE_FULL). */
   public static final int DEFAULT_MAX_QUEUED = 10_000;
-
-  /**
-   * Estimated request bytes per transaction: well under etcd's default request limit of
-   * 1.5 MiB ({@code --max-request-bytes}), so that a few large registrations cannot push one
-   * transaction past it and fail the changes batched with them.
-   */
-  public static final long DEFAULT_MAX_TXN_BYTES = 1L << 20;
 
   private final TopologyCache cache;
   private final Clock clock;
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final int maxAttempts;
-  private final long maxTxnBytes;
+  private final EtcdTopologyStore store;
+  // Writer thread only: lowered when etcd refuses a transaction for its size.
+  private TxnLimits limits;
+  private final TxnSize versionPut;
   private final IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
       Duration.ofMillis(2), 2.0, 0.5, Duration.ofMillis(200));
   private final BatchCommit batches;
@@ -93,18 +100,20 @@ public final class TopologyWriter implements AutoCloseable {
    * @param keepAlives renews a pooled lease to its full TTL once its alive key is written
    * @param graceTtl lease of a SUSPECT node's grace key: down minus suspect timeout
    * @param maxQueued commands waiting at most; more are refused
-   * @param maxTxnBytes estimated request bytes per transaction at most (one command always fits)
+   * @param limits etcd's limits on one transaction, which every batch keeps to
    * @param clock the time each change is recorded at in the change history
    */
   public TopologyWriter(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
       int maxAttempts, LeasePool aliveLeases, LeaseKeepAlives keepAlives, Duration graceTtl,
-      int maxQueued, long maxTxnBytes, Clock clock, FacadeMetrics metrics) {
+      int maxQueued, TxnLimits limits, Clock clock, FacadeMetrics metrics) {
     this.metrics = metrics;
     this.cache = cache;
     this.clock = clock;
     this.timeout = timeout;
     this.maxAttempts = maxAttempts;
-    this.maxTxnBytes = maxTxnBytes;
+    this.limits = limits;
+    this.store = store;
+    this.versionPut = TopologyWrites.versionPut(store.keys());
     this.batches = new BatchCommit(store, cache, timeout, aliveLeases, keepAlives, graceTtl,
         metrics);
     this.queue = new LinkedBlockingQueue<>(maxQueued);
@@ -183,7 +192,9 @@ public final class TopologyWriter implements AutoCloseable {
   }
 
   private void run() {
-    List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
+    // No command writes less than one key: a batch never takes more commands than operations.
+    int drain = limits.maxOps();
+    List<Pending<?>> batch = new ArrayList<>(drain);
     while (!closed) {
       try {
         if (deferred.isEmpty()) {
@@ -193,11 +204,11 @@ public final class TopologyWriter implements AutoCloseable {
           }
           batch.add(first);
         } else {
-          while (batch.size() < MAX_BATCH && !deferred.isEmpty()) {
+          while (batch.size() < drain && !deferred.isEmpty()) {
             batch.add(deferred.pollFirst());
           }
         }
-        queue.drainTo(batch, MAX_BATCH - batch.size());
+        queue.drainTo(batch, drain - batch.size());
         commitBatch(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -225,12 +236,11 @@ public final class TopologyWriter implements AutoCloseable {
       TopologyCache.State seen = cache.state();
       Topology.Draft draft = seen.topology().draft();
       LivenessOverlay liveness = new LivenessOverlay(cache.liveness());
-      List<TopologyUpdate> updates = new ArrayList<>();
-      List<ChangeRecord> history = new ArrayList<>();
+      TopologyWrites topology = new TopologyWrites(store.keys());
       List<LivenessEffect> effects = new ArrayList<>();
       Set<LivenessGuard> guards = new LinkedHashSet<>();
       List<Decided> decided = new ArrayList<>(batch.size());
-      long bytes = 0;
+      TxnBudget budget = new TxnBudget(limits, store.baseTxnSize(), versionPut);
       for (Iterator<Pending<?>> it = batch.iterator(); it.hasNext(); ) {
         Pending<?> pending = it.next();
         if (pending.isDone()) {
@@ -243,19 +253,19 @@ public final class TopologyWriter implements AutoCloseable {
           pending.fail(e); // bad state, conflict or a bug: this caller only
           continue;
         }
-        long size = estimatedBytes(transition);
-        if (!decided.isEmpty() && bytes + size > maxTxnBytes) {
+        TopologyWrites writes = encode(transition, pending.actor, draft);
+        TxnSize size = writes.size().plus(store.sizeOf(
+            LivenessWrites.plan(transition.effects()), transition.guards()));
+        if (!budget.take(size, !writes.isEmpty())) {
+          if (decided.isEmpty()) {
+            pending.fail(tooLargeForOneTransaction(size)); // alone, it would never fit
+            continue;
+          }
           deferRest(batch, pending, it); // the next transaction takes them first
           break;
         }
-        bytes += size;
-        ChangeRecord why = ChangeRecord.newBuilder().setReason(transition.reason())
-            .setActor(pending.actor).setAt(clock.millis()).build();
-        for (TopologyUpdate update : transition.updates()) {
-          history.add(withPreviousState(why, draft, update));
-          draft.apply(update);
-        }
-        updates.addAll(transition.updates());
+        transition.updates().forEach(draft::apply);
+        topology.addAll(writes);
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
@@ -265,9 +275,9 @@ public final class TopologyWriter implements AutoCloseable {
         return;
       }
       try {
-        if (batches.commit(seen, updates, history, effects, guards)) {
+        if (batches.commit(seen, topology, effects, guards)) {
           metrics.batch(decided.size());
-          updates.forEach(TopologyWriter::logChange);
+          topology.updates().forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);
           return;
         }
@@ -275,6 +285,22 @@ public final class TopologyWriter implements AutoCloseable {
       } catch (UnavailableException e) {
         failAll(batch, e);
         return;
+      } catch (TxnRefusedException e) {
+        metrics.commitRefused(e.refusal().name().toLowerCase(Locale.ROOT));
+        if (e.refusal().forSize() && decided.size() > 1) {
+          // Halves are smaller transactions, so none is sent again as it was; and the limit
+          // etcd showed holds for the batches after this one.
+          limits = learned(e.refusal(), budget.used());
+          splitBatch(batch, decided);
+          attempt--; // a split is not a lost race
+          continue;
+        }
+        if (e.refusal() != EtcdRefusal.LEASE_NOT_FOUND) {
+          failAll(batch, new UnavailableException(ErrorReason.ETCD_UNAVAILABLE, e.getMessage()
+              + "; nothing was written", e));
+          return;
+        }
+        // A pooled lease ran out before the commit: the next attempt takes fresh ones.
       }
       if (attempt >= maxAttempts) {
         failAll(batch, new UnavailableException(ErrorReason.WRITE_CONTENTION,
@@ -284,6 +310,70 @@ public final class TopologyWriter implements AutoCloseable {
       }
       Thread.sleep(backoff.apply(attempt));
     }
+  }
+
+  /** The second half of the decided commands (and every one after them) waits for the next. */
+  private void splitBatch(List<Pending<?>> batch, List<Decided> decided) {
+    Pending<?> firstOfSecondHalf = decided.get(decided.size() / 2).pending;
+    int from = batch.indexOf(firstOfSecondHalf);
+    List<Pending<?>> moved = new ArrayList<>(batch.subList(from, batch.size()));
+    batch.subList(from, batch.size()).clear();
+    for (int i = moved.size() - 1; i >= 0; i--) {
+      deferred.addFirst(moved.get(i));
+    }
+  }
+
+  /**
+   * The limits after etcd refused a transaction of {@code refused} for its size: half of it in
+   * the dimension etcd named. etcd's own flags are lower than this replica's, which says so once
+   * per lowering.
+   */
+  private TxnLimits learned(EtcdRefusal refusal, TxnSize refused) {
+    TxnLimits lowered = refusal == EtcdRefusal.TOO_MANY_OPS
+        ? new TxnLimits(Math.max(TxnLimits.MIN_OPS, Math.min(limits.maxOps(), Math.max(
+            refused.writes(), Math.max(refused.compares(), refused.reads())) / 2)),
+            limits.maxBytes())
+        : new TxnLimits(limits.maxOps(), Math.max(TxnLimits.MIN_BYTES,
+            Math.min(limits.maxBytes(), refused.bytes() / 2)));
+    log.warn("etcd refused a transaction of {} writes, {} compares and {} bytes ({}): split in "
+        + "two, and later transactions keep to {} operations and {} bytes; set "
+        + "--etcd-max-txn-ops/--etcd-max-txn-bytes to etcd's own --max-txn-ops and "
+        + "--max-request-bytes", refused.writes(), refused.compares(), refused.bytes(), refusal,
+        lowered.maxOps(), lowered.maxBytes());
+    return lowered;
+  }
+
+  private InvalidArgumentException tooLargeForOneTransaction(TxnSize size) {
+    return new InvalidArgumentException("request", "it writes " + size.writes()
+        + " etcd operations and " + size.bytes() + " bytes, more than one transaction takes ("
+        + limits.maxOps() + " operations, " + limits.maxBytes() + " bytes)");
+  }
+
+  /**
+   * The topology writes of {@code transition}, each change with its history record: why, by
+   * whom, and the node's state before it ({@code before}, then the transition's own earlier
+   * changes).
+   */
+  private TopologyWrites encode(Transition<?> transition, String actor, TopologyView before) {
+    TopologyWrites writes = new TopologyWrites(store.keys());
+    if (transition.updates().isEmpty()) {
+      return writes;
+    }
+    ChangeRecord why = ChangeRecord.newBuilder().setReason(transition.reason())
+        .setActor(actor).setAt(clock.millis()).build();
+    Map<String, NodeState> changed = new HashMap<>();
+    for (TopologyUpdate update : transition.updates()) {
+      String id = nodeId(update);
+      NodeState previous = id == null ? null : changed.containsKey(id) ? changed.get(id)
+          : before.node(id).map(NodeInfo::getState).orElse(null);
+      writes.add(update, previous == null ? why : why.toBuilder().setPreviousState(previous)
+          .build());
+      if (id != null) {
+        changed.put(id, update.hasNodeUpdated() ? update.getNodeUpdated().getState()
+            : update.hasNodeAdded() ? update.getNodeAdded().getState() : null);
+      }
+    }
+    return writes;
   }
 
   /** Moves {@code first} and every command after it from the batch to the deferred queue. */
@@ -297,29 +387,14 @@ public final class TopologyWriter implements AutoCloseable {
     }
   }
 
-  /**
-   * Request bytes a transition adds to a transaction, from the protobuf size: each change is
-   * written twice (node record and event) as protobuf JSON, which is larger than the binary
-   * form; a liveness key is a short key and value.
-   */
-  static long estimatedBytes(Transition<?> transition) {
-    long bytes = 0;
-    for (TopologyUpdate update : transition.updates()) {
-      bytes += 2L * (2L * update.getSerializedSize() + 512);
-    }
-    return bytes + 256L * (transition.effects().size() + transition.guards().size());
-  }
-
-  /** {@code why} for one update, with the node's state before it as {@code before} has it. */
-  private static ChangeRecord withPreviousState(ChangeRecord why, TopologyView before,
-      TopologyUpdate update) {
-    String nodeId = switch (update.getUpdateCase()) {
+  /** The node an update changes; null for a ring change. */
+  private static String nodeId(TopologyUpdate update) {
+    return switch (update.getUpdateCase()) {
+      case NODE_ADDED -> update.getNodeAdded().getId();
       case NODE_UPDATED -> update.getNodeUpdated().getId();
       case NODE_REMOVED -> update.getNodeRemoved();
-      default -> null; // an addition or a ring change: no earlier state
+      default -> null;
     };
-    return nodeId == null ? why : before.node(nodeId)
-        .map(node -> why.toBuilder().setPreviousState(node.getState()).build()).orElse(why);
   }
 
   /** One line per topology change, on the replica that wrote it. */

@@ -88,9 +88,8 @@ class CommitTransactionTest {
 
   @Test
   void anUpdateThatIsNotAChangeIsRefused() {
-    CommitTransaction txn = txn(5, List.of(TopologyUpdate.newBuilder().setVersion(3).build()),
-        List.of(), List.of());
-    assertThrows(IllegalArgumentException.class, txn::writes);
+    assertThrows(IllegalArgumentException.class, () -> txn(5,
+        List.of(TopologyUpdate.newBuilder().setVersion(3).build()), List.of(), List.of()));
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.store.CommitCheck;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
@@ -84,7 +85,7 @@ class TopologyWriterTest {
       rig.startedWriter().execute("test", register(node("n", "g1")));
       // Both in one batch: a re-attach of the lapsed lease of generation g1, then the node
       // restarting as generation g2.
-      TopologyWriter batched = rig.writer(100, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
+      TopologyWriter batched = rig.writer(100, TxnLimits.DEFAULTS);
       CompletableFuture<OptionalLong> reattached = batched.submit("test", (view, liveness) ->
           new Transition<>(List.of(), List.of(new LivenessEffect.AttachAlive("n", "g1"),
               new LivenessEffect.ClearGrace("n")), OptionalLong.empty()));
@@ -102,10 +103,70 @@ class TopologyWriterTest {
     }
   }
 
+  /** Registers {@code n} nodes through {@code writer} at once; every answer, in order. */
+  private static List<RegisterNodeResponse> registerAll(TopologyWriter writer, int n)
+      throws Exception {
+    List<CompletableFuture<RegisterNodeResponse>> answers = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      answers.add(writer.submit("test", register(node("s" + i, "g"))));
+    }
+    writer.start();
+    List<RegisterNodeResponse> out = new ArrayList<>();
+    for (CompletableFuture<RegisterNodeResponse> answer : answers) {
+      out.add(answer.get(20, TimeUnit.SECONDS));
+    }
+    return out;
+  }
+
+  /** The number of transactions (etcd revisions) that wrote events 1..n. */
+  private static long commits(WriterRig rig, int n) throws Exception {
+    return rig.client.getKVClient().get(
+        ByteSequence.from(rig.keys.event(1), StandardCharsets.UTF_8),
+        GetOption.builder().withRange(ByteSequence.from(rig.keys.event(n + 1),
+            StandardCharsets.UTF_8)).build()).get(5, TimeUnit.SECONDS).getKvs().stream()
+        .map(KeyValue::getModRevision).distinct().count();
+  }
+
+  @Test
+  void aStormFillsEachTransactionToEtcdsOperationLimit(TestInfo test) throws Exception {
+    try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
+      // 600 registrations of 4 writes each (node, event, history, alive key): 31 per
+      // transaction under etcd's 128, so at least 20 transactions and none refused.
+      List<RegisterNodeResponse> answers = registerAll(rig.writer(1_000, TxnLimits.DEFAULTS),
+          600);
+      assertEquals(600, answers.stream().map(RegisterNodeResponse::getTopologyVersion)
+          .distinct().count());
+      long commits = commits(rig, 600);
+      assertTrue(commits >= 20 && commits <= 40, commits + " transactions");
+      assertEquals(0, rig.counter("gitstratum_coordinator_commit_refusals", null));
+      assertEquals(0, rig.counter("gitstratum_coordinator_unanswered_commits", null));
+    }
+  }
+
+  @Test
+  void aTransactionEtcdRefusesIsSplitAndNeverResentAsItWas(TestInfo test) throws Exception {
+    try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
+      // The writer believes etcd takes 512 operations; etcd refuses more than 128. The refused
+      // batch is halved (127 -> 63 -> 31 commands) until etcd takes it, and the writer keeps
+      // to the limit etcd showed from then on.
+      TopologyWriter writer = rig.writer(1_000, new TxnLimits(512, TxnLimits.DEFAULT_MAX_BYTES));
+      List<RegisterNodeResponse> answers = registerAll(writer, 300);
+      assertEquals(300, answers.stream().map(RegisterNodeResponse::getTopologyVersion)
+          .distinct().count(), "every registration acknowledged with its own version");
+      double refused = rig.counter("gitstratum_coordinator_commit_refusals", "too_many_ops");
+      // A batch resent as it was would be refused again and again.
+      assertTrue(refused >= 1 && refused <= 3, refused + " refusals");
+      assertEquals(0, rig.counter("gitstratum_coordinator_unanswered_commits", null),
+          "a refusal is a known outcome, never an unanswered commit");
+      assertEquals(300, rig.cache.state().topology().size());
+    }
+  }
+
   @Test
   void largeRegistrationsAreSplitIntoTransactionsByBytes(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
-      TopologyWriter writer = rig.writer(100, 200_000);
+      TopologyWriter writer = rig.writer(100,
+          new TxnLimits(TxnLimits.ETCD_DEFAULT_MAX_OPS, 200_000));
       List<CompletableFuture<RegisterNodeResponse>> answers = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
         NodeInfo.Builder big = node("big-" + i, "g").toBuilder();
@@ -127,15 +188,16 @@ class TopologyWriterTest {
       assertEquals(12, events.size());
       Set<Long> commits = events.stream().map(KeyValue::getModRevision)
           .collect(Collectors.toSet());
-      // About 82 KB estimated per registration: two per 200 KB transaction.
-      assertTrue(commits.size() >= 6, "split into " + commits.size() + " transactions");
+      // About 36 KB per registration as written (node record and event, each with 64 labels
+      // of 256 characters): five per 200 KB transaction.
+      assertTrue(commits.size() >= 3, "split into " + commits.size() + " transactions");
     }
   }
 
   @Test
   void aCommandWhoseCallerGaveUpIsNeverSent(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
-      TopologyWriter writer = rig.writer(100, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
+      TopologyWriter writer = rig.writer(100, TxnLimits.DEFAULTS);
       CompletableFuture<RegisterNodeResponse> abandoned = writer.submit("test", register(node("gone", "g")));
       CompletableFuture<RegisterNodeResponse> kept = writer.submit("test", register(node("kept", "g")));
       abandoned.cancel(false);
@@ -149,7 +211,7 @@ class TopologyWriterTest {
   @Test
   void aFullQueueRefusesAtOnceWithARetryDelay(TestInfo test) throws Exception {
     try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
-      TopologyWriter writer = rig.writer(2, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
+      TopologyWriter writer = rig.writer(2, TxnLimits.DEFAULTS);
       writer.submit("test", register(node("a", "g")));
       writer.submit("test", register(node("b", "g")));
       UnavailableException refused = assertThrows(UnavailableException.class,

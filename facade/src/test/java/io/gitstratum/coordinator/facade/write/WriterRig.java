@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.store.LeasePool;
 import io.gitstratum.coordinator.facade.store.TestStores;
+import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,20 +56,20 @@ final class WriterRig implements AutoCloseable {
       throw new IllegalStateException("the cache did not load");
     }
     keepAlives = new LeaseKeepAlives(connector.channels(), Optional.empty(), TIMEOUT, metrics);
-    pool = new LeasePool(store, SUSPECT.toSeconds(), 2 * TopologyWriter.MAX_BATCH,
+    pool = new LeasePool(store, SUSPECT.toSeconds(), 2 * TxnLimits.ETCD_DEFAULT_MAX_OPS,
         Duration.ofSeconds(1), System::nanoTime);
   }
 
   /** A writer that is not started yet. */
-  TopologyWriter writer(int maxQueued, long maxTxnBytes) {
+  TopologyWriter writer(int maxQueued, TxnLimits limits) {
     TopologyWriter writer = new TopologyWriter(store, cache, TIMEOUT, 16, pool, keepAlives,
-        Duration.ofSeconds(4), maxQueued, maxTxnBytes, Clock.systemUTC(), metrics);
+        Duration.ofSeconds(4), maxQueued, limits, Clock.systemUTC(), metrics);
     writers.add(writer);
     return writer;
   }
 
   TopologyWriter startedWriter() {
-    TopologyWriter writer = writer(100, TopologyWriter.DEFAULT_MAX_TXN_BYTES);
+    TopologyWriter writer = writer(100, TxnLimits.DEFAULTS);
     writer.start();
     return writer;
   }
