@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final long downTimeoutMs;
   private final DetectorDecisions decisions;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
+  // Counts liveness key changes: zone protection judges again only when it or the version moved.
+  private final AtomicLong livenessChanges = new AtomicLong();
   private volatile boolean reconcileDue = true;
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
 
@@ -129,6 +132,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   @Override
   public void onLiveness(String nodeId) {
     // A lease just expired (or came back): look at that node now rather than at the next scan.
+    livenessChanges.incrementAndGet();
     changed.add(nodeId);
     if (checkQueued.compareAndSet(false, true)) {
       thread.execute(this::checkChanged);
@@ -225,7 +229,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private void observeProtection(Topology topology, boolean leader) {
     long nowMs = clock.millis();
     ZoneProtection.State before = zones.state();
-    ZoneProtection.State now = zones.observe(topology, nowMs);
+    ZoneProtection.State now = zones.observe(topology, cache.liveness(), livenessChanges.get(),
+        nowMs);
     Optional<DetectorPauseRecord> pause = cache.detectorPause();
     boolean pauseChanged = !pause.equals(lastPause);
     lastPause = pause;

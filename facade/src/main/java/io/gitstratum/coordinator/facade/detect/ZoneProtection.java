@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.detect;
 
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.ProtectedZone;
@@ -26,7 +27,10 @@ import java.util.TreeMap;
  * <p>A zone is a node's value of the {@code zoneLabel} label; nodes without it form one zone
  * (""). Live means JOINING, ACTIVE, DRAINING or SUSPECT; a zone with no live node counts for
  * nothing. A zone is disrupted while at least {@code minSuspects} of its live nodes, and more
- * than {@code share} of them, are SUSPECT.
+ * than {@code share} of them, have lost their lease: SUSPECT, or with no alive key in etcd. What
+ * etcd says about the leases counts, not how many SUSPECT records the detector has written yet,
+ * so protection starts with the storm: writing thousands of SUSPECT records takes seconds, and
+ * no node of the zone may go DOWN meanwhile.
  *
  * <p>{@link #disrupted} is stateless and safe from any thread (every replica can tell). The rest
  * remembers since when: owned by the detector's thread, except {@link #state()}, which any
@@ -37,7 +41,10 @@ public final class ZoneProtection {
   private static final Set<NodeState> LIVE = EnumSet.of(NodeState.NODE_STATE_JOINING,
       NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING, NodeState.NODE_STATE_SUSPECT);
 
-  /** One disrupted zone; {@code sinceMs} is when this replica first saw it so (-1: unknown). */
+  /**
+   * One disrupted zone: {@code suspect} of its {@code live} nodes have lost their lease;
+   * {@code sinceMs} is when this replica first saw it so (-1: unknown).
+   */
   public record Zone(String name, int live, int suspect, long sinceMs) {}
 
   /**
@@ -78,6 +85,7 @@ public final class ZoneProtection {
   private final Map<String, Long> lastDownMs = new HashMap<>();
   private long allDisruptedSinceMs = -1;
   private long judgedVersion = -1;
+  private long judgedStamp = -1;
   private List<Zone> judged = List.of();
   private int liveZones;
 
@@ -102,8 +110,8 @@ public final class ZoneProtection {
   }
 
   /** The disrupted zones of {@code topology}, by name, without memory ({@code sinceMs} -1). */
-  public List<Zone> disrupted(Topology topology) {
-    return judge(topology).disrupted;
+  public List<Zone> disrupted(Topology topology, LivenessView liveness) {
+    return judge(topology, liveness).disrupted;
   }
 
   /** The state as last observed. */
@@ -111,11 +119,19 @@ public final class ZoneProtection {
     return state;
   }
 
-  /** Judges {@code topology} at {@code nowMs}, remembering since when each zone is disrupted. */
-  public State observe(Topology topology, long nowMs) {
-    if (topology.version() != judgedVersion) {
-      Judgement j = judge(topology);
+  /**
+   * Judges {@code topology} and its leases at {@code nowMs}, remembering since when each zone is
+   * disrupted.
+   *
+   * @param livenessStamp changes whenever a liveness key did: an unchanged version and stamp are
+   *     not judged again
+   */
+  public State observe(Topology topology, LivenessView liveness, long livenessStamp,
+      long nowMs) {
+    if (topology.version() != judgedVersion || livenessStamp != judgedStamp) {
+      Judgement j = judge(topology, liveness);
       judgedVersion = topology.version();
+      judgedStamp = livenessStamp;
       judged = j.disrupted;
       liveZones = j.liveZones;
     }
@@ -164,13 +180,13 @@ public final class ZoneProtection {
 
   private record Judgement(List<Zone> disrupted, int liveZones) {}
 
-  private Judgement judge(Topology topology) {
-    Map<String, int[]> counts = new TreeMap<>(); // zone -> {live, suspect}
+  private Judgement judge(Topology topology, LivenessView liveness) {
+    Map<String, int[]> counts = new TreeMap<>(); // zone -> {live, lease lost}
     for (NodeInfo node : topology.nodes()) {
       if (LIVE.contains(node.getState())) {
         int[] c = counts.computeIfAbsent(zoneOf(node), z -> new int[2]);
         c[0]++;
-        if (node.getState() == NodeState.NODE_STATE_SUSPECT) {
+        if (node.getState() == NodeState.NODE_STATE_SUSPECT || !liveness.hasAlive(node.getId())) {
           c[1]++;
         }
       }

@@ -38,6 +38,11 @@ class DetectorDecisionsTest {
     public boolean hasGrace(String nodeId) {
       return grace.contains(nodeId);
     }
+
+    @Override
+    public boolean isDrained(String nodeId) {
+      return false;
+    }
   };
   private final ZoneProtection zones = new ZoneProtection("zone", 0.55, 3, 20_000, 4_000);
   private final DetectorDecisions decisions = new DetectorDecisions(
@@ -112,7 +117,7 @@ class DetectorDecisionsTest {
     nodes.add(node("a4", NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "a").build());
     nodes.add(node("b0", NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "b").build());
     alive.addAll(Set.of("a4", "b0"));
-    zones.observe(Topology.of(1, nodes, HashRingConfig.getDefaultInstance()), T0);
+    zones.observe(Topology.of(1, nodes, HashRingConfig.getDefaultInstance()), liveness, 0, T0);
     assertEquals(Optional.of(new Decision(Kind.DOWN, "a0")),
         decisions.look(nodes.get(0), liveness, false, T0));
     assertEquals(Optional.empty(), decisions.look(nodes.get(1), liveness, false, T0 + 3_999));

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.client.topology.Topology;
+import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,8 +38,45 @@ class ZoneProtectionTest {
     }
   }
 
+  private final Set<String> leaseLost = new HashSet<>();
+
+  /** Every node's alive key is there unless the node is SUSPECT or in {@link #leaseLost}. */
+  private final LivenessView leases = new LivenessView() {
+    @Override
+    public boolean hasAlive(String nodeId) {
+      return !leaseLost.contains(nodeId) && !nodeId.contains("-" + NodeState.NODE_STATE_SUSPECT);
+    }
+
+    @Override
+    public boolean hasGrace(String nodeId) {
+      return false;
+    }
+
+    @Override
+    public boolean isDrained(String nodeId) {
+      return false;
+    }
+  };
+
   private Topology topology() {
     return Topology.of(++version, nodes, HashRingConfig.getDefaultInstance());
+  }
+
+  @Test
+  void leasesGoneCountBeforeTheirSuspectRecordsAreWritten() {
+    add("a", NodeState.NODE_STATE_ACTIVE, 10);
+    add("b", NodeState.NODE_STATE_ACTIVE, 10);
+    Topology topology = topology();
+    assertEquals(List.of(), protection.disrupted(topology, leases));
+    // Zone a's leases expire; the detector has written SUSPECT for two of them so far.
+    nodes.stream().filter(n -> n.getId().startsWith("a-")).forEach(n -> leaseLost.add(n.getId()));
+    assertEquals(List.of(new ZoneProtection.Zone("a", 10, 10, -1)),
+        protection.disrupted(topology, leases));
+    ZoneProtection.State state = protection.observe(topology, leases, 1, 5_000);
+    assertEquals(5_000, state.zones().get(0).sinceMs(), "judged again when only leases changed");
+    assertTrue(protection.allows("a", 5_000), "one DOWN per interval in a protected zone");
+    protection.wentDown("a", 5_000);
+    assertFalse(protection.allows("a", 5_000 + INTERVAL_MS - 1));
   }
 
   @ParameterizedTest(name = "{0} suspect of {1} live -> {2}")
@@ -45,7 +85,7 @@ class ZoneProtectionTest {
   void aZoneIsDisruptedWhenMostOfItsLiveNodesAreSuspect(int suspect, int live, boolean expected) {
     add("a", NodeState.NODE_STATE_SUSPECT, suspect);
     add("a", NodeState.NODE_STATE_ACTIVE, live - suspect);
-    assertEquals(expected, !protection.disrupted(topology()).isEmpty());
+    assertEquals(expected, !protection.disrupted(topology(), leases).isEmpty());
   }
 
   @Test
@@ -56,10 +96,10 @@ class ZoneProtectionTest {
     add("", NodeState.NODE_STATE_JOINING, 1);
     add("", NodeState.NODE_STATE_DOWN, 10);
     assertEquals(List.of(new ZoneProtection.Zone("", 6, 4, -1)),
-        protection.disrupted(topology()));
+        protection.disrupted(topology(), leases));
     add("", NodeState.NODE_STATE_DRAINING, 1);
     add("", NodeState.NODE_STATE_ACTIVE, 1);
-    assertEquals(List.of(), protection.disrupted(topology()));
+    assertEquals(List.of(), protection.disrupted(topology(), leases));
   }
 
   @Test
@@ -67,14 +107,14 @@ class ZoneProtectionTest {
     add("", NodeState.NODE_STATE_SUSPECT, 6);
     add("", NodeState.NODE_STATE_ACTIVE, 4);
     long t0 = 1_000_000;
-    ZoneProtection.State state = protection.observe(topology(), t0);
+    ZoneProtection.State state = protection.observe(topology(), leases, 0, t0);
     assertEquals(t0 + PAUSE_MS, state.pausedUntilMs());
     assertEquals(t0, state.zones().get(0).sinceMs());
     assertFalse(protection.allows("", t0));
-    protection.observe(topology(), t0 + PAUSE_MS - 1);
+    protection.observe(topology(), leases, 0, t0 + PAUSE_MS - 1);
     assertFalse(protection.allows("", t0 + PAUSE_MS - 1), "still within the pause");
     long end = t0 + PAUSE_MS;
-    protection.observe(topology(), end);
+    protection.observe(topology(), leases, 0, end);
     assertTrue(protection.allows("", end), "the pause is bounded");
     protection.wentDown("", end);
     assertFalse(protection.allows("", end + INTERVAL_MS - 1), "then one per interval");
@@ -89,7 +129,7 @@ class ZoneProtectionTest {
     add("b", NodeState.NODE_STATE_ACTIVE, 4);
     add("b", NodeState.NODE_STATE_SUSPECT, 1);
     long t0 = 5_000;
-    ZoneProtection.State state = protection.observe(topology(), t0);
+    ZoneProtection.State state = protection.observe(topology(), leases, 0, t0);
     assertEquals(0, state.pausedUntilMs(), "not every zone is disrupted: no pause");
     assertEquals(List.of("a"), state.zones().stream().map(ZoneProtection.Zone::name).toList());
     assertTrue(protection.allows("a", t0));
@@ -105,30 +145,30 @@ class ZoneProtectionTest {
   void aPauseEndsWhenNotEveryZoneIsDisruptedAnyMoreAndStartsAfreshNextTime() {
     add("a", NodeState.NODE_STATE_SUSPECT, 3);
     add("b", NodeState.NODE_STATE_SUSPECT, 3);
-    protection.observe(topology(), 0);
+    protection.observe(topology(), leases, 0, 0);
     assertEquals(PAUSE_MS, protection.state().pausedUntilMs());
     nodes.removeIf(n -> n.getLabelsOrDefault("zone", "").equals("b"));
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    ZoneProtection.State state = protection.observe(topology(), 1_000);
+    ZoneProtection.State state = protection.observe(topology(), leases, 0, 1_000);
     assertEquals(0, state.pausedUntilMs());
     assertTrue(protection.allows("a", 1_000), "a alone: slow rate, no pause");
     nodes.removeIf(n -> n.getLabelsOrDefault("zone", "").equals("b"));
     add("b", NodeState.NODE_STATE_SUSPECT, 3);
-    assertEquals(50_000 + PAUSE_MS, protection.observe(topology(), 50_000).pausedUntilMs());
+    assertEquals(50_000 + PAUSE_MS, protection.observe(topology(), leases, 0, 50_000).pausedUntilMs());
   }
 
   @Test
   void aZoneThatRecoversForgetsItsSince() {
     add("a", NodeState.NODE_STATE_SUSPECT, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    protection.observe(topology(), 100);
+    protection.observe(topology(), leases, 0, 100);
     nodes.clear();
     add("a", NodeState.NODE_STATE_ACTIVE, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    assertFalse(protection.observe(topology(), 200).protecting());
+    assertFalse(protection.observe(topology(), leases, 0, 200).protecting());
     nodes.clear();
     add("a", NodeState.NODE_STATE_SUSPECT, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    assertEquals(300, protection.observe(topology(), 300).zones().get(0).sinceMs());
+    assertEquals(300, protection.observe(topology(), leases, 0, 300).zones().get(0).sinceMs());
   }
 }
