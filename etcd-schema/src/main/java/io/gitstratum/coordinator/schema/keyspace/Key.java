@@ -20,6 +20,9 @@ public sealed interface Key {
   /** {@code P/grace/<id>}. */
   record Grace(String nodeId) implements Key {}
 
+  /** {@code P/drained/<id>}: an operator drained the node; it stays DRAINING until it registers. */
+  record Drained(String nodeId) implements Key {}
+
   /** {@code P/facades/<replica>}. */
   record Facade(String replicaId) implements Key {}
 

@@ -119,6 +119,14 @@ public final class Keyspace {
     return prefix + "election/detector";
   }
 
+  public String drainedPrefix() {
+    return prefix + "drained/";
+  }
+
+  public String drained(String nodeId) {
+    return drainedPrefix() + nodeId;
+  }
+
   public String facadesPrefix() {
     return prefix + "facades/";
   }
@@ -148,6 +156,7 @@ public final class Keyspace {
     return suffix(rest, "nodes/").<Key>map(Key.Node::new)
         .or(() -> suffix(rest, "alive/").map(Key.Alive::new))
         .or(() -> suffix(rest, "grace/").map(Key.Grace::new))
+        .or(() -> suffix(rest, "drained/").map(Key.Drained::new))
         .or(() -> suffix(rest, "facades/").map(Key.Facade::new))
         .or(() -> suffix(rest, "events/").flatMap(Keyspace::eventVersion).map(Key.Event::new))
         .or(() -> suffix(rest, "history/").flatMap(Keyspace::eventVersion)

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.admin;
 
+import io.gitstratum.coordinator.admin.ConfirmDownOutcome;
 import io.gitstratum.coordinator.admin.ConfirmDownRequest;
 import io.gitstratum.coordinator.admin.ConfirmDownResponse;
 import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
@@ -17,6 +18,7 @@ import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
+import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
@@ -31,8 +33,11 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
@@ -113,17 +118,57 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
     });
   }
 
+  /**
+   * Every node is checked on the cache first (one that is not SUSPECT refuses the whole call,
+   * writing nothing); then each is its own command, so a list of any length is written in as
+   * many transactions as etcd's limits need, and the answer says what happened to each node.
+   */
   @Override
   public void confirmDown(ConfirmDownRequest request,
       StreamObserver<ConfirmDownResponse> observer) {
     StatusMapper.respondAsync("ConfirmDown", observer, () -> {
       authorizer.requireOperator();
-      List<String> ids = RequestValidator.confirmDown(request);
-      return writer.submit(ClientIdentity.current().actor(),
-          (view, liveness) -> TopologyTransitions.confirmDown(view, ids))
-          .thenApply(version -> ConfirmDownResponse.newBuilder()
-              .setTopologyVersion(version.orElse(cache.state().topology().version())).build());
+      List<String> ids = List.copyOf(new LinkedHashSet<>(RequestValidator.confirmDown(request)));
+      Topology seen = cache.state().topology();
+      TopologyTransitions.confirmDown(seen, ids); // throws for a live node: nothing written
+      String actor = ClientIdentity.current().actor();
+      List<CompletableFuture<ConfirmDownOutcome>> outcomes = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        CompletableFuture<OptionalLong> written;
+        try {
+          written = writer.submit(actor,
+              (view, liveness) -> TopologyTransitions.confirmDown(view, List.of(id)));
+        } catch (RuntimeException e) {
+          written = CompletableFuture.failedFuture(e); // the queue is full: this node only
+        }
+        outcomes.add(written.handle((version, error) -> outcome(id, seen, version, error)));
+      }
+      return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        ConfirmDownResponse.Builder answer = ConfirmDownResponse.newBuilder()
+            .setTopologyVersion(cache.state().topology().version());
+        outcomes.forEach(o -> answer.addNodes(o.join()));
+        answer.getNodesList().stream().mapToLong(ConfirmDownOutcome::getVersion).max()
+            .ifPresent(newest -> answer.setTopologyVersion(
+                Math.max(newest, answer.getTopologyVersion())));
+        return answer.build();
+      });
     });
+  }
+
+  private static ConfirmDownOutcome outcome(String id, Topology seen, OptionalLong version,
+      Throwable error) {
+    ConfirmDownOutcome.Builder outcome = ConfirmDownOutcome.newBuilder().setNodeId(id);
+    if (error != null) {
+      return outcome.setResult(ConfirmDownOutcome.Result.RESULT_FAILED)
+          .setError(Completions.cause(error).getMessage()).build();
+    }
+    if (version.isPresent()) {
+      return outcome.setResult(ConfirmDownOutcome.Result.RESULT_DOWN)
+          .setVersion(version.getAsLong()).build();
+    }
+    return outcome.setResult(seen.node(id).isPresent()
+        ? ConfirmDownOutcome.Result.RESULT_ALREADY_DOWN
+        : ConfirmDownOutcome.Result.RESULT_UNKNOWN_NODE).build();
   }
 
   @Override
@@ -132,7 +177,7 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
       authorizer.requireOperator();
       RequestValidator.drain(request);
       return writer.submit(ClientIdentity.current().actor(),
-          (view, liveness) -> TopologyTransitions.drain(view, request.getNodeId()))
+          (view, liveness) -> TopologyTransitions.drain(view, liveness, request.getNodeId()))
           .thenApply(version -> DrainNodeResponse.newBuilder().setTopologyVersion(version)
               .build());
     });

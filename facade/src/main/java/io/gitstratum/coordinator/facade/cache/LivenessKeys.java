@@ -22,6 +22,7 @@ final class LivenessKeys implements LivenessView {
 
   private final Map<String, LeasedKey> alive = new ConcurrentHashMap<>();
   private final Map<String, LeasedKey> grace = new ConcurrentHashMap<>();
+  private final Map<String, LeasedKey> drained = new ConcurrentHashMap<>(); // lease: 1 if there
 
   @Override
   public boolean hasAlive(String nodeId) {
@@ -31,6 +32,11 @@ final class LivenessKeys implements LivenessView {
   @Override
   public boolean hasGrace(String nodeId) {
     return grace.containsKey(nodeId);
+  }
+
+  @Override
+  public boolean isDrained(String nodeId) {
+    return drained.containsKey(nodeId);
   }
 
   /** The lease of the node's alive key, if it has one. */
@@ -52,6 +58,8 @@ final class LivenessKeys implements LivenessView {
     snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
     grace.keySet().retainAll(snapshot.grace());
     snapshot.grace().forEach(id -> grace.put(id, new LeasedKey(0, revision)));
+    drained.keySet().retainAll(snapshot.drained());
+    snapshot.drained().forEach(id -> drained.put(id, new LeasedKey(1, revision)));
   }
 
   /**
@@ -68,6 +76,11 @@ final class LivenessKeys implements LivenessView {
     return set(grace, nodeId, lease, revision);
   }
 
+  /** As {@link #setAlive}, for the node's drain mark (no lease: present or not). */
+  boolean setDrained(String nodeId, boolean present, long revision) {
+    return set(drained, nodeId, present ? 1 : 0, revision);
+  }
+
   /** Records a key this replica committed at {@code revision}; as {@link #setAlive}. */
   boolean apply(KeyWrite write, long revision) {
     if (write instanceof KeyWrite.PutAlive put) {
@@ -76,6 +89,8 @@ final class LivenessKeys implements LivenessView {
       return setAlive(write.nodeId(), 0, revision);
     } else if (write instanceof KeyWrite.PutGrace put) {
       return setGrace(put.nodeId(), put.lease(), revision);
+    } else if (write instanceof KeyWrite.PutDrained || write instanceof KeyWrite.DeleteDrained) {
+      return setDrained(write.nodeId(), write instanceof KeyWrite.PutDrained, revision);
     } else {
       return setGrace(write.nodeId(), 0, revision);
     }

@@ -200,6 +200,8 @@ public final class TopologyCache {
           if (liveness.setGrace(g.nodeId(), change.deleted() ? 0 : change.lease(), rev)) {
             livenessChanged.add(g.nodeId());
           }
+        } else if (key instanceof Key.Drained d) {
+          liveness.setDrained(d.nodeId(), !change.deleted(), rev);
         } else if (key instanceof Key.DetectorPause) {
           detectorPause = change.deleted() ? Optional.empty() : Optional.of(
               RecordCodec.decodeDetectorPause(change.key(), change.value()));

@@ -16,6 +16,12 @@ public sealed interface LivenessEffect {
   /** Delete {@code P/grace/<id>}: the node is back. */
   record ClearGrace(String nodeId) implements LivenessEffect {}
 
-  /** Delete both liveness keys: the node left. */
+  /** Put {@code P/drained/<id>} = generation: the operator's drain outlives SUSPECT and DOWN. */
+  record MarkDrained(String nodeId, String generation) implements LivenessEffect {}
+
+  /** Delete {@code P/drained/<id>}: a new generation starts afresh. */
+  record ClearDrained(String nodeId) implements LivenessEffect {}
+
+  /** Delete both liveness keys and the drain mark: the node left. */
   record ClearLiveness(String nodeId) implements LivenessEffect {}
 }

@@ -12,6 +12,7 @@ public final class LivenessOverlay implements LivenessView {
   private final LivenessView base;
   private final Map<String, Boolean> alive = new HashMap<>();
   private final Map<String, Boolean> grace = new HashMap<>();
+  private final Map<String, Boolean> drained = new HashMap<>();
 
   public LivenessOverlay(LivenessView base) {
     this.base = base;
@@ -26,9 +27,14 @@ public final class LivenessOverlay implements LivenessView {
         grace.put(id, true);
       } else if (effect instanceof LivenessEffect.ClearGrace) {
         grace.put(id, false);
+      } else if (effect instanceof LivenessEffect.MarkDrained) {
+        drained.put(id, true);
+      } else if (effect instanceof LivenessEffect.ClearDrained) {
+        drained.put(id, false);
       } else {
         alive.put(id, false);
         grace.put(id, false);
+        drained.put(id, false);
       }
     }
   }
@@ -43,5 +49,11 @@ public final class LivenessOverlay implements LivenessView {
   public boolean hasGrace(String nodeId) {
     Boolean pending = grace.get(nodeId);
     return pending != null ? pending : base.hasGrace(nodeId);
+  }
+
+  @Override
+  public boolean isDrained(String nodeId) {
+    Boolean pending = drained.get(nodeId);
+    return pending != null ? pending : base.isDrained(nodeId);
   }
 }

@@ -30,6 +30,9 @@ public final class TopologyTransitions {
   public static final Set<NodeState> LIVE = EnumSet.of(NodeState.NODE_STATE_JOINING,
       NodeState.NODE_STATE_ACTIVE, NodeState.NODE_STATE_DRAINING);
 
+  /** Prefix of a fenced generation; with it, longer than the 64 characters a request may use. */
+  static final String FENCED = "confirmed-down-by-an-operator-register-again-with-a-new-generation:";
+
   private TopologyTransitions() {}
 
   /**
@@ -64,7 +67,8 @@ public final class TopologyTransitions {
           .build();
       return registered(topology, nodeUpdated(topology, replaced), true, List.of(
           new LivenessEffect.AttachAlive(node.getId(), node.getGenerationId()),
-          new LivenessEffect.ClearGrace(node.getId())));
+          new LivenessEffect.ClearGrace(node.getId()),
+          new LivenessEffect.ClearDrained(node.getId())));
     }
     if (current.getAddress().equals(node.getAddress()) && current.getPort() == node.getPort()
         && current.getLabelsMap().equals(node.getLabelsMap())) {
@@ -115,12 +119,16 @@ public final class TopologyTransitions {
       LivenessView liveness, HeartbeatRequest request, long nowMs) {
     NodeInfo node = topology.node(request.getNodeId())
         .orElseThrow(() -> new NodeNotFoundException(request.getNodeId()));
+    if (node.getGenerationId().equals(fenced(request.getGenerationId()))) {
+      throw GenerationMismatchException.confirmedDown(node.getId(), request.getGenerationId());
+    }
     if (!node.getGenerationId().equals(request.getGenerationId())) {
       throw new GenerationMismatchException(node.getId(), node.getGenerationId(),
           request.getGenerationId());
     }
     NodeState current = node.getState();
-    NodeState target = nextState(current, request.getReportedState());
+    NodeState target = nextState(liveness.isDrained(node.getId()) ? NodeState.NODE_STATE_DRAINING
+        : current, request.getReportedState());
     boolean expired = current == NodeState.NODE_STATE_SUSPECT
         || current == NodeState.NODE_STATE_DOWN || !liveness.hasAlive(node.getId());
     if (target == current && !expired) {
@@ -203,9 +211,11 @@ public final class TopologyTransitions {
 
   /**
    * An operator confirms that SUSPECT nodes are gone: each becomes DOWN now, without waiting
-   * for its grace period or for zone protection, and its grace key is cleared. Unknown ids and
-   * nodes that are already DOWN change nothing. Guarded: a node whose alive key came back (it
-   * heartbeats again) is not written DOWN.
+   * for its grace period or for zone protection, and its grace key is cleared. The incarnation
+   * is fenced: the record's generation becomes {@link #fenced} of it, so a later heartbeat of
+   * that generation is refused (FAILED_PRECONDITION) instead of reviving the node; the node
+   * registers again, as after a restart. Unknown ids and nodes that are already DOWN change
+   * nothing. Guarded: a node whose alive key came back (it heartbeats again) is not written DOWN.
    *
    * @return the version after the change, empty when nothing changed
    * @throws NodeStateException for a node that is neither SUSPECT nor DOWN
@@ -226,7 +236,8 @@ public final class TopologyTransitions {
       }
       updates.add(TopologyUpdate.newBuilder().setPreviousVersion(version)
           .setVersion(++version)
-          .setNodeUpdated(node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN)).build());
+          .setNodeUpdated(node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN)
+              .setGenerationId(fenced(node.get().getGenerationId()))).build());
       effects.add(new LivenessEffect.ClearGrace(id));
       guards.add(new LivenessGuard.AliveAbsent(id));
     }
@@ -236,24 +247,41 @@ public final class TopologyTransitions {
   }
 
   /**
+   * The generation a confirmed-DOWN record carries: longer than any a request may carry, so
+   * no heartbeat matches it, and it names the generation it fenced for people.
+   */
+  static String fenced(String generation) {
+    return FENCED + generation;
+  }
+
+  /**
    * An operator drains a node: JOINING, ACTIVE or SUSPECT becomes DRAINING, which stays until
-   * the node re-registers (its own heartbeats do not undo it). Already DRAINING changes nothing.
+   * the node registers a new generation (its own heartbeats do not undo it). The drain mark
+   * ({@code P/drained/<id>}) carries it through SUSPECT and DOWN: a heartbeat that revives the
+   * node brings it back DRAINING. Already drained by an operator changes nothing.
    *
    * @return the version after the change (the current one when nothing changed)
    * @throws NodeNotFoundException for an unknown id
    * @throws NodeStateException for a DOWN node
    */
-  public static Transition<Long> drain(TopologyView topology, String nodeId) {
+  public static Transition<Long> drain(TopologyView topology, LivenessView liveness,
+      String nodeId) {
     NodeInfo node = topology.node(nodeId).orElseThrow(() -> new NodeNotFoundException(nodeId));
-    if (node.getState() == NodeState.NODE_STATE_DRAINING) {
+    if (node.getState() == NodeState.NODE_STATE_DRAINING && liveness.isDrained(nodeId)) {
       return new Transition<>(List.of(), topology.version());
     }
     if (node.getState() == NodeState.NODE_STATE_DOWN) {
       throw new NodeStateException(nodeId, node.getState(), "a DOWN node cannot be drained");
     }
+    List<LivenessEffect> mark = List.of(
+        new LivenessEffect.MarkDrained(nodeId, node.getGenerationId()));
+    if (node.getState() == NodeState.NODE_STATE_DRAINING) {
+      // Draining itself already (its heartbeats said so): only the mark is new.
+      return new Transition<>(List.of(), mark, topology.version());
+    }
     TopologyUpdate update = nodeUpdated(topology,
         node.toBuilder().setState(NodeState.NODE_STATE_DRAINING).build());
-    return new Transition<>(List.of(update), update.getVersion())
+    return new Transition<>(List.of(update), mark, update.getVersion())
         .because(ChangeReason.CHANGE_REASON_DRAINED_BY_OPERATOR);
   }
 

@@ -12,10 +12,20 @@ public final class GenerationMismatchException extends CoordinatorException {
   private final String nodeId;
 
   public GenerationMismatchException(String nodeId, String registered, String requested) {
-    super(ErrorReason.GENERATION_MISMATCH, "node " + nodeId + " is registered with generation '"
-        + registered + "', the request carries '" + requested + "': another process owns this id",
-        null);
+    this(nodeId, "node " + nodeId + " is registered with generation '" + registered
+        + "', the request carries '" + requested + "': another process owns this id");
+  }
+
+  private GenerationMismatchException(String nodeId, String message) {
+    super(ErrorReason.GENERATION_MISMATCH, message, null);
     this.nodeId = nodeId;
+  }
+
+  /** A heartbeat of a generation an operator confirmed DOWN: that process must not come back. */
+  public static GenerationMismatchException confirmedDown(String nodeId, String generation) {
+    return new GenerationMismatchException(nodeId, "node " + nodeId + " generation '"
+        + generation + "' was confirmed DOWN by an operator: register again with a new "
+        + "generation (as after a restart)");
   }
 
   @Override

@@ -154,6 +154,11 @@ public final class HeartbeatHandler {
       public boolean hasGrace(String id) {
         return known.hasGrace(id);
       }
+
+      @Override
+      public boolean isDrained(String id) {
+        return known.isDrained(id);
+      }
     };
   }
 }

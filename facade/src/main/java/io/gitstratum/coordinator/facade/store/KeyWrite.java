@@ -10,6 +10,11 @@ public sealed interface KeyWrite {
   /** {@code P/grace/<id>}, attached to {@code lease}. */
   record PutGrace(String nodeId, long lease) implements KeyWrite {}
 
+  /** {@code P/drained/<id>} = generation, no lease. */
+  record PutDrained(String nodeId, String generation) implements KeyWrite {}
+
+  record DeleteDrained(String nodeId) implements KeyWrite {}
+
   record DeleteAlive(String nodeId) implements KeyWrite {}
 
   record DeleteGrace(String nodeId) implements KeyWrite {}

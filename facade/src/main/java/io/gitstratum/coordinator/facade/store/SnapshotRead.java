@@ -67,7 +67,8 @@ final class SnapshotRead {
             pages.first(keys.nodesPrefix(), false),
             pages.first(keys.alivePrefix(), true),
             pages.first(keys.gracePrefix(), true),
-            Op.get(bytes(keys.detectorPause()), GetOption.DEFAULT))
+            Op.get(bytes(keys.detectorPause()), GetOption.DEFAULT),
+            pages.first(keys.drainedPrefix(), true))
         .commit(), "topology read"));
     long revision = head.getHeader().getRevision();
     List<GetResponse> gets = head.getGetResponses();
@@ -102,9 +103,12 @@ final class SnapshotRead {
     Set<String> grace = new HashSet<>();
     pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
+    Set<String> drained = new HashSet<>();
+    pages.scanFrom(gets.get(6), keys.drainedPrefix(), revision, true, kvp -> drained.add(kvp
+        .getKey().toString(StandardCharsets.UTF_8).substring(keys.drainedPrefix().length())));
     List<NodeInfo> nodes = new ArrayList<>();
     decoded.forEach(part -> nodes.addAll(Completions.join(part)));
-    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, revision,
+    return new StoreSnapshot(Topology.of(version, nodes, ring), alive, grace, drained, revision,
         versionModRevision, head.getHeader().getRaftTerm(), pause);
   }
 

@@ -32,9 +32,14 @@ final class LivenessWrites {
         put(byKey, "grace", new KeyWrite.PutGrace(id, 0));
       } else if (effect instanceof LivenessEffect.ClearGrace) {
         put(byKey, "grace", new KeyWrite.DeleteGrace(id));
+      } else if (effect instanceof LivenessEffect.MarkDrained drained) {
+        put(byKey, "drained", new KeyWrite.PutDrained(id, drained.generation()));
+      } else if (effect instanceof LivenessEffect.ClearDrained) {
+        put(byKey, "drained", new KeyWrite.DeleteDrained(id));
       } else {
         put(byKey, "alive", new KeyWrite.DeleteAlive(id));
         put(byKey, "grace", new KeyWrite.DeleteGrace(id));
+        put(byKey, "drained", new KeyWrite.DeleteDrained(id));
       }
     }
     return List.copyOf(byKey.values());

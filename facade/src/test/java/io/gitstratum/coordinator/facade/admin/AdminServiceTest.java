@@ -23,6 +23,7 @@ import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
@@ -124,6 +125,34 @@ class AdminServiceTest {
           .setLinearizable(true).build()).getVersion());
       assertEquals(3, count(NodeState.NODE_STATE_ACTIVE));
     }
+  }
+
+  @Test
+  void aDrainSurvivesSuspectAndRevivalUntilANewGenerationRegisters() {
+    try (Heartbeater beats = new Heartbeater(List.of(nodes))) {
+      register(beats, 4); // n0 drained; n1..n3 keep the zone from being disrupted
+      admin.drainNode(DrainNodeRequest.newBuilder().setNodeId("n0").build());
+      beats.stop("n0");
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> state("n0") == NodeState.NODE_STATE_SUSPECT);
+      beats.start("n0", "g-n0", 500);
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> state("n0") != NodeState.NODE_STATE_SUSPECT);
+      assertEquals(NodeState.NODE_STATE_DRAINING, state("n0"), "revived DRAINING, not ACTIVE");
+      beats.stop("n0");
+      nodes.registerNode(RegisterNodeRequest.newBuilder().setNode(TestNodes.node("n0")
+          .toBuilder().setGenerationId("g-n0-restarted")).build());
+      assertEquals(NodeState.NODE_STATE_JOINING, state("n0"));
+      nodes.heartbeat(HeartbeatRequest.newBuilder().setNodeId("n0")
+          .setGenerationId("g-n0-restarted").build());
+      assertEquals(NodeState.NODE_STATE_ACTIVE, state("n0"), "a new generation starts afresh");
+    }
+  }
+
+  private NodeState state(String id) {
+    return nodes.getTopology(GetTopologyRequest.newBuilder().setLinearizable(true).build())
+        .getObjectNodesList().stream().filter(n -> n.getId().equals(id)).findFirst()
+        .orElseThrow().getState();
   }
 
   @Test

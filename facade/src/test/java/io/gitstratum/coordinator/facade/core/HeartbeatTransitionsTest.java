@@ -34,6 +34,11 @@ class HeartbeatTransitionsTest {
     public boolean hasGrace(String nodeId) {
       return grace.contains(nodeId);
     }
+
+    @Override
+    public boolean isDrained(String nodeId) {
+      return false;
+    }
   }
 
   private static final Keys ALIVE = new Keys(Set.of("n"), Set.of());

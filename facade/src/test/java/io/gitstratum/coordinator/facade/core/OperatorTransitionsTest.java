@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.errors.NodeNotFoundException;
@@ -12,6 +13,7 @@ import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
+import io.gitstratum.coordinator.proto.RegisterNodeResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.records.ChangeReason;
 import java.util.List;
@@ -21,6 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /** The admin service's transitions, and the reason each transition records. */
 class OperatorTransitionsTest {
+  private static final HeartbeatTransitionsTest.Keys NO_KEYS =
+      new HeartbeatTransitionsTest.Keys(Set.of(), Set.of());
+
   private Topology topology = Topology.empty();
 
   private void node(String id, NodeState state) {
@@ -62,15 +67,41 @@ class OperatorTransitionsTest {
   @Test
   void drainMovesALiveNodeToDrainingOnce() {
     node("a", NodeState.NODE_STATE_ACTIVE);
-    Transition<Long> t = TopologyTransitions.drain(topology, "a");
+    LivenessOverlay liveness = new LivenessOverlay(NO_KEYS);
+    Transition<Long> t = TopologyTransitions.drain(topology, liveness, "a");
     assertEquals(NodeState.NODE_STATE_DRAINING, t.updates().get(0).getNodeUpdated().getState());
+    assertEquals(List.of(new LivenessEffect.MarkDrained("a", "g")), t.effects());
     assertEquals(2L, t.response());
     assertEquals(ChangeReason.CHANGE_REASON_DRAINED_BY_OPERATOR, t.reason());
     topology = topology.apply(t.updates().get(0));
-    assertFalse(TopologyTransitions.drain(topology, "a").changes(), "already draining");
+    liveness.apply(t.effects());
+    assertFalse(TopologyTransitions.drain(topology, liveness, "a").changes(), "already drained");
     node("d", NodeState.NODE_STATE_DOWN);
-    assertThrows(NodeStateException.class, () -> TopologyTransitions.drain(topology, "d"));
-    assertThrows(NodeNotFoundException.class, () -> TopologyTransitions.drain(topology, "zz"));
+    assertThrows(NodeStateException.class,
+        () -> TopologyTransitions.drain(topology, liveness, "d"));
+    assertThrows(NodeNotFoundException.class,
+        () -> TopologyTransitions.drain(topology, liveness, "zz"));
+  }
+
+  @Test
+  void aDrainedNodeComesBackDrainingFromSuspectAndDownUntilANewGeneration() {
+    LivenessOverlay liveness = new LivenessOverlay(NO_KEYS);
+    liveness.apply(List.of(new LivenessEffect.MarkDrained("a", "g")));
+    HeartbeatRequest beat = HeartbeatRequest.newBuilder().setNodeId("a").setGenerationId("g")
+        .setReportedState(NodeState.NODE_STATE_ACTIVE).build();
+    for (NodeState lapsed : List.of(NodeState.NODE_STATE_SUSPECT, NodeState.NODE_STATE_DOWN)) {
+      topology = Topology.empty();
+      node("a", lapsed);
+      Transition<HeartbeatOutcome> revived =
+          TopologyTransitions.heartbeat(topology, liveness, beat, 5);
+      assertEquals(NodeState.NODE_STATE_DRAINING, revived.response().node().getState(),
+          "revived from " + lapsed);
+    }
+    NodeInfo restarted = topology.node("a").orElseThrow().toBuilder().setGenerationId("g2")
+        .build();
+    Transition<RegisterNodeResponse> registered =
+        TopologyTransitions.register(topology, restarted, 6);
+    assertTrue(registered.effects().contains(new LivenessEffect.ClearDrained("a")));
   }
 
   @Test

@@ -54,6 +54,7 @@ class TransitionPropertiesTest {
   private static final class Liveness implements LivenessView {
     final Set<String> alive = new HashSet<>();
     final Set<String> grace = new HashSet<>();
+    final Set<String> drained = new HashSet<>();
 
     @Override
     public boolean hasAlive(String nodeId) {
@@ -65,6 +66,11 @@ class TransitionPropertiesTest {
       return grace.contains(nodeId);
     }
 
+    @Override
+    public boolean isDrained(String nodeId) {
+      return drained.contains(nodeId);
+    }
+
     void apply(List<LivenessEffect> effects) {
       for (LivenessEffect effect : effects) {
         if (effect instanceof LivenessEffect.AttachAlive) {
@@ -73,9 +79,14 @@ class TransitionPropertiesTest {
           grace.add(effect.nodeId());
         } else if (effect instanceof LivenessEffect.ClearGrace) {
           grace.remove(effect.nodeId());
+        } else if (effect instanceof LivenessEffect.MarkDrained) {
+          drained.add(effect.nodeId());
+        } else if (effect instanceof LivenessEffect.ClearDrained) {
+          drained.remove(effect.nodeId());
         } else {
           alive.remove(effect.nodeId());
           grace.remove(effect.nodeId());
+          drained.remove(effect.nodeId());
         }
       }
     }
