@@ -190,11 +190,15 @@ class StormTest {
     assertEquals(Map.of(Status.Code.OK, NODES), registered);
     assertEquals(NODES, topology().getObjectNodesCount());
 
+    // The nodes' agents start: every node heartbeats at once, then every second.
     t0 = System.nanoTime();
-    Map<Status.Code, Integer> joined = storm(all, this::heartbeat);
-    print("first heartbeats (JOINING->ACTIVE)", joined, t0);
-    assertEquals(Map.of(Status.Code.OK, NODES), joined);
-    assertEquals(NODES, count(in(NodeState.NODE_STATE_ACTIVE)));
+    try (AutoCloseable agents = heartbeating(all)) {
+      Map<Status.Code, Integer> joined = storm(all, this::heartbeat);
+      print("first heartbeats (JOINING->ACTIVE)", joined, t0);
+      assertEquals(Map.of(Status.Code.OK, NODES), joined);
+      Awaitility.await().atMost(Duration.ofSeconds(15))
+          .until(() -> count(in(NodeState.NODE_STATE_ACTIVE)) == NODES);
+    }
 
     // Every zone goes silent: protection pauses SUSPECT->DOWN everywhere.
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
@@ -227,7 +231,11 @@ class StormTest {
     assertEquals(Map.of(Status.Code.OK, NODES), storm(all, this::register));
     List<Integer> others = all.stream().filter(i -> !zoneOf(i).equals("a")).toList();
     int zoneA = NODES - others.size();
-    assertEquals(Map.of(Status.Code.OK, NODES), storm(all, this::heartbeat));
+    try (AutoCloseable agents = heartbeating(all)) {
+      assertEquals(Map.of(Status.Code.OK, NODES), storm(all, this::heartbeat));
+      Awaitility.await().atMost(Duration.ofSeconds(15))
+          .until(() -> count(in(NodeState.NODE_STATE_ACTIVE)) == NODES);
+    }
     // Zones b and c keep heartbeating; zone a goes silent at once.
     try (AutoCloseable agents = heartbeating(others)) {
       Predicate<NodeInfo> inA = node -> node.getLabelsOrThrow("zone").equals("a");

@@ -27,7 +27,7 @@ class LivenessWritesTest {
         new LivenessEffect.AttachAlive("n", "g"), new LivenessEffect.StartGrace("m"),
         new LivenessEffect.ClearLiveness("n")));
     assertEquals(List.of(new KeyWrite.PutGrace("m", 0), new KeyWrite.DeleteAlive("n"),
-        new KeyWrite.DeleteGrace("n")), planned);
+        new KeyWrite.DeleteGrace("n"), new KeyWrite.DeleteDrained("n")), planned);
   }
 
   @Test
