@@ -5,6 +5,9 @@ public sealed interface Key {
   /** {@code P/topology/version}. */
   record Version() implements Key {}
 
+  /** {@code P/topology/commit}. */
+  record CommitMark() implements Key {}
+
   /** {@code P/topology/ring-config}. */
   record RingConfig() implements Key {}
 

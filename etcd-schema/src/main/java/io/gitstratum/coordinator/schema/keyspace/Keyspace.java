@@ -60,6 +60,11 @@ public final class Keyspace {
     return prefix + "topology/version";
   }
 
+  /** The id of the transaction that wrote the last topology change (its commit mark). */
+  public String commitMark() {
+    return prefix + "topology/commit";
+  }
+
   public String ringConfig() {
     return prefix + "topology/ring-config";
   }
@@ -143,6 +148,9 @@ public final class Keyspace {
     String rest = key.substring(prefix.length());
     if (rest.equals("topology/version")) {
       return new Key.Version();
+    }
+    if (rest.equals("topology/commit")) {
+      return new Key.CommitMark();
     }
     if (rest.equals("topology/ring-config")) {
       return new Key.RingConfig();

@@ -37,6 +37,7 @@ class KeyspaceTest {
   @Test
   void parsesWhatItBuilds() {
     assertEquals(new Key.Version(), keys.parse(keys.version()));
+    assertEquals(new Key.CommitMark(), keys.parse(keys.commitMark()));
     assertEquals(new Key.RingConfig(), keys.parse(keys.ringConfig()));
     assertEquals(new Key.Schema(), keys.parse(keys.schema()));
     assertEquals(new Key.Node("a:b.c"), keys.parse(keys.node("a:b.c")));

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * One batch's compare-and-swap transaction on the version key, as {@link EtcdTopologyStore#commit}
@@ -119,6 +120,8 @@ final class CommitTransaction {
       ops.put(keyOf(keys, write), op(write));
     }
     if (!topology.isEmpty()) {
+      ops.put(keys.commitMark(), Op.put(bytes(keys.commitMark()), bytes(topology.commitId()),
+          PutOption.DEFAULT));
       ops.put(keys.version(), Op.put(bytes(keys.version()),
           bytes(RecordCodec.encodeVersion(topology.lastVersion())), PutOption.DEFAULT));
     }
@@ -170,19 +173,21 @@ final class CommitTransaction {
   }
 
   /**
-   * What the answer to {@link #checkReads} tells: committed when etcd holds its first change
-   * event (same bytes) or a liveness key carrying one of its leases (lease ids are never
-   * reused); else not committed once the version key has moved past its compare; else unknown.
+   * What the answer to {@link #checkReads} tells: committed when etcd holds a liveness key
+   * carrying one of its leases (lease ids are never reused), or its first change event with the
+   * same bytes AND, at that event's revision, this transaction's own commit mark
+   * ({@code markAt} reads the mark as of a revision): identical bytes alone prove nothing, since
+   * another replica's identical change (a deregistration, a SUSPECT) may hold that version. Not
+   * committed once the version key has moved past its compare without such proof; else unknown.
+   *
+   * @param markAt the commit mark's value at a revision; empty when it cannot be read then
    */
-  CommitCheck checkOutcome(TxnResponse response) {
+  CommitCheck checkOutcome(TxnResponse response, LongFunction<Optional<String>> markAt) {
     List<GetResponse> gets = response.getGetResponses();
     int next = 1;
+    Optional<KeyValue> event = Optional.empty();
     if (!topology.isEmpty()) {
-      Optional<KeyValue> event = gets.get(next++).getKvs().stream().findFirst();
-      if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
-          topology.firstEvent())) {
-        return new CommitCheck(CommitCheck.Outcome.COMMITTED, event.get().getModRevision());
-      }
+      event = gets.get(next++).getKvs().stream().findFirst();
     }
     for (KeyWrite write : keyWrites) {
       long leaseId = leaseOf(write);
@@ -193,6 +198,17 @@ final class CommitTransaction {
       if (key.isPresent() && key.get().getLease() == leaseId) {
         return new CommitCheck(CommitCheck.Outcome.COMMITTED, key.get().getModRevision());
       }
+    }
+    if (event.isPresent() && Arrays.equals(event.get().getValue().getBytes(),
+        topology.firstEvent())) {
+      long revision = event.get().getModRevision();
+      Optional<String> mark = markAt.apply(revision);
+      if (mark.isEmpty()) {
+        return CommitCheck.unknown(); // the mark of that revision is gone (compacted)
+      }
+      return mark.get().equals(topology.commitId())
+          ? new CommitCheck(CommitCheck.Outcome.COMMITTED, revision)
+          : new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0);
     }
     return modRevision(gets.get(0)) != expectedVersionModRevision
         ? new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0) : CommitCheck.unknown();

@@ -277,7 +277,18 @@ public final class EtcdTopologyStore {
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
-    return txn.checkOutcome(response);
+    return txn.checkOutcome(response, this::commitMarkAt);
+  }
+
+  /** {@code P/topology/commit} as of {@code revision}; empty when it cannot be read (compacted). */
+  private Optional<String> commitMarkAt(long revision) {
+    try {
+      return await(kv.get(bytes(keys.commitMark()), GetOption.builder().withRevision(revision)
+          .build()), "commit check").getKvs().stream().findFirst()
+          .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**

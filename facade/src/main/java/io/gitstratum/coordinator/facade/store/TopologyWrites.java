@@ -7,9 +7,11 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The topology keys a batch of changes writes (each change's node record or ring config, its
@@ -20,6 +22,7 @@ import java.util.Map;
  */
 public final class TopologyWrites {
   private final Keyspace keys;
+  private final String commitId = randomId();
   private final List<TopologyUpdate> updates = new ArrayList<>();
   private final Map<String, byte[]> values = new LinkedHashMap<>(); // null: delete
   private TxnSize size = TxnSize.ZERO;
@@ -91,9 +94,21 @@ public final class TopologyWrites {
     return size;
   }
 
-  /** The version key's put, which a transaction with changes adds once. */
+  /**
+   * The version key's put and the commit mark's, which a transaction with changes adds once.
+   */
   public static TxnSize versionPut(Keyspace keys) {
-    return TxnSize.put(keys.version(), RecordCodec.encodeVersion(Long.MAX_VALUE).length);
+    return TxnSize.put(keys.version(), RecordCodec.encodeVersion(Long.MAX_VALUE).length)
+        .plus(TxnSize.put(keys.commitMark(), randomId().length()));
+  }
+
+  /**
+   * This batch's own id, written to {@code P/topology/commit} with its changes: the one thing
+   * that tells its commit from another replica's identical change at the same version (a
+   * deregistration, a SUSPECT, a DOWN carry nothing unique). Copies sent again carry the same.
+   */
+  String commitId() {
+    return commitId;
   }
 
   /** The encoded values by key, in write order; a null value is a delete. */
@@ -108,6 +123,13 @@ public final class TopologyWrites {
 
   long lastVersion() {
     return updates.get(updates.size() - 1).getVersion();
+  }
+
+  /** 128 random bits in hex: unique among the transactions of every replica. */
+  private static String randomId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return HexFormat.of().toHexDigits(random.nextLong())
+        + HexFormat.of().toHexDigits(random.nextLong());
   }
 
   private void putNode(NodeInfo node) {

@@ -1,7 +1,9 @@
 package io.gitstratum.coordinator.facade.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
@@ -18,10 +20,14 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.ChangeReason;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /** The commit transaction's requests and the meaning of etcd's answers, without etcd. */
 class CommitTransactionTest {
+  private static final LongFunction<Optional<String>> NO_MARK = revision -> Optional.empty();
+
   private final Keyspace keys = Keyspace.defaults();
 
   private static TopologyUpdate added(long version, String id) {
@@ -61,7 +67,7 @@ class CommitTransactionTest {
     CommitTransaction txn = txn(5, List.of(added(3, "a"), updated(4, "a")),
         List.of(new KeyWrite.PutAlive("a", "g", 9)), List.of());
     assertEquals(List.of(keys.node("a"), keys.event(3), keys.event(4), keys.alive("a"),
-        keys.version()), List.copyOf(txn.writesByKey().keySet()));
+        keys.commitMark(), keys.version()), List.copyOf(txn.writesByKey().keySet()));
   }
 
   @Test
@@ -73,7 +79,8 @@ class CommitTransactionTest {
     CommitTransaction txn = new CommitTransaction(keys, 5, List.of(added(3, "a"), updated(4, "a")),
         List.of(registered, drained), List.of(), List.of());
     assertEquals(List.of(keys.node("a"), keys.event(3), keys.history(3), keys.event(4),
-        keys.history(4), keys.version()), List.copyOf(txn.writesByKey().keySet()));
+        keys.history(4), keys.commitMark(), keys.version()),
+        List.copyOf(txn.writesByKey().keySet()));
     assertThrows(IllegalArgumentException.class, () -> new CommitTransaction(keys, 5,
         List.of(added(3, "a")), List.of(registered, drained), List.of(), List.of()));
   }
@@ -107,17 +114,35 @@ class CommitTransactionTest {
   }
 
   @Test
-  void theFirstEventWithTheSameBytesMeansCommitted() {
+  void theFirstEventWithTheSameBytesAndItsOwnCommitMarkMeansCommitted() {
     TopologyUpdate first = added(3, "a");
-    CommitTransaction txn = txn(5, List.of(first), List.of(), List.of());
+    TopologyWrites writes = TopologyWrites.of(keys, List.of(first), List.of());
+    CommitTransaction txn = new CommitTransaction(keys, 5, writes, List.of(), List.of());
     assertEquals(2, txn.checkReads().length);
-    assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, 17), txn.checkOutcome(answer(
-        true, 20, range(kv(keys.version(), 17, 0, new byte[0])),
-        range(kv(keys.event(3), 17, 0, RecordCodec.encode(first))))));
+    TxnResponse eventThere = answer(true, 20, range(kv(keys.version(), 17, 0, new byte[0])),
+        range(kv(keys.event(3), 17, 0, RecordCodec.encode(first))));
+    assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, 17), txn.checkOutcome(
+        eventThere, revision -> revision == 17 ? Optional.of(writes.commitId())
+            : Optional.empty()));
+    // The same bytes at version 3 from another replica's identical change: not this batch.
+    assertEquals(new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0), txn.checkOutcome(
+        eventThere, revision -> Optional.of("another-transaction")));
+    assertEquals(CommitCheck.unknown(), txn.checkOutcome(eventThere, revision -> Optional.empty()),
+        "the mark of that revision compacted away: nothing proves either");
     // Another writer's event 3: this batch lost, and the version key moved past its compare.
     assertEquals(new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0), txn.checkOutcome(answer(
         true, 20, range(kv(keys.version(), 17, 0, new byte[0])),
-        range(kv(keys.event(3), 17, 0, RecordCodec.encode(added(3, "b")))))));
+        range(kv(keys.event(3), 17, 0, RecordCodec.encode(added(3, "b"))))), NO_MARK));
+  }
+
+  @Test
+  void everyTopologyCommitWritesItsOwnMarkAndCopiesCarryTheSame() {
+    TopologyWrites writes = TopologyWrites.of(keys, List.of(added(3, "a")), List.of());
+    assertTrue(new CommitTransaction(keys, 5, writes, List.of(), List.of()).writesByKey()
+        .containsKey(keys.commitMark()));
+    assertEquals(32, writes.commitId().length());
+    assertNotEquals(writes.commitId(),
+        TopologyWrites.of(keys, List.of(added(3, "a")), List.of()).commitId());
   }
 
   @Test
@@ -128,10 +153,10 @@ class CommitTransactionTest {
     assertEquals(new CommitCheck(CommitCheck.Outcome.COMMITTED, 9), txn.checkOutcome(answer(
         true, 20, range(kv(keys.version(), 5, 0, new byte[0])),
         range(kv(keys.alive("a"), 8, 69, new byte[0])),
-        range(kv(keys.grace("b"), 9, 71, new byte[0])))));
+        range(kv(keys.grace("b"), 9, 71, new byte[0]))), NO_MARK));
     assertEquals(CommitCheck.unknown(), txn.checkOutcome(answer(
-        true, 20, range(kv(keys.version(), 5, 0, new byte[0])), range(), range())));
+        true, 20, range(kv(keys.version(), 5, 0, new byte[0])), range(), range()), NO_MARK));
     assertEquals(new CommitCheck(CommitCheck.Outcome.NOT_COMMITTED, 0), txn.checkOutcome(answer(
-        true, 20, range(kv(keys.version(), 6, 0, new byte[0])), range(), range())));
+        true, 20, range(kv(keys.version(), 6, 0, new byte[0])), range(), range()), NO_MARK));
   }
 }

@@ -20,6 +20,7 @@ import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.store.CommitCheck;
 import io.gitstratum.coordinator.facade.store.CommitResult;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.facade.store.TopologyWrites;
 import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
@@ -266,6 +267,29 @@ class TopologyWriterTest {
       assertEquals(CommitCheck.Outcome.UNKNOWN,
           rig.store.checkCommitted(now, List.of(next), List.of()).outcome(),
           "not written, but its compare still holds: it may still apply");
+    }
+  }
+
+  @Test
+  void anotherReplicasIdenticalChangeIsNotTakenForThisBatchsCommit(TestInfo test)
+      throws Exception {
+    try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
+      rig.startedWriter().execute("test", register(node("x", "g")));
+      long v1 = rig.store.currentVersionRevision();
+      TopologyUpdate removeX = TopologyUpdate.newBuilder().setVersion(2).setPreviousVersion(1)
+          .setNodeRemoved("x").build();
+      TopologyUpdate addY = TopologyUpdate.newBuilder().setVersion(3).setPreviousVersion(2)
+          .setNodeAdded(node("y", "g")).build();
+      // Replica A's batch [deregister x, register y] goes unanswered; replica B's identical
+      // deregistration of x takes version 2 meanwhile. Event 2 has A's bytes, not A's commit.
+      TopologyWrites batchOfA = TopologyWrites.of(rig.keys, List.of(removeX, addY), List.of());
+      TopologyWrites batchOfB = TopologyWrites.of(rig.keys, List.of(removeX), List.of());
+      assertTrue(rig.store.commit(v1, batchOfB, List.of(), List.of()).committed());
+      assertEquals(CommitCheck.Outcome.NOT_COMMITTED,
+          rig.store.checkCommitted(v1, batchOfA, List.of()).outcome(),
+          "y must not be answered 'registered at version 3'");
+      assertEquals(CommitCheck.Outcome.COMMITTED,
+          rig.store.checkCommitted(v1, batchOfB, List.of()).outcome(), "B's own mark");
     }
   }
 
