@@ -43,21 +43,24 @@ public final class ConsistentHashRing {
 
   private final RingLayout layout;
   private final int replicationFactor;
-  /** By member index of the layout; never written after construction. */
-  private final boolean[] serving;
+  /** Bit m: member m (of the layout) can serve. Never written after construction. */
+  private final long[] serving;
   private final int servingCount;
 
-  private ConsistentHashRing(RingLayout layout, int replicationFactor, boolean[] serving) {
+  private ConsistentHashRing(RingLayout layout, int replicationFactor, long[] serving,
+      int servingCount) {
     this.layout = layout;
     this.replicationFactor = replicationFactor;
     this.serving = serving;
-    int count = 0;
-    for (boolean s : serving) {
-      if (s) {
-        count++;
-      }
-    }
-    this.servingCount = count;
+    this.servingCount = servingCount;
+  }
+
+  private boolean serves(int member) {
+    return (serving[member >>> 6] & (1L << member)) != 0;
+  }
+
+  private static long[] bits(int members) {
+    return new long[(members + 63) >>> 6];
   }
 
   /**
@@ -108,12 +111,58 @@ public final class ConsistentHashRing {
     if (m < 0) {
       throw new IllegalArgumentException("not a ring member: " + nodeId);
     }
-    if (serving[m] == canServe) {
+    if (serves(m) == canServe) {
       return this;
     }
-    boolean[] next = serving.clone();
-    next[m] = canServe;
-    return new ConsistentHashRing(layout, replicationFactor, next);
+    long[] next = serving.clone();
+    next[m >>> 6] ^= 1L << m;
+    return new ConsistentHashRing(layout, replicationFactor, next,
+        servingCount + (canServe ? 1 : -1));
+  }
+
+  /**
+   * This ring with {@code nodeId} a member (its serving flag set as given): only its points are
+   * computed, and merged into the others' order. A member already: {@link #withServing}.
+   */
+  public ConsistentHashRing withMember(String nodeId, boolean canServe) {
+    int at = layout.indexOf(new RingMember(nodeId, canServe).nodeId());
+    if (at >= 0) {
+      return withServing(nodeId, canServe);
+    }
+    int insert = -at - 1;
+    String[] old = layout.memberIds;
+    String[] ids = new String[old.length + 1];
+    System.arraycopy(old, 0, ids, 0, insert);
+    ids[insert] = nodeId;
+    System.arraycopy(old, insert, ids, insert + 1, old.length - insert);
+    long[] next = bits(ids.length);
+    for (int m = 0; m < ids.length; m++) {
+      if (m == insert ? canServe : serves(m < insert ? m : m - 1)) {
+        next[m >>> 6] |= 1L << m;
+      }
+    }
+    return new ConsistentHashRing(layout.withMembers(ids, layout.virtualNodesPerPhysical),
+        replicationFactor, next, servingCount + (canServe ? 1 : 0));
+  }
+
+  /** This ring without {@code nodeId}; this ring when it is not a member. Nothing is rehashed. */
+  public ConsistentHashRing withoutMember(String nodeId) {
+    int gone = layout.indexOf(Objects.requireNonNull(nodeId, "nodeId"));
+    if (gone < 0) {
+      return this;
+    }
+    String[] old = layout.memberIds;
+    String[] ids = new String[old.length - 1];
+    System.arraycopy(old, 0, ids, 0, gone);
+    System.arraycopy(old, gone + 1, ids, gone, ids.length - gone);
+    long[] next = bits(ids.length);
+    for (int m = 0; m < ids.length; m++) {
+      if (serves(m < gone ? m : m + 1)) {
+        next[m >>> 6] |= 1L << m;
+      }
+    }
+    return new ConsistentHashRing(layout.withMembers(ids, layout.virtualNodesPerPhysical),
+        replicationFactor, next, servingCount - (serves(gone) ? 1 : 0));
   }
 
   private static ConsistentHashRing build(RingLayout previous, Collection<RingMember> members,
@@ -137,12 +186,16 @@ public final class ConsistentHashRing {
     // Sorting by id makes the point order independent of the caller's iteration order.
     String[] ids = servingById.keySet().toArray(new String[0]);
     Arrays.sort(ids);
-    RingLayout layout = previous.withMembers(Arrays.asList(ids), virtualNodesPerPhysical);
-    boolean[] serving = new boolean[ids.length];
+    RingLayout layout = previous.withMembers(ids, virtualNodesPerPhysical);
+    long[] serving = bits(ids.length);
+    int count = 0;
     for (int m = 0; m < ids.length; m++) {
-      serving[m] = servingById.get(ids[m]);
+      if (servingById.get(ids[m])) {
+        serving[m >>> 6] |= 1L << m;
+        count++;
+      }
     }
-    return new ConsistentHashRing(layout, replicationFactor, serving);
+    return new ConsistentHashRing(layout, replicationFactor, serving, count);
   }
 
   private static List<RingMember> members(Collection<NodeInfo> nodes) {
@@ -202,14 +255,14 @@ public final class ConsistentHashRing {
   /** Whether {@code nodeId} is a member that can serve. */
   public boolean isServing(String nodeId) {
     int m = layout.indexOf(Objects.requireNonNull(nodeId, "nodeId"));
-    return m >= 0 && serving[m];
+    return m >= 0 && serves(m);
   }
 
   /** The physical members ordered by node id, with their serving flags. Unmodifiable. */
   public List<RingMember> members() {
     List<RingMember> out = new ArrayList<>(layout.memberIds.length);
     for (int m = 0; m < layout.memberIds.length; m++) {
-      out.add(new RingMember(layout.memberIds[m], serving[m]));
+      out.add(new RingMember(layout.memberIds[m], serves(m)));
     }
     return Collections.unmodifiableList(out);
   }
@@ -233,7 +286,7 @@ public final class ConsistentHashRing {
     int k = layout.firstPointAtOrAfter(position);
     for (int step = 0; step < positions.length && visited < servingCount; step++) {
       int member = pointMembers[k];
-      if (serving[member] && !seen[member]) {
+      if (!seen[member] && serves(member)) {
         seen[member] = true;
         visited++;
         if (!visitor.test(layout.memberIds[member])) {
@@ -280,17 +333,37 @@ public final class ConsistentHashRing {
     if (servingCount < replicationFactor) {
       throw new InsufficientNodesException(replicationFactor, servingCount);
     }
-    String[] replicas = new String[replicationFactor];
-    int[] found = {0};
-    walkFrom(position, id -> {
-      replicas[found[0]++] = id;
-      return found[0] < replicationFactor;
-    });
-    if (found[0] < replicationFactor) {
+    long[] positions = layout.positions;
+    int[] pointMembers = layout.pointMembers;
+    int[] chosen = new int[replicationFactor];
+    int found = 0;
+    int k = layout.firstPointAtOrAfter(position);
+    for (int step = 0; step < positions.length && found < replicationFactor; step++) {
+      int member = pointMembers[k];
+      if (serves(member) && !contains(chosen, found, member)) {
+        chosen[found++] = member;
+      }
+      k = (k + 1 == positions.length) ? 0 : k + 1;
+    }
+    if (found < replicationFactor) {
       // Only when a member lost every point to another's at the same position.
       throw new InsufficientNodesException(replicationFactor, servingCount);
     }
+    String[] replicas = new String[found];
+    for (int r = 0; r < found; r++) {
+      replicas[r] = layout.memberIds[chosen[r]];
+    }
     return Collections.unmodifiableList(Arrays.asList(replicas));
+  }
+
+  // Linear scan: the replication factor is tiny, so this beats hashing and allocates nothing.
+  private static boolean contains(int[] values, int length, int value) {
+    for (int i = 0; i < length; i++) {
+      if (values[i] == value) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

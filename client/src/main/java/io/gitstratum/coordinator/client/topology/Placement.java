@@ -40,9 +40,10 @@ final class Placement {
   /**
    * The placement after {@code update} turned this topology into {@code next}. The ring's points
    * are never recomputed for a state change: an object node's new state only flips whether it
-   * serves ({@link ConsistentHashRing#withServing}); a member added or removed hashes only the
-   * new member ({@link ConsistentHashRing#update}); other nodes leave the ring as it is. The
-   * spreads are rebuilt when the ring or a member's labels change.
+   * serves; an object node added hashes only its own points, merged into the others' order; a
+   * removal drops its points ({@link ConsistentHashRing#withMember},
+   * {@link ConsistentHashRing#withoutMember}); other nodes leave the ring as it is. The spreads
+   * are rebuilt when the ring or a member's labels change.
    */
   Placement next(Topology next, TopologyUpdate update) {
     ConsistentHashRing nextRing = nextRing(next, update);
@@ -52,21 +53,18 @@ final class Placement {
 
   private ConsistentHashRing nextRing(Topology next, TopologyUpdate update) {
     switch (update.getUpdateCase()) {
-      case NODE_ADDED:
-        return isObject(update.getNodeAdded()) ? ring.update(next.nodes(), next.ringConfig())
-            : ring;
+      case NODE_ADDED: {
+        NodeInfo added = update.getNodeAdded();
+        return isObject(added) ? ring.withMember(added.getId(),
+            RingMember.canServe(added.getState())) : ring;
+      }
       case NODE_UPDATED: {
         NodeInfo after = update.getNodeUpdated();
-        if (!isObject(after)) {
-          return ring;
-        }
-        boolean member = topology.node(after.getId()).map(Placement::isObject).orElse(false);
-        return member ? ring.withServing(after.getId(), RingMember.canServe(after.getState()))
-            : ring.update(next.nodes(), next.ringConfig());
+        return isObject(after) ? ring.withMember(after.getId(),
+            RingMember.canServe(after.getState())) : ring;
       }
       case NODE_REMOVED:
-        return topology.node(update.getNodeRemoved()).map(Placement::isObject).orElse(false)
-            ? ring.update(next.nodes(), next.ringConfig()) : ring;
+        return ring.withoutMember(update.getNodeRemoved());
       default:
         return ring.update(next.nodes(), next.ringConfig());
     }

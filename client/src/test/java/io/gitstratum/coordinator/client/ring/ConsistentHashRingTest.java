@@ -305,6 +305,18 @@ class ConsistentHashRingTest {
     }
     assertEquals(ConsistentHashRing.fromNodes(nodes, config).points(), grown.points());
     assertEquals(96, grown.points().size());
+
+    ConsistentHashRing joined = updated.withMember("object-6", false);
+    assertEquals(grown.points(), joined.points());
+    assertEquals(grown.members(), joined.members());
+    for (String id : FIVE) {
+      assertSame(ring.memberPositions(id), joined.memberPositions(id), id);
+    }
+    ConsistentHashRing left = joined.withoutMember("object-3");
+    nodes.remove(2);
+    assertEquals(ConsistentHashRing.fromNodes(nodes, config).points(), left.points());
+    assertEquals(ConsistentHashRing.fromNodes(nodes, config).members(), left.members());
+    assertSame(left, left.withoutMember("object-3"));
   }
 
   // --- fromNodes ------------------------------------------------------------------------

@@ -200,6 +200,28 @@ class GitstratumRingPropertiesTest {
       }
     }
     assertAgrees(flipped, new PortedRing(changed, vnodes, replicationFactor), positions);
+    // Node by node, as a watcher applies node_removed, node_added and node_updated.
+    ConsistentHashRing stepped = previous;
+    for (NodeInfo node : before) {
+      stepped = stepped.withoutMember(node.getId());
+    }
+    for (NodeInfo node : before) {
+      if (node.getType() == NodeType.NODE_TYPE_OBJECT) {
+        stepped = stepped.withMember(node.getId(), RingMember.canServe(node.getState()));
+      }
+    }
+    for (NodeInfo node : before) {
+      if (after.stream().noneMatch(n -> n.getId().equals(node.getId())
+          && n.getType() == NodeType.NODE_TYPE_OBJECT)) {
+        stepped = stepped.withoutMember(node.getId());
+      }
+    }
+    for (NodeInfo node : after) {
+      if (node.getType() == NodeType.NODE_TYPE_OBJECT) {
+        stepped = stepped.withMember(node.getId(), RingMember.canServe(node.getState()));
+      }
+    }
+    assertAgrees(stepped, new PortedRing(after, vnodes, replicationFactor), positions);
   }
 
   private static HashRingConfig config(int vnodes, int replicationFactor) {
