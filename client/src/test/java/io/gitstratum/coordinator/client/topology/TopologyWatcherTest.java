@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -263,10 +264,12 @@ class TopologyWatcherTest {
     FakeCall call = source.awaitCall(0);
     call.send(fullSync(0, 3, node("a", NodeState.NODE_STATE_ACTIVE),
         node("b", NodeState.NODE_STATE_ACTIVE), node("c", NodeState.NODE_STATE_ACTIVE)));
+    Object points = watcher.ring().points();
     // The stream's thread (this one, in the fake) goes on while the listener is blocked.
     call.send(updated(3, 4, node("a", NodeState.NODE_STATE_SUSPECT)),
         updated(4, 5, node("b", NodeState.NODE_STATE_DRAINING)));
     assertEquals(5, watcher.version());
+    assertSame(points, watcher.ring().points(), "state changes reuse the computed points");
     assertEquals(2, watcher.ring().servingCount());
     assertEquals(3, watcher.ring().memberCount());
     assertEquals(List.of(), events.seen);
