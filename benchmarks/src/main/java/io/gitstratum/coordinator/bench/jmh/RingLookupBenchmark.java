@@ -43,7 +43,7 @@ public class RingLookupBenchmark {
   public void setUp() {
     List<RingMember> members = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      members.add(new RingMember("obj-" + i, false));
+      members.add(new RingMember("obj-" + i, true));
     }
     ring = ConsistentHashRing.of(members, virtualNodes, 3);
     SplittableRandom random = new SplittableRandom(42);

@@ -3,36 +3,35 @@ package io.gitstratum.coordinator.client.ring;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.HashRingEntry;
 import io.gitstratum.coordinator.proto.NodeInfo;
-import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The consistent hash ring that places keys on object nodes (CONTRACT.md, section "Hash ring"),
- * with the same placement as gitstratum's Rust ring.
+ * The consistent hash ring that places keys on object nodes, with the same placement as
+ * gitstratum's Rust ring (CONTRACT.md, section "Hash ring"; its {@code ring.rs} at d80ae157).
  *
- * <p>Each member has {@link #virtualNodesPerPhysical()} points at
- * {@link RingHashing#pointPosition(String, int)}. The replicas of a key are found by walking the
- * points in unsigned position order from the first point whose position is {@code >=} the key's
- * position, wrapping around past the largest position, and taking distinct nodes until
- * {@link #replicationFactor()} have been found. Reads use every member; writes skip DRAINING
- * members. When fewer eligible members exist than the replication factor, lookups throw
- * {@link InsufficientNodesException}.
+ * <p>Every object node is a member whatever its state and has {@link #virtualNodesPerPhysical()}
+ * points at {@link RingHashing#pointPosition(String, int)}. The replicas of a key
+ * ({@code nodes_for_key}; reads and writes alike) are found by walking the points in unsigned
+ * position order from the first point whose position is {@code >=} the key's position, wrapping
+ * around, and taking distinct members that can serve ({@link RingMember#canServe}) until
+ * {@link #replicationFactor()} have been found; fewer: {@link InsufficientNodesException}. The
+ * primary of a key ({@code primary_node}) is the member of that first point, whatever its state.
  *
- * <p>Instances are immutable and thread-safe; a new membership means a new ring. Lookups do a
- * binary search over a sorted {@code long[]} and allocate only their small result list, so they
- * are cheap enough for per-request use on routers.
+ * <p>Instances are immutable and thread-safe. The points of a membership are computed once and
+ * shared: {@link #withServing} and {@link #update} with the same members reuse them (a state
+ * change flips a flag), and a membership change hashes only the new members. Lookups do a binary
+ * search over a sorted {@code long[]} and allocate only their small result list.
  */
 public final class ConsistentHashRing {
 
@@ -42,82 +41,131 @@ public final class ConsistentHashRing {
   /** Replication factor when the config leaves the field at 0 (gitstratum's default). */
   public static final int DEFAULT_REPLICATION_FACTOR = 3;
 
-  private final int virtualNodesPerPhysical;
+  private final RingLayout layout;
   private final int replicationFactor;
+  /** Bit m: member m (of the layout) can serve. Never written after construction. */
+  private final long[] serving;
+  private final int servingCount;
 
-  // Members sorted by id; points refer to them by index so lookups compare ints, not strings.
-  private final String[] memberIds;
-  private final boolean[] memberDraining;
-  private final int writableMemberCount;
-
-  // Parallel arrays in ring order: positions ascending as unsigned values.
-  private final long[] positions;
-  private final int[] pointMembers;
-
-  private final List<RingPoint> points;
-  private final Map<String, Double> ownershipShares;
-
-  private ConsistentHashRing(List<RingMember> members, int virtualNodesPerPhysical,
-      int replicationFactor) {
-    this.virtualNodesPerPhysical = virtualNodesPerPhysical;
+  private ConsistentHashRing(RingLayout layout, int replicationFactor, long[] serving,
+      int servingCount) {
+    this.layout = layout;
     this.replicationFactor = replicationFactor;
+    this.serving = serving;
+    this.servingCount = servingCount;
+  }
 
-    int memberCount = members.size();
-    memberIds = new String[memberCount];
-    memberDraining = new boolean[memberCount];
-    int writable = 0;
-    for (int m = 0; m < memberCount; m++) {
-      RingMember member = members.get(m);
-      memberIds[m] = member.nodeId();
-      memberDraining[m] = member.draining();
-      if (!member.draining()) {
-        writable++;
-      }
-    }
-    writableMemberCount = writable;
+  private boolean serves(int member) {
+    return (serving[member >>> 6] & (1L << member)) != 0;
+  }
 
-    int pointCount = Math.multiplyExact(memberCount, virtualNodesPerPhysical);
-    long[] unsortedPositions = new long[pointCount];
-    Integer[] order = new Integer[pointCount];
-    for (int m = 0; m < memberCount; m++) {
-      for (int i = 0; i < virtualNodesPerPhysical; i++) {
-        int p = m * virtualNodesPerPhysical + i;
-        unsortedPositions[p] = RingHashing.pointPosition(memberIds[m], i);
-        order[p] = p;
-      }
-    }
-    // Unsigned position first; on a (practically impossible) hash tie, node id then point
-    // index, so every client builds the same order. Members are sorted by id, so comparing
-    // the point number p = member * vnodes + index compares (node id, index).
-    Arrays.sort(order, (a, b) -> {
-      int byPosition = Long.compareUnsigned(unsortedPositions[a], unsortedPositions[b]);
-      return byPosition != 0 ? byPosition : Integer.compare(a, b);
-    });
-
-    positions = new long[pointCount];
-    pointMembers = new int[pointCount];
-    List<RingPoint> pointList = new ArrayList<>(pointCount);
-    for (int k = 0; k < pointCount; k++) {
-      int p = order[k];
-      positions[k] = unsortedPositions[p];
-      pointMembers[k] = p / virtualNodesPerPhysical;
-      pointList.add(new RingPoint(positions[k], memberIds[pointMembers[k]]));
-    }
-    points = Collections.unmodifiableList(pointList);
-    ownershipShares = RingShares.of(points);
+  private static long[] bits(int members) {
+    return new long[(members + 63) >>> 6];
   }
 
   /**
    * Builds a ring from explicit members.
    *
-   * @param members the physical nodes; ids must be distinct. May be empty (every lookup then
-   *     throws {@link InsufficientNodesException}).
+   * @param members the physical nodes; ids must be distinct. May be empty (every replica lookup
+   *     then throws {@link InsufficientNodesException}).
    * @param virtualNodesPerPhysical points per member, {@code >= 1}
    * @param replicationFactor distinct nodes per key, {@code >= 1}
    * @throws IllegalArgumentException on a non-positive count or a duplicate node id
    * @throws NullPointerException if {@code members} or one of its elements is null
    */
   public static ConsistentHashRing of(Collection<RingMember> members,
+      int virtualNodesPerPhysical, int replicationFactor) {
+    return build(RingLayout.EMPTY, members, virtualNodesPerPhysical, replicationFactor);
+  }
+
+  /**
+   * Builds the ring of a topology: every OBJECT node is a member, whatever its state, serving
+   * when ACTIVE or DRAINING (as gitstratum's {@code convert.rs} and {@code node.rs} decide). A
+   * config field left at 0 takes its default ({@link #DEFAULT_VIRTUAL_NODES},
+   * {@link #DEFAULT_REPLICATION_FACTOR}).
+   *
+   * @throws IllegalArgumentException if a config value exceeds {@link Integer#MAX_VALUE} (a
+   *     uint32 read as a negative int), or on duplicate member ids
+   * @throws NullPointerException if an argument or a node is null
+   */
+  public static ConsistentHashRing fromNodes(Collection<NodeInfo> nodes, HashRingConfig config) {
+    return build(RingLayout.EMPTY, members(nodes), virtualNodes(config), replication(config));
+  }
+
+  /**
+   * The ring of {@code nodes} (as {@link #fromNodes}), reusing this ring's points: with the same
+   * members and point count the result shares them, otherwise only new members are hashed.
+   */
+  public ConsistentHashRing update(Collection<NodeInfo> nodes, HashRingConfig config) {
+    return build(layout, members(nodes), virtualNodes(config), replication(config));
+  }
+
+  /**
+   * This ring with one member's serving flag set: the same points, nothing rehashed. Returns
+   * this ring when the flag is already so.
+   *
+   * @throws IllegalArgumentException if {@code nodeId} is not a member
+   */
+  public ConsistentHashRing withServing(String nodeId, boolean canServe) {
+    int m = layout.indexOf(Objects.requireNonNull(nodeId, "nodeId"));
+    if (m < 0) {
+      throw new IllegalArgumentException("not a ring member: " + nodeId);
+    }
+    if (serves(m) == canServe) {
+      return this;
+    }
+    long[] next = serving.clone();
+    next[m >>> 6] ^= 1L << m;
+    return new ConsistentHashRing(layout, replicationFactor, next,
+        servingCount + (canServe ? 1 : -1));
+  }
+
+  /**
+   * This ring with {@code nodeId} a member (its serving flag set as given): only its points are
+   * computed, and merged into the others' order. A member already: {@link #withServing}.
+   */
+  public ConsistentHashRing withMember(String nodeId, boolean canServe) {
+    int at = layout.indexOf(new RingMember(nodeId, canServe).nodeId());
+    if (at >= 0) {
+      return withServing(nodeId, canServe);
+    }
+    int insert = -at - 1;
+    String[] old = layout.memberIds;
+    String[] ids = new String[old.length + 1];
+    System.arraycopy(old, 0, ids, 0, insert);
+    ids[insert] = nodeId;
+    System.arraycopy(old, insert, ids, insert + 1, old.length - insert);
+    long[] next = bits(ids.length);
+    for (int m = 0; m < ids.length; m++) {
+      if (m == insert ? canServe : serves(m < insert ? m : m - 1)) {
+        next[m >>> 6] |= 1L << m;
+      }
+    }
+    return new ConsistentHashRing(layout.withMembers(ids, layout.virtualNodesPerPhysical),
+        replicationFactor, next, servingCount + (canServe ? 1 : 0));
+  }
+
+  /** This ring without {@code nodeId}; this ring when it is not a member. Nothing is rehashed. */
+  public ConsistentHashRing withoutMember(String nodeId) {
+    int gone = layout.indexOf(Objects.requireNonNull(nodeId, "nodeId"));
+    if (gone < 0) {
+      return this;
+    }
+    String[] old = layout.memberIds;
+    String[] ids = new String[old.length - 1];
+    System.arraycopy(old, 0, ids, 0, gone);
+    System.arraycopy(old, gone + 1, ids, gone, ids.length - gone);
+    long[] next = bits(ids.length);
+    for (int m = 0; m < ids.length; m++) {
+      if (serves(m < gone ? m : m + 1)) {
+        next[m >>> 6] |= 1L << m;
+      }
+    }
+    return new ConsistentHashRing(layout.withMembers(ids, layout.virtualNodesPerPhysical),
+        replicationFactor, next, servingCount - (serves(gone) ? 1 : 0));
+  }
+
+  private static ConsistentHashRing build(RingLayout previous, Collection<RingMember> members,
       int virtualNodesPerPhysical, int replicationFactor) {
     Objects.requireNonNull(members, "members");
     if (virtualNodesPerPhysical < 1) {
@@ -128,53 +176,49 @@ public final class ConsistentHashRing {
       throw new IllegalArgumentException(
           "replicationFactor must be >= 1, got " + replicationFactor);
     }
-    List<RingMember> sorted = new ArrayList<>(members.size());
-    Set<String> seen = new HashSet<>();
+    Map<String, Boolean> servingById = new HashMap<>();
     for (RingMember member : members) {
       Objects.requireNonNull(member, "member");
-      if (!seen.add(member.nodeId())) {
+      if (servingById.put(member.nodeId(), member.serving()) != null) {
         throw new IllegalArgumentException("duplicate node id: " + member.nodeId());
       }
-      sorted.add(member);
     }
     // Sorting by id makes the point order independent of the caller's iteration order.
-    sorted.sort(Comparator.comparing(RingMember::nodeId));
-    return new ConsistentHashRing(sorted, virtualNodesPerPhysical, replicationFactor);
+    String[] ids = servingById.keySet().toArray(new String[0]);
+    Arrays.sort(ids);
+    RingLayout layout = previous.withMembers(ids, virtualNodesPerPhysical);
+    long[] serving = bits(ids.length);
+    int count = 0;
+    for (int m = 0; m < ids.length; m++) {
+      if (servingById.get(ids[m])) {
+        serving[m >>> 6] |= 1L << m;
+        count++;
+      }
+    }
+    return new ConsistentHashRing(layout, replicationFactor, serving, count);
   }
 
-  /**
-   * Builds the ring of a topology: the members are the OBJECT nodes in state ACTIVE, SUSPECT or
-   * DRAINING, DRAINING ones flagged as draining. Other node types and states (JOINING, DOWN,
-   * UNKNOWN) are not members. A config field left at 0 takes its default
-   * ({@link #DEFAULT_VIRTUAL_NODES}, {@link #DEFAULT_REPLICATION_FACTOR}).
-   *
-   * @throws IllegalArgumentException if a config value exceeds {@link Integer#MAX_VALUE} (a
-   *     uint32 read as a negative int), or on duplicate member ids
-   * @throws NullPointerException if an argument or a node is null
-   */
-  public static ConsistentHashRing fromNodes(Collection<NodeInfo> nodes, HashRingConfig config) {
+  private static List<RingMember> members(Collection<NodeInfo> nodes) {
     Objects.requireNonNull(nodes, "nodes");
-    Objects.requireNonNull(config, "config");
     List<RingMember> members = new ArrayList<>();
     for (NodeInfo node : nodes) {
       Objects.requireNonNull(node, "node");
-      if (node.getType() != NodeType.NODE_TYPE_OBJECT) {
-        continue;
-      }
-      NodeState state = node.getState();
-      if (state == NodeState.NODE_STATE_ACTIVE || state == NodeState.NODE_STATE_SUSPECT) {
-        // SUSPECT nodes stay in: they may only be slow, and moving data on every missed
-        // heartbeat would churn placement.
-        members.add(new RingMember(node.getId(), false));
-      } else if (state == NodeState.NODE_STATE_DRAINING) {
-        members.add(new RingMember(node.getId(), true));
+      if (node.getType() == NodeType.NODE_TYPE_OBJECT) {
+        members.add(new RingMember(node.getId(), RingMember.canServe(node.getState())));
       }
     }
-    return of(members,
-        orDefault(config.getVirtualNodesPerPhysical(), DEFAULT_VIRTUAL_NODES,
-            "virtual_nodes_per_physical"),
-        orDefault(config.getReplicationFactor(), DEFAULT_REPLICATION_FACTOR,
-            "replication_factor"));
+    return members;
+  }
+
+  private static int virtualNodes(HashRingConfig config) {
+    Objects.requireNonNull(config, "config");
+    return orDefault(config.getVirtualNodesPerPhysical(), DEFAULT_VIRTUAL_NODES,
+        "virtual_nodes_per_physical");
+  }
+
+  private static int replication(HashRingConfig config) {
+    return orDefault(config.getReplicationFactor(), DEFAULT_REPLICATION_FACTOR,
+        "replication_factor");
   }
 
   private static int orDefault(int uint32Value, int defaultValue, String field) {
@@ -190,7 +234,7 @@ public final class ConsistentHashRing {
 
   /** Points per member. */
   public int virtualNodesPerPhysical() {
-    return virtualNodesPerPhysical;
+    return layout.virtualNodesPerPhysical;
   }
 
   /** Distinct nodes each key is placed on. */
@@ -198,43 +242,54 @@ public final class ConsistentHashRing {
     return replicationFactor;
   }
 
-  /** Number of physical members, draining ones included. */
+  /** Number of physical members, whatever their state. */
   public int memberCount() {
-    return memberIds.length;
+    return layout.memberIds.length;
   }
 
-  /** The physical members ordered by node id, draining ones flagged. Unmodifiable. */
+  /** Number of members that can serve. */
+  public int servingCount() {
+    return servingCount;
+  }
+
+  /** Whether {@code nodeId} is a member that can serve. */
+  public boolean isServing(String nodeId) {
+    int m = layout.indexOf(Objects.requireNonNull(nodeId, "nodeId"));
+    return m >= 0 && serves(m);
+  }
+
+  /** The physical members ordered by node id, with their serving flags. Unmodifiable. */
   public List<RingMember> members() {
-    List<RingMember> out = new ArrayList<>(memberIds.length);
-    for (int m = 0; m < memberIds.length; m++) {
-      out.add(new RingMember(memberIds[m], memberDraining[m]));
+    List<RingMember> out = new ArrayList<>(layout.memberIds.length);
+    for (int m = 0; m < layout.memberIds.length; m++) {
+      out.add(new RingMember(layout.memberIds[m], serves(m)));
     }
     return Collections.unmodifiableList(out);
   }
 
   /**
-   * Visits the distinct members in the order placement takes them: walking the points from the
-   * first one at or after {@code position}, wrapping around, each member once. Plain placement
-   * is the first {@link #replicationFactor()} members of this walk; other placements (such as
-   * {@link LabelSpread}) choose among them in the same order.
+   * Visits the distinct serving members in the order placement takes them: walking the points
+   * from the first one at or after {@code position}, wrapping around, each member once. Plain
+   * placement is the first {@link #replicationFactor()} members of this walk; other placements
+   * (such as {@link LabelSpread}) choose among them in the same order.
    *
-   * @param skipDraining leave DRAINING members out (write placement)
    * @param visitor gets each member's id; returns false to stop the walk
    */
-  public void walkFrom(long position, boolean skipDraining, Predicate<String> visitor) {
-    int eligible = skipDraining ? writableMemberCount : memberIds.length;
-    if (eligible == 0) {
+  public void walkFrom(long position, Predicate<String> visitor) {
+    if (servingCount == 0) {
       return;
     }
-    boolean[] seen = new boolean[memberIds.length];
+    long[] positions = layout.positions;
+    int[] pointMembers = layout.pointMembers;
+    boolean[] seen = new boolean[layout.memberIds.length];
     int visited = 0;
-    int k = firstPointAtOrAfter(position);
-    for (int step = 0; step < positions.length && visited < eligible; step++) {
+    int k = layout.firstPointAtOrAfter(position);
+    for (int step = 0; step < positions.length && visited < servingCount; step++) {
       int member = pointMembers[k];
-      if (!seen[member] && !(skipDraining && memberDraining[member])) {
+      if (!seen[member] && serves(member)) {
         seen[member] = true;
         visited++;
-        if (!visitor.test(memberIds[member])) {
+        if (!visitor.test(layout.memberIds[member])) {
           return;
         }
       }
@@ -242,30 +297,29 @@ public final class ConsistentHashRing {
     }
   }
 
-  /**
-   * All points sorted by unsigned position (ties by node id, then point index). Unmodifiable.
-   */
+  /** All points sorted by unsigned position, every member's. Unmodifiable. */
   public List<RingPoint> points() {
-    return points;
+    return layout.points();
   }
 
   /**
-   * Read replicas of a key: all members are eligible, draining ones included.
+   * Replicas of a key (gitstratum's {@code nodes_for_key}): for reads and writes alike.
    *
-   * @return {@link #replicationFactor()} distinct node ids, primary first; unmodifiable
-   * @throws InsufficientNodesException if the ring has fewer members than the replication factor
+   * @return {@link #replicationFactor()} distinct serving node ids, in ring order; unmodifiable
+   * @throws InsufficientNodesException if fewer members can serve than the replication factor
    */
   public List<String> replicasFor(byte[] key) {
     return replicasForPosition(RingHashing.keyPosition(key));
   }
 
-  /** Read replicas of a string key, hashed as its UTF-8 bytes. See {@link #replicasFor(byte[])}. */
+  /** Replicas of a string key, hashed as its UTF-8 bytes. See {@link #replicasFor(byte[])}. */
   public List<String> replicasFor(String key) {
-    return replicasFor(Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
+    return replicasFor(utf8(key));
   }
 
   /**
-   * Read replicas of a 32-byte object id, placed at its own first 8 bytes (not hashed).
+   * Replicas of a 32-byte object id (gitstratum's {@code nodes_for_oid}), placed at its own first
+   * 8 bytes (not hashed).
    *
    * @throws IllegalArgumentException if {@code objectId} is not 32 bytes long
    * @throws InsufficientNodesException as for {@link #replicasFor(byte[])}
@@ -274,54 +328,30 @@ public final class ConsistentHashRing {
     return replicasForPosition(RingHashing.objectIdPosition(objectId));
   }
 
-  /**
-   * Read replicas of an unsigned ring position. See {@link #replicasFor(byte[])}.
-   */
+  /** Replicas of an unsigned ring position. See {@link #replicasFor(byte[])}. */
   public List<String> replicasForPosition(long position) {
-    return walk(position, false);
-  }
-
-  /**
-   * Write replicas of a key: like {@link #replicasFor(byte[])} but DRAINING members are
-   * skipped, so new data does not land on a node that is leaving.
-   *
-   * @throws InsufficientNodesException if fewer non-draining members exist than the
-   *     replication factor
-   */
-  public List<String> replicasForWrite(byte[] key) {
-    return replicasForPositionWrite(RingHashing.keyPosition(key));
-  }
-
-  /** Write replicas of an unsigned ring position. See {@link #replicasForWrite(byte[])}. */
-  public List<String> replicasForPositionWrite(long position) {
-    return walk(position, true);
-  }
-
-  /** Write replicas of a string key (UTF-8). See {@link #replicasForWrite(byte[])}. */
-  public List<String> replicasForWrite(String key) {
-    return replicasForWrite(
-        Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
-  }
-
-  private List<String> walk(long position, boolean skipDraining) {
-    int eligible = skipDraining ? writableMemberCount : memberIds.length;
-    if (eligible < replicationFactor) {
-      throw new InsufficientNodesException(replicationFactor, eligible);
+    if (servingCount < replicationFactor) {
+      throw new InsufficientNodesException(replicationFactor, servingCount);
     }
-    // Each eligible member has at least one point, so one lap always finds enough nodes.
+    long[] positions = layout.positions;
+    int[] pointMembers = layout.pointMembers;
     int[] chosen = new int[replicationFactor];
     int found = 0;
-    int k = firstPointAtOrAfter(position);
+    int k = layout.firstPointAtOrAfter(position);
     for (int step = 0; step < positions.length && found < replicationFactor; step++) {
       int member = pointMembers[k];
-      if (!(skipDraining && memberDraining[member]) && !contains(chosen, found, member)) {
+      if (serves(member) && !contains(chosen, found, member)) {
         chosen[found++] = member;
       }
       k = (k + 1 == positions.length) ? 0 : k + 1;
     }
+    if (found < replicationFactor) {
+      // Only when a member lost every point to another's at the same position.
+      throw new InsufficientNodesException(replicationFactor, servingCount);
+    }
     String[] replicas = new String[found];
     for (int r = 0; r < found; r++) {
-      replicas[r] = memberIds[chosen[r]];
+      replicas[r] = layout.memberIds[chosen[r]];
     }
     return Collections.unmodifiableList(Arrays.asList(replicas));
   }
@@ -336,19 +366,36 @@ public final class ConsistentHashRing {
     return false;
   }
 
-  /** Index of the first point with position >= {@code position} (unsigned), wrapping to 0. */
-  private int firstPointAtOrAfter(long position) {
-    int low = 0;
-    int high = positions.length;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      if (Long.compareUnsigned(positions[mid], position) < 0) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
+  /**
+   * The primary of a key (gitstratum's {@code primary_node}): the member of the first point at or
+   * after its position, whatever that member's state. Ownership, not a routing target.
+   *
+   * @return empty when the ring has no members
+   */
+  public Optional<String> primaryFor(byte[] key) {
+    return primaryForPosition(RingHashing.keyPosition(key));
+  }
+
+  /** The primary of a string key (UTF-8). See {@link #primaryFor(byte[])}. */
+  public Optional<String> primaryFor(String key) {
+    return primaryFor(utf8(key));
+  }
+
+  /** The primary of a 32-byte object id (gitstratum's {@code primary_node_for_oid}). */
+  public Optional<String> primaryForObjectId(byte[] objectId) {
+    return primaryForPosition(RingHashing.objectIdPosition(objectId));
+  }
+
+  /** The primary of an unsigned ring position. See {@link #primaryFor(byte[])}. */
+  public Optional<String> primaryForPosition(long position) {
+    if (layout.positions.length == 0) {
+      return Optional.empty();
     }
-    return low == positions.length ? 0 : low;
+    return Optional.of(layout.memberIds[layout.pointMembers[layout.firstPointAtOrAfter(position)]]);
+  }
+
+  private static byte[] utf8(String key) {
+    return Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -358,25 +405,40 @@ public final class ConsistentHashRing {
    * to 1.0 (up to floating point rounding) for a non-empty ring. Unmodifiable.
    */
   public Map<String, Double> ownershipShares() {
-    return ownershipShares;
+    return layout.shares();
   }
 
-  /** The points as protobuf entries, in {@link #points()} order (for {@code GetHashRing}). */
+  /**
+   * Every member's points as protobuf entries, in {@link #points()} order (for
+   * {@code GetHashRing}, as gitstratum's {@code get_ring_entries}).
+   */
   public List<HashRingEntry> toEntries() {
+    long[] positions = layout.positions;
     List<HashRingEntry> entries = new ArrayList<>(positions.length);
-    for (RingPoint point : points) {
+    for (int k = 0; k < positions.length; k++) {
       entries.add(HashRingEntry.newBuilder()
-          .setPosition(point.position())
-          .setNodeId(point.nodeId())
+          .setPosition(positions[k])
+          .setNodeId(layout.memberIds[layout.pointMembers[k]])
           .build());
     }
     return Collections.unmodifiableList(entries);
   }
 
+  /** Whether this ring and {@code other} share one set of computed points (tests). */
+  boolean sharesPointsWith(ConsistentHashRing other) {
+    return layout == other.layout;
+  }
+
+  /** The computed positions of a member's points, the array itself (tests). */
+  long[] memberPositions(String nodeId) {
+    return layout.memberPositions[layout.indexOf(nodeId)];
+  }
+
   @Override
   public String toString() {
-    return "ConsistentHashRing{members=" + memberIds.length
-        + ", virtualNodesPerPhysical=" + virtualNodesPerPhysical
+    return "ConsistentHashRing{members=" + layout.memberIds.length
+        + ", serving=" + servingCount
+        + ", virtualNodesPerPhysical=" + layout.virtualNodesPerPhysical
         + ", replicationFactor=" + replicationFactor + "}";
   }
 }

@@ -1,8 +1,8 @@
 package io.gitstratum.coordinator.client.ring;
 
 /**
- * Thrown when a placement asks for more distinct replicas than the ring has eligible members:
- * all members for reads, the non-draining ones for writes.
+ * Thrown when a placement asks for more distinct replicas than the ring has members that can
+ * serve (gitstratum's {@code InsufficientNodes}).
  *
  * <p>Unchecked, because it reflects the cluster's current membership rather than a programming
  * error the caller could have avoided; callers typically surface it as "unavailable, retry later".
@@ -16,11 +16,11 @@ public class InsufficientNodesException extends RuntimeException {
 
   /**
    * @param required the number of distinct nodes the placement needs (the replication factor)
-   * @param available the number of eligible distinct nodes the ring has
+   * @param available the number of members that can serve
    */
   public InsufficientNodesException(int required, int available) {
     super("insufficient nodes: placement needs " + required
-        + " distinct nodes but the ring has " + available + " eligible");
+        + " distinct nodes but only " + available + " ring members can serve");
     this.required = required;
     this.available = available;
   }
@@ -30,7 +30,7 @@ public class InsufficientNodesException extends RuntimeException {
     return required;
   }
 
-  /** The number of eligible distinct nodes the ring had. */
+  /** The number of ring members that could serve. */
   public int available() {
     return available;
   }

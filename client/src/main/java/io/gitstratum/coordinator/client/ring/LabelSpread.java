@@ -13,25 +13,26 @@ import java.util.function.Function;
 
 /**
  * Placement that spreads a key's replicas over distinct values of one node label, such as
- * {@code zone}, so that losing one zone loses at most one replica.
+ * {@code zone}, so that losing one zone loses at most one replica. An option of this project's
+ * client, off unless asked for: it is not gitstratum's placement.
  *
- * <p>The rule, with R the ring's replication factor and the <em>eligible</em> members all ring
- * members for reads and the non-draining ones for writes:
+ * <p>The rule, with R the ring's replication factor and the <em>eligible</em> members those that
+ * can serve ({@link RingMember#canServe}), for reads and writes alike:
  * <ol>
  *   <li>A member's <em>group</em> is the value of the label on it; members without the label
  *       share one group, the empty value.
  *   <li>With fewer than R eligible members, lookups throw {@link InsufficientNodesException},
  *       as plain placement does.
  *   <li>If the eligible members have fewer than R distinct groups, the replicas are exactly
- *       the plain placement ({@link ConsistentHashRing#replicasFor(byte[])} or
- *       {@link ConsistentHashRing#replicasForWrite(byte[])}): no walk can give every replica a
- *       group of its own, so the rule steps aside entirely rather than half-apply.
+ *       the plain placement ({@link ConsistentHashRing#replicasFor(byte[])}): no walk can give
+ *       every replica a group of its own, so the rule steps aside entirely rather than
+ *       half-apply.
  *   <li>Otherwise, walk the ring from the key's position exactly as plain placement does
  *       ({@link ConsistentHashRing#walkFrom}) and take a member only when no member taken
  *       before it is in its group, until R are taken.
  * </ol>
- * So the first replica (the primary) is always the plain primary, every replica is in another
- * group, and two clients with the same topology place every key the same way.
+ * So the first replica is always the plain first replica, every replica is in another group,
+ * and two clients with the same topology place every key the same way.
  *
  * <p>Immutable and thread-safe; build one per ring and label (the topology watcher caches them).
  */
@@ -39,24 +40,19 @@ public final class LabelSpread {
   private final ConsistentHashRing ring;
   private final String label;
   private final Map<String, String> groupOf;
-  private final boolean spreadsReads;
-  private final boolean spreadsWrites;
+  private final boolean spreads;
 
   private LabelSpread(ConsistentHashRing ring, String label, Map<String, String> groupOf) {
     this.ring = ring;
     this.label = label;
     this.groupOf = groupOf;
-    Set<String> readGroups = new HashSet<>();
-    Set<String> writeGroups = new HashSet<>();
+    Set<String> groups = new HashSet<>();
     for (RingMember member : ring.members()) {
-      String group = groupOf.get(member.nodeId());
-      readGroups.add(group);
-      if (!member.draining()) {
-        writeGroups.add(group);
+      if (member.serving()) {
+        groups.add(groupOf.get(member.nodeId()));
       }
     }
-    this.spreadsReads = readGroups.size() >= ring.replicationFactor();
-    this.spreadsWrites = writeGroups.size() >= ring.replicationFactor();
+    this.spreads = groups.size() >= ring.replicationFactor();
   }
 
   /**
@@ -81,43 +77,33 @@ public final class LabelSpread {
     return label;
   }
 
-  /** Whether reads (false: writes) have enough distinct groups to spread (rule 3). */
-  public boolean spreads(boolean forWrite) {
-    return forWrite ? spreadsWrites : spreadsReads;
+  /** Whether the serving members have enough distinct groups to spread (rule 3). */
+  public boolean spreads() {
+    return spreads;
   }
 
-  /** Read replicas of a key (UTF-8 bytes of a string key), primary first. */
+  /** Replicas of a key (UTF-8 bytes of a string key), in placement order. */
   public List<String> replicasFor(String key) {
     return replicasFor(Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
   }
 
   public List<String> replicasFor(byte[] key) {
-    return replicasForPosition(RingHashing.keyPosition(key), false);
-  }
-
-  /** Write replicas: DRAINING members are not eligible. */
-  public List<String> replicasForWrite(String key) {
-    return replicasForWrite(Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
-  }
-
-  public List<String> replicasForWrite(byte[] key) {
-    return replicasForPosition(RingHashing.keyPosition(key), true);
+    return replicasForPosition(RingHashing.keyPosition(key));
   }
 
   /**
    * Replicas of a ring position by the rule above.
    *
-   * @throws InsufficientNodesException with fewer eligible members than the replication factor
+   * @throws InsufficientNodesException with fewer serving members than the replication factor
    */
-  public List<String> replicasForPosition(long position, boolean forWrite) {
-    if (!spreads(forWrite)) {
-      return forWrite ? ring.replicasForPositionWrite(position)
-          : ring.replicasForPosition(position);
+  public List<String> replicasForPosition(long position) {
+    if (!spreads) {
+      return ring.replicasForPosition(position);
     }
     int want = ring.replicationFactor();
     List<String> chosen = new ArrayList<>(want);
     Set<String> usedGroups = new HashSet<>();
-    ring.walkFrom(position, forWrite, nodeId -> {
+    ring.walkFrom(position, nodeId -> {
       if (usedGroups.add(groupOf.get(nodeId))) {
         chosen.add(nodeId);
       }
@@ -128,7 +114,6 @@ public final class LabelSpread {
 
   @Override
   public String toString() {
-    return "LabelSpread{label=" + label + ", spreadsReads=" + spreadsReads
-        + ", spreadsWrites=" + spreadsWrites + "}";
+    return "LabelSpread{label=" + label + ", spreads=" + spreads + "}";
   }
 }

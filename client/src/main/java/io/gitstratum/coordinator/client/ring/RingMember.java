@@ -1,19 +1,18 @@
 package io.gitstratum.coordinator.client.ring;
 
+import io.gitstratum.coordinator.proto.NodeState;
 import java.util.Objects;
 
 /**
- * A physical node that takes part in the hash ring.
- *
- * <p>A draining member keeps its points, so it still serves reads of the data it holds, but it is
- * skipped when placing writes (see {@link ConsistentHashRing#replicasForWrite(byte[])}).
+ * A physical node on the hash ring. Every object node is a member whatever its state, so its
+ * points never move when its state changes; only a member that can serve is a replica.
  *
  * <p>Immutable and therefore thread-safe.
  *
  * @param nodeId the node's id; non-null and non-empty
- * @param draining whether the node is DRAINING (excluded from write placement)
+ * @param serving whether the node can serve (ACTIVE or DRAINING; see {@link #canServe})
  */
-public record RingMember(String nodeId, boolean draining) {
+public record RingMember(String nodeId, boolean serving) {
 
   /**
    * @throws NullPointerException if {@code nodeId} is null
@@ -24,5 +23,14 @@ public record RingMember(String nodeId, boolean draining) {
     if (nodeId.isEmpty()) {
       throw new IllegalArgumentException("nodeId must not be empty");
     }
+  }
+
+  /**
+   * Whether a node in {@code state} can serve, as gitstratum's ring decides: ACTIVE and DRAINING
+   * can; JOINING and DOWN cannot, and SUSPECT and UNKNOWN, which its ring does not know, count
+   * as DOWN.
+   */
+  public static boolean canServe(NodeState state) {
+    return state == NodeState.NODE_STATE_ACTIVE || state == NodeState.NODE_STATE_DRAINING;
   }
 }

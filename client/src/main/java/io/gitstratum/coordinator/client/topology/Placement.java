@@ -2,13 +2,12 @@ package io.gitstratum.coordinator.client.topology;
 
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.ring.LabelSpread;
+import io.gitstratum.coordinator.client.ring.RingMember;
 import io.gitstratum.coordinator.proto.NodeInfo;
-import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,55 +31,56 @@ final class Placement {
     this.spreads = spreads;
   }
 
-  static Placement of(Topology topology) {
-    return new Placement(topology, ConsistentHashRing.fromNodes(topology.nodes(),
-        topology.ringConfig()), new ConcurrentHashMap<>());
+  /** The placement of a full sync: a new topology, the ring reusing every known member's points. */
+  Placement resynced(Topology next) {
+    return new Placement(next, ring.update(next.nodes(), next.ringConfig()),
+        new ConcurrentHashMap<>());
   }
 
   /**
-   * The placement after {@code update} turned this topology into {@code next}: the ring (and
-   * the spreads) are rebuilt only when the change touches ring membership, ring config or the
-   * labels of a ring member, since most changes (frontends, JOINING nodes) do not.
+   * The placement after {@code update} turned this topology into {@code next}. The ring's points
+   * are never recomputed for a state change: an object node's new state only flips whether it
+   * serves; an object node added hashes only its own points, merged into the others' order; a
+   * removal drops its points ({@link ConsistentHashRing#withMember},
+   * {@link ConsistentHashRing#withoutMember}); other nodes leave the ring as it is. The spreads
+   * are rebuilt when the ring or a member's labels change.
    */
   Placement next(Topology next, TopologyUpdate update) {
-    if (!touchesRing(update)) {
-      return new Placement(next, ring, spreads);
-    }
-    return of(next);
+    ConsistentHashRing nextRing = nextRing(next, update);
+    boolean sameSpreads = nextRing == ring && !labelsChanged(update);
+    return new Placement(next, nextRing, sameSpreads ? spreads : new ConcurrentHashMap<>());
   }
 
-  private boolean touchesRing(TopologyUpdate update) {
+  private ConsistentHashRing nextRing(Topology next, TopologyUpdate update) {
     switch (update.getUpdateCase()) {
-      case NODE_ADDED:
-        return ringRole(update.getNodeAdded()) != Role.NONE;
+      case NODE_ADDED: {
+        NodeInfo added = update.getNodeAdded();
+        return isObject(added) ? ring.withMember(added.getId(),
+            RingMember.canServe(added.getState())) : ring;
+      }
       case NODE_UPDATED: {
         NodeInfo after = update.getNodeUpdated();
-        NodeInfo before = topology.node(after.getId()).orElse(null);
-        Role was = before == null ? Role.NONE : ringRole(before);
-        Role is = ringRole(after);
-        return was != is || (is != Role.NONE
-            && !Objects.equals(before.getLabelsMap(), after.getLabelsMap()));
+        return isObject(after) ? ring.withMember(after.getId(),
+            RingMember.canServe(after.getState())) : ring;
       }
       case NODE_REMOVED:
-        return topology.node(update.getNodeRemoved()).map(n -> ringRole(n) != Role.NONE)
-            .orElse(false);
+        return ring.withoutMember(update.getNodeRemoved());
       default:
-        return true;
+        return ring.update(next.nodes(), next.ringConfig());
     }
   }
 
-  private enum Role { NONE, MEMBER, DRAINING }
+  private boolean labelsChanged(TopologyUpdate update) {
+    if (update.getUpdateCase() != TopologyUpdate.UpdateCase.NODE_UPDATED) {
+      return false;
+    }
+    NodeInfo after = update.getNodeUpdated();
+    return isObject(after) && !topology.node(after.getId())
+        .map(before -> before.getLabelsMap().equals(after.getLabelsMap())).orElse(false);
+  }
 
-  /** As {@link ConsistentHashRing#fromNodes} decides membership. */
-  private static Role ringRole(NodeInfo node) {
-    if (node.getType() != NodeType.NODE_TYPE_OBJECT) {
-      return Role.NONE;
-    }
-    NodeState state = node.getState();
-    if (state == NodeState.NODE_STATE_ACTIVE || state == NodeState.NODE_STATE_SUSPECT) {
-      return Role.MEMBER;
-    }
-    return state == NodeState.NODE_STATE_DRAINING ? Role.DRAINING : Role.NONE;
+  private static boolean isObject(NodeInfo node) {
+    return node.getType() == NodeType.NODE_TYPE_OBJECT;
   }
 
   Topology topology() {

@@ -5,20 +5,31 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A watcher's listeners and the translation of applied steps into their callbacks. Adding and
- * removing is thread-safe; the watcher calls {@link #resynced} and {@link #changed} one at a time
- * (under its stream's lock), so listeners hear events in version order. A failing listener is
- * logged and does not keep the others from hearing the event.
+ * A watcher's listeners and the translation of applied steps into their callbacks. The watcher
+ * hands over {@link #resynced} and {@link #changed} one at a time (under its stream's lock, on
+ * the gRPC thread); the callbacks run on a thread of their own, one event at a time in version
+ * order, so a slow listener delays neither the stream nor the lookups, which already answer from
+ * the new topology. A failing listener is logged and does not keep the others from hearing the
+ * event. Adding and removing is thread-safe.
  */
-final class TopologyListeners {
+final class TopologyListeners implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopologyListeners.class);
 
   private final List<TopologyListener> listeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "topology-listeners");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean closed;
 
   void add(TopologyListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -57,8 +68,29 @@ final class TopologyListeners {
     return topology.node(nodeId).orElse(NodeInfo.newBuilder().setId(nodeId).build());
   }
 
+  /** No listener is called for an event that had not started when this returns. */
+  @Override
+  public void close() {
+    closed = true;
+    events.shutdownNow();
+  }
+
   private void each(Consumer<TopologyListener> event) {
+    if (closed) {
+      return;
+    }
+    try {
+      events.execute(() -> callEach(event));
+    } catch (RejectedExecutionException e) {
+      // Closed meanwhile: nobody hears events any more.
+    }
+  }
+
+  private void callEach(Consumer<TopologyListener> event) {
     for (TopologyListener listener : listeners) {
+      if (closed) {
+        return;
+      }
       try {
         event.accept(listener);
       } catch (RuntimeException e) {

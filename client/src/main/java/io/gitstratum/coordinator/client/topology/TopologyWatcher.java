@@ -31,9 +31,11 @@ import java.util.function.LongSupplier;
  * makes it spin. The facade replays the missed changes, so a replica failover loses and repeats
  * nothing.
  *
- * <p>Threads: messages are handled, and listeners called, one at a time under the lock of its
- * {@link TopologyStream} on the gRPC thread that delivers them; reconnects and the idle check run
- * on a scheduler thread. The lookups and {@link #topology()} read one volatile snapshot and never
+ * <p>Threads: messages are handled one at a time under the lock of its {@link TopologyStream}
+ * on the gRPC thread that delivers them; a change costs that thread no hashing (a state change
+ * flips a member's serving flag, a new member's points are its only ones computed). Listeners
+ * are called on a thread of the watcher's own, in version order, after the lookups already
+ * answer from the new topology; reconnects and the idle check run on a scheduler thread. The lookups and {@link #topology()} read one volatile snapshot and never
  * block. The watcher owns its stream and (unless one was given) its scheduler; it does not own
  * its {@link WatchSource} (close the client after the watcher).
  */
@@ -106,10 +108,10 @@ public final class TopologyWatcher implements AutoCloseable {
   }
 
   /**
-   * Read replicas of a key, from memory (see {@link ConsistentHashRing#replicasFor(byte[])}).
+   * Replicas of a key, for reads and writes alike, from memory (see {@link ConsistentHashRing#replicasFor(byte[])}).
    *
    * @throws IllegalStateException before the first sync
-   * @throws InsufficientNodesException with fewer ring members than the replication factor
+   * @throws InsufficientNodesException with fewer serving members than the replication factor
    */
   public List<String> replicasFor(byte[] key) {
     return loaded().ring().replicasFor(key);
@@ -120,32 +122,27 @@ public final class TopologyWatcher implements AutoCloseable {
     return loaded().ring().replicasFor(key);
   }
 
-  /** Write replicas (DRAINING members skipped); see {@link #replicasFor(byte[])}. */
-  public List<String> replicasForWrite(byte[] key) {
-    return loaded().ring().replicasForWrite(key);
+  /**
+   * The primary of a key (gitstratum's {@code primary_node}): ownership, whatever its state.
+   *
+   * @throws IllegalStateException before the first sync
+   */
+  public Optional<String> primaryFor(String key) {
+    return loaded().ring().primaryFor(key);
   }
 
-  public List<String> replicasForWrite(String key) {
-    return loaded().ring().replicasForWrite(key);
-  }
-
-  /** Read replicas of a 32-byte object id (placed at its own first 8 bytes). */
+  /** Replicas of a 32-byte object id (placed at its own first 8 bytes). */
   public List<String> replicasForObjectId(byte[] objectId) {
     return loaded().ring().replicasForObjectId(objectId);
   }
 
   /**
-   * Read replicas spread over distinct values of {@code spreadLabel} (e.g. {@code "zone"}),
+   * Replicas spread over distinct values of {@code spreadLabel} (e.g. {@code "zone"}),
    * falling back to plain placement when the members have fewer distinct values than the
    * replication factor; the exact rule is in {@link LabelSpread}.
    */
   public List<String> replicasFor(String key, String spreadLabel) {
     return spread(spreadLabel).replicasFor(key);
-  }
-
-  /** Write replicas spread over {@code spreadLabel}; see {@link #replicasFor(String, String)}. */
-  public List<String> replicasForWrite(String key, String spreadLabel) {
-    return spread(spreadLabel).replicasForWrite(key);
   }
 
   /** The spread placement over {@code label} for the topology held (cached per version). */
@@ -184,7 +181,7 @@ public final class TopologyWatcher implements AutoCloseable {
   private void take(TopologyFollower.Step step) {
     switch (step.kind()) {
       case RESYNCED -> {
-        placement = Placement.of(step.after());
+        placement = placement.resynced(step.after());
         synced = true;
         firstSync.countDown();
         listeners.resynced(step);
@@ -197,10 +194,11 @@ public final class TopologyWatcher implements AutoCloseable {
     }
   }
 
-  /** Ends the stream and the reconnect loop; no listener is called after this returns. */
+  /** Ends the stream and the reconnect loop; no listener call starts after this returns. */
   @Override
   public void close() {
     stream.close();
+    listeners.close();
     firstSync.countDown();
     if (ownsScheduler) {
       scheduler.shutdownNow();

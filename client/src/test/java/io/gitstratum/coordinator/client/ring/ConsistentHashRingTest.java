@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.client.ring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +39,7 @@ class ConsistentHashRingTest {
   private static List<RingMember> active(List<String> ids) {
     List<RingMember> members = new ArrayList<>();
     for (String id : ids) {
-      members.add(new RingMember(id, false));
+      members.add(new RingMember(id, true));
     }
     return members;
   }
@@ -204,7 +205,7 @@ class ConsistentHashRingTest {
 
     assertThrows(UnsupportedOperationException.class, () -> ring.replicasFor("k").add("x"));
     assertThrows(UnsupportedOperationException.class,
-        () -> ring.replicasForWrite("k").set(0, "x"));
+        () -> ring.replicasFor("k").set(0, "x"));
     assertThrows(UnsupportedOperationException.class, () -> ring.points().remove(0));
     assertThrows(UnsupportedOperationException.class,
         () -> ring.ownershipShares().put("x", 1.0));
@@ -222,7 +223,6 @@ class ConsistentHashRingTest {
     assertEquals(2, e.available());
     assertThrows(InsufficientNodesException.class, () -> ring.replicasForObjectId(new byte[32]));
     assertThrows(InsufficientNodesException.class, () -> ring.replicasForPosition(0L));
-    assertThrows(InsufficientNodesException.class, () -> ring.replicasForWrite("key"));
   }
 
   @Test
@@ -235,52 +235,94 @@ class ConsistentHashRingTest {
     InsufficientNodesException e =
         assertThrows(InsufficientNodesException.class, () -> ring.replicasFor("key"));
     assertEquals(0, e.available());
+    assertTrue(ring.primaryFor("key").isEmpty());
   }
 
-  // --- draining -------------------------------------------------------------------------
+  // --- states -------------------------------------------------------------------------
 
   @Test
-  void writesSkipDrainingNodesWhileReadsIncludeThem() {
-    List<RingMember> members = List.of(new RingMember("a", false), new RingMember("b", false),
-        new RingMember("c", true), new RingMember("d", false));
+  void replicasSkipMembersThatCannotServeWhileThePrimaryIsWhicheverOwnsThePoint() {
+    List<RingMember> members = List.of(new RingMember("a", true), new RingMember("b", true),
+        new RingMember("c", false), new RingMember("d", true));
     ConsistentHashRing ring = ConsistentHashRing.of(members, 16, 3);
 
-    int readsOnDrainingNode = 0;
+    int primaryCannotServe = 0;
     for (int i = 0; i < 200; i++) {
       String key = "key-" + i;
-      List<String> read = ring.replicasFor(key);
-      List<String> write = ring.replicasForWrite(key);
-      assertFalse(write.contains("c"), "write placed on draining node for " + key);
-      assertEquals(3, write.size());
-      long position = RingHashing.keyPosition(
-          key.getBytes(StandardCharsets.UTF_8));
-      assertEquals(referenceWalk(ring.points(), position, 3, Set.of("c")), write, key);
-      if (read.contains("c")) {
-        readsOnDrainingNode++;
-      } else {
-        assertEquals(read, write, key);
+      long position = RingHashing.keyPosition(key.getBytes(StandardCharsets.UTF_8));
+      List<String> replicas = ring.replicasFor(key);
+      assertFalse(replicas.contains("c"), "replica that cannot serve for " + key);
+      assertEquals(referenceWalk(ring.points(), position, 3, Set.of("c")), replicas, key);
+      String primary = ring.primaryFor(key).orElseThrow();
+      assertEquals(referenceWalk(ring.points(), position, 1, Set.of()).get(0), primary, key);
+      if (primary.equals("c")) {
+        primaryCannotServe++;
       }
     }
-    assertTrue(readsOnDrainingNode > 0, "expected some reads to include the draining node");
+    assertTrue(primaryCannotServe > 0, "expected the non-serving member to own some keys");
   }
 
   @Test
-  void writesNeedEnoughNonDrainingMembers() {
-    List<RingMember> members = List.of(new RingMember("a", false), new RingMember("b", false),
-        new RingMember("c", true));
+  void replicasNeedEnoughServingMembers() {
+    List<RingMember> members = List.of(new RingMember("a", true), new RingMember("b", true),
+        new RingMember("c", false));
     ConsistentHashRing ring = ConsistentHashRing.of(members, 16, 3);
 
-    assertEquals(Set.of("a", "b", "c"), Set.copyOf(ring.replicasFor("key")));
+    assertEquals(48, ring.points().size());
     InsufficientNodesException e =
-        assertThrows(InsufficientNodesException.class, () -> ring.replicasForWrite("key"));
+        assertThrows(InsufficientNodesException.class, () -> ring.replicasFor("key"));
     assertEquals(3, e.required());
     assertEquals(2, e.available());
+    assertTrue(e.getMessage().contains("only 2 ring members can serve"), e.getMessage());
+  }
+
+  @Test
+  void aStateChangeReusesThePointsAndAMembershipChangeHashesOnlyNewMembers() {
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (String id : FIVE) {
+      nodes.add(node(id, NodeType.NODE_TYPE_OBJECT, NodeState.NODE_STATE_ACTIVE));
+    }
+    HashRingConfig config = HashRingConfig.getDefaultInstance();
+    ConsistentHashRing ring = ConsistentHashRing.fromNodes(nodes, config);
+
+    ConsistentHashRing flipped = ring.withServing("object-2", false);
+    assertTrue(flipped.sharesPointsWith(ring));
+    assertFalse(flipped.isServing("object-2"));
+    assertTrue(ring.isServing("object-2"), "rings are immutable");
+    assertSame(flipped, flipped.withServing("object-2", false));
+
+    nodes.set(1, node("object-2", NodeType.NODE_TYPE_OBJECT, NodeState.NODE_STATE_SUSPECT));
+    ConsistentHashRing updated = ring.update(nodes, config);
+    assertTrue(updated.sharesPointsWith(ring));
+    assertEquals(4, updated.servingCount());
+    assertEquals(flipped.points(), updated.points());
+
+    nodes.add(node("object-6", NodeType.NODE_TYPE_OBJECT, NodeState.NODE_STATE_JOINING));
+    ConsistentHashRing grown = updated.update(nodes, config);
+    assertFalse(grown.sharesPointsWith(updated));
+    for (String id : FIVE) {
+      assertSame(ring.memberPositions(id), grown.memberPositions(id), id);
+    }
+    assertEquals(ConsistentHashRing.fromNodes(nodes, config).points(), grown.points());
+    assertEquals(96, grown.points().size());
+
+    ConsistentHashRing joined = updated.withMember("object-6", false);
+    assertEquals(grown.points(), joined.points());
+    assertEquals(grown.members(), joined.members());
+    for (String id : FIVE) {
+      assertSame(ring.memberPositions(id), joined.memberPositions(id), id);
+    }
+    ConsistentHashRing left = joined.withoutMember("object-3");
+    nodes.remove(2);
+    assertEquals(ConsistentHashRing.fromNodes(nodes, config).points(), left.points());
+    assertEquals(ConsistentHashRing.fromNodes(nodes, config).members(), left.members());
+    assertSame(left, left.withoutMember("object-3"));
   }
 
   // --- fromNodes ------------------------------------------------------------------------
 
   @Test
-  void fromNodesKeepsOnlyActiveSuspectAndDrainingObjectNodes() {
+  void fromNodesMakesEveryObjectNodeAMemberServingWhenActiveOrDraining() {
     List<NodeInfo> nodes = List.of(
         node("obj-active", NodeType.NODE_TYPE_OBJECT, NodeState.NODE_STATE_ACTIVE),
         node("obj-suspect", NodeType.NODE_TYPE_OBJECT, NodeState.NODE_STATE_SUSPECT),
@@ -292,21 +334,21 @@ class ConsistentHashRingTest {
         node("fe-active", NodeType.NODE_TYPE_FRONTEND, NodeState.NODE_STATE_ACTIVE),
         node("untyped-active", NodeType.NODE_TYPE_UNKNOWN, NodeState.NODE_STATE_ACTIVE));
     HashRingConfig config = HashRingConfig.newBuilder()
-        .setVirtualNodesPerPhysical(4).setReplicationFactor(3).build();
+        .setVirtualNodesPerPhysical(4).setReplicationFactor(2).build();
 
     ConsistentHashRing ring = ConsistentHashRing.fromNodes(nodes, config);
 
-    assertEquals(3, ring.memberCount());
+    assertEquals(6, ring.memberCount());
+    assertEquals(24, ring.points().size());
     Set<String> pointNodes = new TreeSet<>();
     ring.points().forEach(p -> pointNodes.add(p.nodeId()));
-    assertEquals(Set.of("obj-active", "obj-draining", "obj-suspect"), pointNodes);
+    assertEquals(Set.of("obj-active", "obj-suspect", "obj-draining", "obj-joining", "obj-down",
+        "obj-unknown"), pointNodes);
     assertEquals(pointNodes, ring.ownershipShares().keySet());
-    assertEquals(12, ring.points().size());
-    // The DRAINING node is a member for reads but flagged, so writes lack a third node.
-    assertEquals(pointNodes, Set.copyOf(ring.replicasFor("key")));
-    InsufficientNodesException e =
-        assertThrows(InsufficientNodesException.class, () -> ring.replicasForWrite("key"));
-    assertEquals(2, e.available());
+    assertEquals(2, ring.servingCount());
+    for (int i = 0; i < 50; i++) {
+      assertEquals(Set.of("obj-active", "obj-draining"), Set.copyOf(ring.replicasFor("k" + i)));
+    }
   }
 
   @Test
@@ -452,7 +494,7 @@ class ConsistentHashRingTest {
     List<RingMember> withNull = new ArrayList<>(active(FIVE));
     withNull.add(null);
     assertThrows(NullPointerException.class, () -> ConsistentHashRing.of(withNull, 16, 3));
-    assertThrows(IllegalArgumentException.class, () -> new RingMember("", false));
+    assertThrows(IllegalArgumentException.class, () -> new RingMember("", true));
   }
 
   @Test

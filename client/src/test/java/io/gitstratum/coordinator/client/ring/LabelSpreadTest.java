@@ -18,10 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LabelSpreadTest {
   private static final int KEYS = 2000;
 
-  private static ConsistentHashRing ring(int nodes, Set<String> draining) {
+  private static ConsistentHashRing ring(int nodes, Set<String> notServing) {
     List<RingMember> members = new ArrayList<>();
     for (int i = 1; i <= nodes; i++) {
-      members.add(new RingMember("obj-" + i, draining.contains("obj-" + i)));
+      members.add(new RingMember("obj-" + i, !notServing.contains("obj-" + i)));
     }
     return ConsistentHashRing.of(members, 16, 3);
   }
@@ -49,7 +49,7 @@ class LabelSpreadTest {
     ConsistentHashRing ring = ring(9, Set.of());
     Map<String, Map<String, String>> labels = zones(9, zones, Set.of());
     LabelSpread spread = spread(ring, labels);
-    assertTrue(spread.spreads(false));
+    assertTrue(spread.spreads());
     for (int k = 0; k < KEYS; k++) {
       String key = "key-" + k;
       List<String> replicas = spread.replicasFor(key);
@@ -71,13 +71,13 @@ class LabelSpreadTest {
       long position = RingHashing.keyPosition(("k" + k).getBytes());
       List<String> expected = new ArrayList<>();
       Set<String> used = new HashSet<>();
-      ring.walkFrom(position, false, id -> {
+      ring.walkFrom(position, id -> {
         if (used.add(labels.get(id).get("zone"))) {
           expected.add(id);
         }
         return expected.size() < 3;
       });
-      assertEquals(expected, spread.replicasForPosition(position, false));
+      assertEquals(expected, spread.replicasForPosition(position));
     }
   }
 
@@ -85,10 +85,9 @@ class LabelSpreadTest {
   void tooFewZonesFallBackToExactlyThePlainPlacement() {
     ConsistentHashRing ring = ring(6, Set.of());
     LabelSpread spread = spread(ring, zones(6, 2, Set.of()));
-    assertFalse(spread.spreads(false));
+    assertFalse(spread.spreads());
     for (int k = 0; k < KEYS; k++) {
       assertEquals(ring.replicasFor("key-" + k), spread.replicasFor("key-" + k));
-      assertEquals(ring.replicasForWrite("key-" + k), spread.replicasForWrite("key-" + k));
     }
   }
 
@@ -99,7 +98,7 @@ class LabelSpreadTest {
     Set<String> unlabeled = Set.of("obj-1", "obj-2", "obj-3", "obj-4");
     Map<String, Map<String, String>> labels = zones(6, 3, unlabeled);
     LabelSpread spread = spread(ring, labels);
-    assertTrue(spread.spreads(false));
+    assertTrue(spread.spreads());
     for (int k = 0; k < KEYS; k++) {
       List<String> replicas = spread.replicasFor("key-" + k);
       long unlabeledCount = replicas.stream().filter(unlabeled::contains).count();
@@ -107,28 +106,25 @@ class LabelSpreadTest {
     }
     // With only obj-1..obj-5 the groups are "" and z2: fewer than 3, so plain placement.
     ConsistentHashRing five = ring(5, Set.of());
-    assertFalse(spread(five, zones(5, 3, unlabeled)).spreads(false));
+    assertFalse(spread(five, zones(5, 3, unlabeled)).spreads());
   }
 
   @Test
-  void writesCountOnlyNonDrainingZonesAndSkipDrainingNodes() {
-    // obj-3 and obj-6 are z0; draining both leaves two zones for writes, three for reads.
+  void onlyServingMembersCountAsZonesOrAreTaken() {
+    // obj-3 and obj-6 are z0; with both not serving two zones remain: plain placement.
     ConsistentHashRing ring = ring(6, Set.of("obj-3", "obj-6"));
     Map<String, Map<String, String>> labels = zones(6, 3, Set.of());
     LabelSpread spread = spread(ring, labels);
-    assertTrue(spread.spreads(false));
-    assertFalse(spread.spreads(true));
+    assertFalse(spread.spreads());
     for (int k = 0; k < KEYS; k++) {
       String key = "key-" + k;
-      assertEquals(ring.replicasForWrite(key), spread.replicasForWrite(key));
-      assertTrue(spread.replicasFor(key).stream().map(id -> labels.get(id).get("zone"))
-          .distinct().count() == 3);
+      assertEquals(ring.replicasFor(key), spread.replicasFor(key));
     }
-    ConsistentHashRing oneDraining = ring(6, Set.of("obj-3"));
-    LabelSpread writes = spread(oneDraining, labels);
-    assertTrue(writes.spreads(true));
+    ConsistentHashRing oneDown = ring(6, Set.of("obj-3"));
+    LabelSpread spreadOneDown = spread(oneDown, labels);
+    assertTrue(spreadOneDown.spreads());
     for (int k = 0; k < KEYS; k++) {
-      List<String> replicas = writes.replicasForWrite("key-" + k);
+      List<String> replicas = spreadOneDown.replicasFor("key-" + k);
       assertFalse(replicas.contains("obj-3"));
       assertEquals(3, replicas.stream().map(id -> labels.get(id).get("zone")).distinct().count());
     }
@@ -142,20 +138,17 @@ class LabelSpreadTest {
   }
 
   @Test
-  void theWalkVisitsEveryEligibleMemberOnceInPlacementOrder() {
+  void theWalkVisitsEveryServingMemberOnceInPlacementOrder() {
     ConsistentHashRing ring = ring(7, Set.of("obj-2"));
     long position = RingHashing.keyPosition("walk".getBytes());
-    List<String> all = new ArrayList<>();
-    ring.walkFrom(position, false, all::add);
-    assertEquals(7, new HashSet<>(all).size());
-    assertEquals(ring.replicasForPosition(position), all.subList(0, 3));
-    List<String> writable = new ArrayList<>();
-    ring.walkFrom(position, true, writable::add);
-    assertEquals(6, writable.size());
-    assertFalse(writable.contains("obj-2"));
-    assertEquals(ring.replicasForPositionWrite(position), writable.subList(0, 3));
+    List<String> serving = new ArrayList<>();
+    ring.walkFrom(position, serving::add);
+    assertEquals(6, new HashSet<>(serving).size());
+    assertEquals(6, serving.size());
+    assertFalse(serving.contains("obj-2"));
+    assertEquals(ring.replicasForPosition(position), serving.subList(0, 3));
     List<String> stopped = new ArrayList<>();
-    ring.walkFrom(position, false, id -> stopped.add(id) && stopped.size() < 2);
+    ring.walkFrom(position, id -> stopped.add(id) && stopped.size() < 2);
     assertEquals(2, stopped.size());
   }
 

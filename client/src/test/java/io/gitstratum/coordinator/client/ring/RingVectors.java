@@ -89,7 +89,7 @@ final class RingVectors {
     JsonObject ring = ring();
     List<RingMember> members = new ArrayList<>();
     for (String nodeId : strings(ring, "nodes")) {
-      members.add(new RingMember(nodeId, false));
+      members.add(new RingMember(nodeId, true));
     }
     return ConsistentHashRing.of(members, ring.get("virtual_nodes_per_physical").getAsInt(),
         ring.get("replication_factor").getAsInt());

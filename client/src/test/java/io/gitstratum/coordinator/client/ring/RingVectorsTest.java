@@ -74,8 +74,6 @@ class RingVectorsTest {
 
     assertEquals(expected, ring.replicasFor(key));
     assertEquals(expected, ring.replicasFor(key.getBytes(StandardCharsets.UTF_8)));
-    // No member drains in the vector ring, so writes land where reads look.
-    assertEquals(expected, ring.replicasForWrite(key));
   }
 
   static Stream<Arguments> objectIdLookups() {

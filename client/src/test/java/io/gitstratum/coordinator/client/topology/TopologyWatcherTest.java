@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,7 @@ import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +121,12 @@ class TopologyWatcherTest {
     }
   }
 
+  /** Listeners run on the watcher's own thread, so their events are awaited. */
+  private void awaitEvents(List<String> expected) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.seen.equals(expected));
+    assertEquals(expected, events.seen);
+  }
+
   private final FakeSource source = new FakeSource();
   private final Events events = new Events();
   private final AtomicLong nanos = new AtomicLong();
@@ -154,15 +162,15 @@ class TopologyWatcherTest {
         updated(4, 5, node("d", NodeState.NODE_STATE_ACTIVE)),
         TopologyUpdate.newBuilder().setVersion(6).setPreviousVersion(5).setNodeRemoved("a")
             .build());
-    assertEquals(List.of("3 resynced from 0", "4 added d", "5 updated d NODE_STATE_JOINING->"
-        + "NODE_STATE_ACTIVE", "6 removed a"), events.seen);
+    awaitEvents(List.of("3 resynced from 0", "4 added d", "5 updated d NODE_STATE_JOINING->"
+        + "NODE_STATE_ACTIVE", "6 removed a"));
     assertEquals(6, watcher.version());
     ConsistentHashRing expected = ConsistentHashRing.fromNodes(watcher.topology().nodes(),
         watcher.topology().ringConfig());
     assertEquals(expected.points(), watcher.ring().points());
     for (int k = 0; k < 100; k++) {
       assertEquals(expected.replicasFor("k" + k), watcher.replicasFor("k" + k));
-      assertEquals(expected.replicasForWrite("k" + k), watcher.replicasForWrite("k" + k));
+      assertEquals(expected.primaryFor("k" + k), watcher.primaryFor("k" + k));
     }
     assertEquals(call.endpoint, watcher.currentEndpoint().orElseThrow());
     assertEquals(0, watcher.resumes());
@@ -181,7 +189,7 @@ class TopologyWatcherTest {
     // Late messages of the abandoned stream change nothing.
     first.send(added(11, 12, node("x", NodeState.NODE_STATE_JOINING)));
     second.send(added(11, 12, node("b", NodeState.NODE_STATE_JOINING)));
-    assertEquals(List.of("10 resynced from 0", "11 added a", "12 added b"), events.seen);
+    awaitEvents(List.of("10 resynced from 0", "11 added a", "12 added b"));
     assertEquals(1, watcher.resumes());
   }
 
@@ -199,7 +207,7 @@ class TopologyWatcherTest {
     FakeCall third = source.awaitCall(2);
     assertEquals(4, third.since);
     assertNotNull(resumed.abandoned, "an ended stream is the watcher's to abandon");
-    assertEquals(List.of("4 resynced from 0"), events.seen);
+    awaitEvents(List.of("4 resynced from 0"));
   }
 
   @Test
@@ -209,7 +217,7 @@ class TopologyWatcherTest {
     call.send(fullSync(0, 2), lagged(2),
         fullSync(2, 9, node("z", NodeState.NODE_STATE_ACTIVE)),
         added(9, 10, node("y", NodeState.NODE_STATE_JOINING)));
-    assertEquals(List.of("2 resynced from 0", "9 resynced from 2", "10 added y"), events.seen);
+    awaitEvents(List.of("2 resynced from 0", "9 resynced from 2", "10 added y"));
     assertEquals(1, source.calls.size());
   }
 
@@ -229,11 +237,47 @@ class TopologyWatcherTest {
     start(Duration.ofMinutes(1));
     FakeCall call = source.awaitCall(0);
     call.send(fullSync(0, 1));
+    awaitEvents(List.of("1 resynced from 0"));
     watcher.close();
     assertTrue(call.cancelled);
     call.send(added(1, 2, node("a", NodeState.NODE_STATE_JOINING)));
     assertEquals(List.of("1 resynced from 0"), events.seen);
     assertEquals(1, source.calls.size());
+  }
+
+  @Test
+  void aSlowListenerHoldsNeitherTheStreamNorTheLookups() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> threads = new CopyOnWriteArrayList<>();
+    TopologyListener slow = new TopologyListener() {
+      @Override
+      public void resynced(Topology previous, Topology current) {
+        threads.add(Thread.currentThread().getName());
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    watcher = TopologyWatcher.builder(source).listener(slow).listener(events).start();
+    FakeCall call = source.awaitCall(0);
+    call.send(fullSync(0, 3, node("a", NodeState.NODE_STATE_ACTIVE),
+        node("b", NodeState.NODE_STATE_ACTIVE), node("c", NodeState.NODE_STATE_ACTIVE)));
+    Object points = watcher.ring().points();
+    // The stream's thread (this one, in the fake) goes on while the listener is blocked.
+    call.send(updated(3, 4, node("a", NodeState.NODE_STATE_SUSPECT)),
+        updated(4, 5, node("b", NodeState.NODE_STATE_DRAINING)));
+    assertEquals(5, watcher.version());
+    assertSame(points, watcher.ring().points(), "state changes reuse the computed points");
+    assertEquals(2, watcher.ring().servingCount());
+    assertEquals(3, watcher.ring().memberCount());
+    assertEquals(List.of(), events.seen);
+    release.countDown();
+    awaitEvents(List.of("3 resynced from 0",
+        "4 updated a NODE_STATE_ACTIVE->NODE_STATE_SUSPECT",
+        "5 updated b NODE_STATE_ACTIVE->NODE_STATE_DRAINING"));
+    assertEquals(List.of("topology-listeners"), threads);
   }
 
   @Test
@@ -251,7 +295,7 @@ class TopologyWatcherTest {
       assertEquals(3, replicas.stream().map(id -> id.substring(1)).map(Integer::parseInt)
           .map(i -> i % 3).distinct().count(), replicas.toString());
     }
-    assertTrue(watcher.spread("zone").spreads(false));
-    assertFalse(watcher.spread("rack").spreads(false));
+    assertTrue(watcher.spread("zone").spreads());
+    assertFalse(watcher.spread("rack").spreads());
   }
 }

@@ -18,11 +18,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code coordctl ring lookup KEY}: the replicas of a key, placed by the client library on the
- * current topology (the same placement as the facade's ring and every router's).
+ * {@code coordctl ring lookup KEY}: the replicas and the primary of a key, placed by the client
+ * library on the current topology (gitstratum's placement: the facade's ring, every router's).
  */
 @Command(name = "lookup", mixinStandardHelpOptions = true,
-    description = "Show the replicas of a key, primary first.")
+    description = "Show the replicas of a key (reads and writes alike) and its primary.")
 final class RingLookupCommand implements Runnable {
   @ParentCommand
   RingCommand ring;
@@ -30,9 +30,6 @@ final class RingLookupCommand implements Runnable {
   @Parameters(paramLabel = "KEY", description = "The key (hashed as UTF-8 bytes), or with "
       + "--object-id a 64-hex-digit object id.")
   String key;
-
-  @Option(names = "--write", description = "Write placement: DRAINING nodes are skipped.")
-  boolean write;
 
   @Option(names = "--object-id", description = "KEY is a 32-byte object id in hex, placed at "
       + "its own first 8 bytes.")
@@ -57,19 +54,18 @@ final class RingLookupCommand implements Runnable {
       if (spreadLabel != null) {
         replicas = LabelSpread.of(placement, spreadLabel,
                 id -> topology.node(id).map(NodeInfo::getLabelsMap).orElse(Map.of()))
-            .replicasForPosition(position, write);
+            .replicasForPosition(position);
       } else {
-        replicas = write ? placement.replicasForPositionWrite(position)
-            : placement.replicasForPosition(position);
+        replicas = placement.replicasForPosition(position);
       }
     } catch (InsufficientNodesException e) {
       throw new CoordCtl.CliException(e.getMessage() + " (topology version "
           + topology.version() + ")");
     }
     PrintWriter out = root.spec.commandLine().getOut();
-    out.printf("%s %s at position %s, topology version %d, %s replicas:%n",
+    out.printf("%s %s at position %s, topology version %d, primary %s, replicas:%n",
         objectId ? "object" : "key", key, Long.toUnsignedString(position), topology.version(),
-        write ? "write" : "read");
+        placement.primaryForPosition(position).orElseThrow());
     Formats.Table table = new Formats.Table("#", "NODE", "STATE", "ADDRESS", "LABELS");
     for (int i = 0; i < replicas.size(); i++) {
       NodeInfo node = topology.node(replicas.get(i)).orElseThrow();

@@ -89,22 +89,20 @@ public final class ExampleRouter implements Callable<Integer> {
     private void print(Topology topology, String what) {
       StringBuilder out = new StringBuilder();
       out.append("version ").append(topology.version()).append(": ").append(what)
-          .append("; ring has ").append(watcher.ring().memberCount()).append(" members\n");
+          .append("; ring has ").append(watcher.ring().memberCount()).append(" members, ")
+          .append(watcher.ring().servingCount()).append(" serving\n");
       for (String key : keys) {
-        out.append("  ").append(key).append(" -> read ").append(place(key, false))
-            .append(", write ").append(place(key, true)).append('\n');
+        out.append("  ").append(key).append(" -> ").append(place(key))
+            .append(", primary ").append(watcher.primaryFor(key).orElse("(none)")).append('\n');
       }
       System.out.print(out);
       System.out.flush();
     }
 
-    private String place(String key, boolean write) {
+    private String place(String key) {
       try {
-        if (spreadLabel != null) {
-          return String.valueOf(write ? watcher.replicasForWrite(key, spreadLabel)
-              : watcher.replicasFor(key, spreadLabel));
-        }
-        return String.valueOf(write ? watcher.replicasForWrite(key) : watcher.replicasFor(key));
+        return String.valueOf(spreadLabel != null ? watcher.replicasFor(key, spreadLabel)
+            : watcher.replicasFor(key));
       } catch (InsufficientNodesException e) {
         return "(" + e.available() + " of " + e.required() + " nodes)";
       }

@@ -12,6 +12,7 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.proto.SetNodeStateRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -84,6 +85,15 @@ public final class RequestValidator {
       throw new InvalidArgumentException("reported_state",
           "must be UNKNOWN, ACTIVE, JOINING or DRAINING; only the failure detector sets "
               + "SUSPECT and DOWN");
+    }
+  }
+
+  /** gitstratum's legacy SetNodeState: a valid node id and a known state. */
+  public static void setNodeState(SetNodeStateRequest request) {
+    nodeId("node_id", request.getNodeId());
+    if (request.getState() == NodeState.UNRECOGNIZED) {
+      throw new InvalidArgumentException("state",
+          "must be a NodeState, got " + request.getStateValue());
     }
   }
 

@@ -11,9 +11,24 @@ public final class NodeStateException extends CoordinatorException {
   private final NodeState state;
 
   public NodeStateException(String nodeId, NodeState state, String rule) {
-    super(ErrorReason.NODE_STATE, "node " + nodeId + " is " + state + ": " + rule, null);
+    this("node " + nodeId + " is " + state + ": " + rule, nodeId, state);
+  }
+
+  private NodeStateException(String message, String nodeId, NodeState state) {
+    super(ErrorReason.NODE_STATE, message, null);
     this.nodeId = nodeId;
     this.state = state;
+  }
+
+  /**
+   * gitstratum's legacy SetNodeState asked for a state that neither the node's heartbeat nor an
+   * operator may set; {@code state} in the metadata is the one asked for.
+   */
+  public static NodeStateException notSettable(String nodeId, NodeState requested) {
+    return new NodeStateException("SetNodeState cannot set node " + nodeId
+        + " " + requested + ": states change through Heartbeat (reported_state ACTIVE or "
+        + "DRAINING) and the admin service gitstratum.admin.CoordinatorAdmin (DrainNode, "
+        + "ConfirmDown); the detector alone sets SUSPECT", nodeId, requested);
   }
 
   @Override

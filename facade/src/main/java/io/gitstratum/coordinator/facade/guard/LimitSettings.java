@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
  * limit off. "Client" means one client identity: the node id or subject of its certificate with
  * mutual TLS, else its IP address.
  *
- * @param registrationsPerClient RegisterNode + DeregisterNode per second per client
+ * @param registrationsPerClient RegisterNode + DeregisterNode (and the legacy AddNode, RemoveNode,
+ *     SetNodeState) per second per client
  * @param heartbeatsPerClient Heartbeat per second per client
  * @param readsPerClient GetTopology, GetHashRing, GetLeader, HealthCheck and WatchTopology
  *     openings per second per client
@@ -52,7 +53,8 @@ public record LimitSettings(int registrationsPerClient, int heartbeatsPerClient,
    */
   public static final class Options {
     @Option(names = "--rate-registrations", defaultValue = "50",
-        description = "RegisterNode + DeregisterNode per second per client; 0: no limit "
+        description = "RegisterNode + DeregisterNode (and gitstratum's legacy AddNode, RemoveNode, "
+            + "SetNodeState) per second per client; 0: no limit "
             + "(default ${DEFAULT-VALUE})")
     int registrations;
 

@@ -25,7 +25,9 @@ public enum RequestCategory {
    */
   public static RequestCategory of(String fullMethodName) {
     return switch (fullMethodName) {
-      case SERVICE + "RegisterNode", SERVICE + "DeregisterNode" -> REGISTRATIONS;
+      // gitstratum's legacy writes (AddNode, RemoveNode, SetNodeState) count as registrations.
+      case SERVICE + "RegisterNode", SERVICE + "DeregisterNode", SERVICE + "AddNode",
+          SERVICE + "RemoveNode", SERVICE + "SetNodeState" -> REGISTRATIONS;
       case SERVICE + "Heartbeat" -> HEARTBEATS;
       default -> READS;
     };

@@ -19,9 +19,13 @@ import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
+import io.gitstratum.coordinator.proto.AddNodeRequest;
+import io.gitstratum.coordinator.proto.AddNodeResponse;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
+import io.gitstratum.coordinator.proto.GetClusterStateRequest;
+import io.gitstratum.coordinator.proto.GetClusterStateResponse;
 import io.gitstratum.coordinator.proto.GetHashRingRequest;
 import io.gitstratum.coordinator.proto.GetHashRingResponse;
 import io.gitstratum.coordinator.proto.GetLeaderRequest;
@@ -37,8 +41,13 @@ import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RaftState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.proto.RegisterNodeResponse;
+import io.gitstratum.coordinator.proto.RemoveNodeRequest;
+import io.gitstratum.coordinator.proto.RemoveNodeResponse;
+import io.gitstratum.coordinator.proto.SetNodeStateRequest;
+import io.gitstratum.coordinator.proto.SetNodeStateResponse;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.proto.WatchTopologyRequest;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -79,12 +88,19 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   private final RingCache rings;
   private final NodeAuthorizer authorizer;
   private final TopologyResponses responses;
+  private final LegacySetNodeState setNodeState;
+
+  private static final AddNodeResponse ADDED = AddNodeResponse.newBuilder().setSuccess(true)
+      .build();
+  private static final RemoveNodeResponse REMOVED = RemoveNodeResponse.newBuilder()
+      .setSuccess(true).build();
 
   @Inject
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
       Clock clock, EtcdSettings etcd, RingCache rings, NodeAuthorizer authorizer,
-      TopologyResponses responses) {
+      TopologyResponses responses, LegacySetNodeState setNodeState) {
+    this.setNodeState = setNodeState;
     this.authorizer = authorizer;
     this.responses = responses;
     this.rings = rings;
@@ -101,32 +117,81 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
 
   /**
    * The service to register: GetTopology and WatchTopology send the shared encoding of a
-   * topology ({@link SharedTopologyEncoding}).
+   * topology ({@link SharedTopologyEncoding}), and WatchTopology its headers at once
+   * ({@link PromptWatchHeaders}).
    */
   public ServerServiceDefinition definition() {
-    return SharedTopologyEncoding.apply(bindService(), responses);
+    return ServerInterceptors.intercept(SharedTopologyEncoding.apply(bindService(), responses),
+        new PromptWatchHeaders());
   }
 
   @Override
   public void registerNode(RegisterNodeRequest request,
       StreamObserver<RegisterNodeResponse> observer) {
-    StatusMapper.respondAsync("RegisterNode", observer, () -> {
-      NodeInfo node = RequestValidator.register(request);
-      authorizer.requireMayActOn(node.getId());
-      return writer.submit(ClientIdentity.current().actor(), (view, liveness) ->
-          TopologyTransitions.register(view, node, clock.millis()));
-    });
+    StatusMapper.respondAsync("RegisterNode", observer, () -> register(request));
+  }
+
+  private CompletableFuture<RegisterNodeResponse> register(RegisterNodeRequest request) {
+    NodeInfo node = RequestValidator.register(request);
+    authorizer.requireMayActOn(node.getId());
+    return writer.submit(ClientIdentity.current().actor(), (view, liveness) ->
+        TopologyTransitions.register(view, node, clock.millis()));
   }
 
   @Override
   public void deregisterNode(DeregisterNodeRequest request,
       StreamObserver<DeregisterNodeResponse> observer) {
-    StatusMapper.respondAsync("DeregisterNode", observer, () -> {
-      RequestValidator.deregister(request);
-      authorizer.requireMayActOn(request.getNodeId());
-      return writer.submit(ClientIdentity.current().actor(),
-          (view, liveness) -> TopologyTransitions.deregister(view, request));
-    });
+    StatusMapper.respondAsync("DeregisterNode", observer, () -> deregister(request));
+  }
+
+  private CompletableFuture<DeregisterNodeResponse> deregister(DeregisterNodeRequest request) {
+    RequestValidator.deregister(request);
+    authorizer.requireMayActOn(request.getNodeId());
+    return writer.submit(ClientIdentity.current().actor(),
+        (view, liveness) -> TopologyTransitions.deregister(view, request));
+  }
+
+  /** gitstratum's legacy AddNode: RegisterNode (field numbers alike); failures are status codes. */
+  @Override
+  public void addNode(AddNodeRequest request, StreamObserver<AddNodeResponse> observer) {
+    StatusMapper.respondAsync("AddNode", observer, () -> register(RegisterNodeRequest.newBuilder()
+        .setNode(request.getNode()).build()).thenApply(registered -> ADDED));
+  }
+
+  /** gitstratum's legacy RemoveNode: DeregisterNode without a generation check. */
+  @Override
+  public void removeNode(RemoveNodeRequest request, StreamObserver<RemoveNodeResponse> observer) {
+    StatusMapper.respondAsync("RemoveNode", observer, () -> deregister(
+        DeregisterNodeRequest.newBuilder().setNodeId(request.getNodeId()).build())
+        .thenApply(removed -> REMOVED));
+  }
+
+  /** gitstratum's legacy SetNodeState: only what a heartbeat or an operator could do. */
+  @Override
+  public void setNodeState(SetNodeStateRequest request,
+      StreamObserver<SetNodeStateResponse> observer) {
+    StatusMapper.respondAsync("SetNodeState", observer, () -> setNodeState.apply(request));
+  }
+
+  /**
+   * gitstratum's legacy GetClusterState: GetTopology's snapshot in the old shape (no frontend
+   * nodes), read linearizably as gitstratum's single-leader coordinator answered it, so its
+   * client sees its own AddNode through any replica.
+   */
+  @Override
+  public void getClusterState(GetClusterStateRequest request,
+      StreamObserver<GetClusterStateResponse> observer) {
+    StatusMapper.respondAsync("GetClusterState", observer, () -> readable(true)
+        .thenApplyAsync(topology -> {
+          GetTopologyResponse snapshot = responses.of(topology);
+          return GetClusterStateResponse.newBuilder()
+              .addAllMetadataNodes(snapshot.getMetadataNodesList())
+              .addAllObjectNodes(snapshot.getObjectNodesList())
+              .setLeaderId(snapshot.getLeaderId())
+              .setVersion(snapshot.getVersion())
+              .setHashRingConfig(snapshot.getHashRingConfig())
+              .build();
+        }, ANSWERS));
   }
 
   @Override

@@ -219,17 +219,18 @@ class ContractGuaranteesTest {
   }
 
   @Test
-  void hashRingCoversJoinedObjectNodesOnly() {
-    // JOINING nodes are not ring members until they become ACTIVE (liveness issue).
+  void hashRingHasEveryObjectNodesPointsWhateverItsState() {
+    // As gitstratum's get_ring_entries: a JOINING node is a member (it just cannot serve yet).
     register(object("o1", "g"));
     GetHashRingResponse ring = facade.getHashRing(GetHashRingRequest.getDefaultInstance());
-    assertEquals(0, ring.getEntriesCount());
+    assertEquals(16, ring.getEntriesCount());
     assertEquals(1, ring.getVersion());
     assertEquals(3, ring.getReplicationFactor());
     ConsistentHashRing expected = ConsistentHashRing.fromNodes(
-        List.of(object("o1", "g").toBuilder().setState(NodeState.NODE_STATE_ACTIVE).build()),
+        List.of(object("o1", "g").toBuilder().setState(NodeState.NODE_STATE_JOINING).build()),
         topology().getHashRingConfig());
-    assertEquals(16, expected.points().size());
+    assertEquals(expected.toEntries(), ring.getEntriesList());
+    assertEquals(0, expected.servingCount());
   }
 
   @Test

@@ -19,6 +19,7 @@ import io.gitstratum.coordinator.facade.it.PerTestFacades;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
+import io.gitstratum.coordinator.proto.AddNodeRequest;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
@@ -26,6 +27,8 @@ import io.gitstratum.coordinator.proto.GetHashRingRequest;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.gitstratum.coordinator.proto.RemoveNodeRequest;
+import io.gitstratum.coordinator.proto.SetNodeStateRequest;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -135,6 +138,35 @@ class MutualTlsTest {
     assertEquals(1, node.getTopology(GetTopologyRequest.getDefaultInstance())
         .getObjectNodesCount(), "reads are open to any valid certificate");
     node.deregisterNode(DeregisterNodeRequest.newBuilder().setNodeId("obj-1").build());
+  }
+
+  @Test
+  void gitstratumsLegacyWritesAreBoundLikeTheirSuccessors() {
+    FacadeHarness harness = facades.harness();
+    FacadeServer facade = start(c -> c);
+    CoordinatorServiceBlockingStub node = Settled.detectorElected(stub(facade, node1));
+    assertTrue(node.addNode(AddNodeRequest.newBuilder().setNode(register("obj-1").getNode())
+        .build()).getSuccess());
+    assertTrue(node.setNodeState(SetNodeStateRequest.newBuilder().setNodeId("obj-1")
+        .setState(NodeState.NODE_STATE_ACTIVE).build()).getSuccess());
+
+    long revision = harness.etcdRevision();
+    List<org.junit.jupiter.api.function.Executable> refused = List.of(
+        () -> node.addNode(AddNodeRequest.newBuilder().setNode(register("obj-2").getNode())
+            .build()),
+        () -> node.removeNode(RemoveNodeRequest.newBuilder().setNodeId("obj-9").build()),
+        () -> node.setNodeState(SetNodeStateRequest.newBuilder().setNodeId("obj-2")
+            .setState(NodeState.NODE_STATE_DRAINING).build()),
+        // DOWN is an operator's ConfirmDown, even for the node itself.
+        () -> node.setNodeState(SetNodeStateRequest.newBuilder().setNodeId("obj-1")
+            .setState(NodeState.NODE_STATE_DOWN).build()));
+    for (org.junit.jupiter.api.function.Executable call : refused) {
+      ErrorDetails.expect(assertThrows(StatusRuntimeException.class, call),
+          Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
+    }
+    assertEquals(revision, harness.etcdRevision(), "refused requests wrote nothing");
+    assertTrue(node.removeNode(RemoveNodeRequest.newBuilder().setNodeId("obj-1").build())
+        .getSuccess());
   }
 
   @Test
