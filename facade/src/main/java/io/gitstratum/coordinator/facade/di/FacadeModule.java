@@ -270,6 +270,8 @@ final class FacadeModule {
         () -> detector.protection().zones().size(),
         () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
+    metrics.observeReplica(cache::isSynced, leadership::isLeader);
+    metrics.observeZones(() -> cache.state().topology(), detectorSettings.zoneLabel());
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
         query -> {
           TopologyCache.State state = cache.state();
