@@ -280,7 +280,8 @@ final class FacadeModule {
         () -> detector.protection().zones().size(),
         () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
-    metrics.observeReplica(cache::isSynced, leadership::isLeader);
+    metrics.observeReplica(cache::isSynced, leadership::isLeader,
+        () -> cache.detectorPause().isPresent());
     metrics.observeZones(() -> cache.state().topology(), detectorSettings.zoneLabel());
     metrics.observeEtcdMembers(() -> members.members().upByName());
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,

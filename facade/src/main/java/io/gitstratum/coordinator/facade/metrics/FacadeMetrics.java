@@ -158,14 +158,21 @@ public final class FacadeMetrics {
         .callback(cb -> cb.call(downPaused.getAsBoolean() ? 1 : 0)).register(registry);
   }
 
-  /** Whether this replica follows etcd and whether it runs the detector, read at scrape time. */
-  public void observeReplica(BooleanSupplier synced, BooleanSupplier detectorLeader) {
+  /**
+   * Whether this replica follows etcd, whether it runs the detector and whether an operator's
+   * pause of SUSPECT→DOWN is in force, read at scrape time.
+   */
+  public void observeReplica(BooleanSupplier synced, BooleanSupplier detectorLeader,
+      BooleanSupplier operatorPause) {
     GaugeWithCallback.builder().name(P + "cache_synced")
         .help("1 while this replica's cache follows etcd (as /readyz), else 0")
         .callback(cb -> cb.call(synced.getAsBoolean() ? 1 : 0)).register(registry);
     GaugeWithCallback.builder().name(P + "detector_leader")
         .help("1 while this replica holds the detector election and runs the failure detector")
         .callback(cb -> cb.call(detectorLeader.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name(P + "detector_operator_paused")
+        .help("1 while an operator's pause of SUSPECT->DOWN (coordctl detector pause) is in force")
+        .callback(cb -> cb.call(operatorPause.getAsBoolean() ? 1 : 0)).register(registry);
   }
 
   /**

@@ -119,7 +119,7 @@ class FacadeMetricsTest {
         node("a", "eu-1", NodeState.NODE_STATE_ACTIVE),
         node("b", "eu-1", NodeState.NODE_STATE_SUSPECT),
         node("c", "", NodeState.NODE_STATE_ACTIVE)), HashRingConfig.getDefaultInstance());
-    metrics.observeReplica(() -> true, () -> false);
+    metrics.observeReplica(() -> true, () -> false, () -> true);
     metrics.observeZones(() -> topology, "zone");
     Map<String, Boolean> members = new LinkedHashMap<>();
     members.put("etcd-0", true);
@@ -128,6 +128,7 @@ class FacadeMetricsTest {
     String text = scrape(metrics);
     for (String line : List.of("gitstratum_coordinator_cache_synced 1.0",
         "gitstratum_coordinator_detector_leader 0.0",
+        "gitstratum_coordinator_detector_operator_paused 1.0",
         "gitstratum_coordinator_zone_nodes{state=\"active\",type=\"object\",zone=\"eu-1\"} 1.0",
         "gitstratum_coordinator_zone_nodes{state=\"suspect\",type=\"object\",zone=\"eu-1\"} 1.0",
         "gitstratum_coordinator_zone_nodes{state=\"active\",type=\"object\","
