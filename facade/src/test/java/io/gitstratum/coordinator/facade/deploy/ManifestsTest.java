@@ -413,7 +413,7 @@ class ManifestsTest {
     throw new AssertionError("no deploy/k8s above " + System.getProperty("user.dir"));
   }
 
-  private static List<Map<String, Object>> loadYaml(Path file) throws IOException {
+  static List<Map<String, Object>> loadYaml(Path file) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
     try (Reader reader = Files.newBufferedReader(file)) {
       for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(reader)) {
