@@ -3,12 +3,15 @@ package io.gitstratum.coordinator.facade.deploy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.etcdlocal.FreePorts;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
 import io.gitstratum.coordinator.facade.it.Heartbeater;
 import io.gitstratum.coordinator.facade.it.TestNodes;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
+import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
+import io.gitstratum.coordinator.proto.GetLeaderRequest;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import java.io.IOException;
@@ -37,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * evaluating deploy/monitoring/rules.yml, with each alert's {@code for} cut to 2 s (the
  * expressions unchanged): every dashboard query returns data; stopping an etcd member fires
  * GitstratumEtcdMemberDown for that member and restarting it clears it; a node of a zone of three
- * going silent fires GitstratumNodesUnhealthy for that zone, and deregistering it clears it.
+ * going silent fires GitstratumNodesUnhealthy for that zone, and deregistering it clears it;
+ * killing the detector leader fires GitstratumReplicaDown for it (and not
+ * GitstratumNoDetectorLeader: the other replica takes over), and a replacement clears it.
  */
 @Tag("etcd")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -53,8 +58,10 @@ class PrometheusEndToEndTest {
       throws Exception {
     String cluster = FacadeHarness.clusterFor(test);
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
-      FacadeServer first = harness.start(cluster, FacadeHarness::fastLiveness);
-      FacadeServer second = harness.start(cluster, FacadeHarness::fastLiveness);
+      // Fixed operations ports, so that a replacement replica is the same scrape target.
+      List<Integer> httpPorts = FreePorts.pick(2);
+      FacadeServer first = harness.start(replica(harness, cluster, httpPorts.get(0)));
+      FacadeServer second = harness.start(replica(harness, cluster, httpPorts.get(1)));
       CoordinatorServiceBlockingStub stub = harness.stub(first);
       try (Heartbeater beats = new Heartbeater(List.of(stub, harness.stub(second)));
           Prometheus prometheus = Prometheus.start(dir, first.httpPort(), second.httpPort())) {
@@ -92,8 +99,37 @@ class PrometheusEndToEndTest {
             .setGenerationId("g-n3").build());
         Awaitility.await("GitstratumNodesUnhealthy clears").atMost(Duration.ofSeconds(20))
             .pollInterval(Duration.ofMillis(250)).until(() -> !prometheus.hasData(unhealthy));
+
+        // The detector leader killed: it is reported down, the other replica takes the detector
+        // over (so GitstratumNoDetectorLeader has nothing to say), and a replacement on the same
+        // address clears the alert.
+        String leaderId = stub.getLeader(GetLeaderRequest.getDefaultInstance()).getLeaderId();
+        FacadeServer leader = leaderId.equals("replica-0") ? first : second;
+        FacadeServer other = leader == first ? second : first;
+        String replicaDown = "ALERTS{alertname=\"GitstratumReplicaDown\",alertstate=\"firing\","
+            + "instance=\"127.0.0.1:" + leader.httpPort() + "\"}";
+        leader.close();
+        Awaitility.await("GitstratumReplicaDown fires").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(250)).until(() -> prometheus.hasData(replicaDown));
+        Awaitility.await("the other replica leads").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(250)).until(() -> prometheus.hasData(
+                "gitstratum_coordinator_detector_leader{instance=\"127.0.0.1:" + other.httpPort()
+                    + "\"} == 1"));
+        assertTrue(!prometheus.hasData("ALERTS{alertname=\"GitstratumNoDetectorLeader\"}"),
+            "a leader was elected within the session TTL");
+        harness.start(replica(harness, cluster, leader.httpPort()));
+        Awaitility.await("GitstratumReplicaDown clears").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(250)).until(() -> !prometheus.hasData(replicaDown));
       }
     }
+  }
+
+  /** A replica with fast liveness whose operations port is {@code httpPort}. */
+  private static FacadeConfig replica(FacadeHarness harness, String cluster, int httpPort) {
+    FacadeConfig config = FacadeHarness.fastLiveness(harness.config(cluster));
+    ListenSettings listen = config.listen();
+    return config.withListen(new ListenSettings(listen.host(), listen.port(),
+        listen.advertiseAddress(), listen.httpHost(), httpPort, listen.replicaId()));
   }
 
   /** A Prometheus process on a free loopback port, its data in {@code dir}. */
