@@ -111,9 +111,17 @@ public final class EtcdMemberHealth implements AutoCloseable {
     if (closed.get() || !checking.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(last.get());
     }
-    CompletableFuture<Members> done = client.getClusterClient().listMember()
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((list, error) -> error == null ? targets(list) : fallbackTargets())
+    CompletableFuture<MemberListResponse> list;
+    try {
+      list = client.getClusterClient().listMember();
+    } catch (RuntimeException e) {
+      // Thrown out of the scheduled task, it would end the periodic check for good.
+      log.warn("etcd member check failed: {}", e.toString());
+      checking.set(false);
+      return CompletableFuture.completedFuture(last.get());
+    }
+    return list.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((answer, error) -> error == null ? targets(answer) : fallbackTargets())
         .thenCompose(this::probeAll)
         .whenComplete((members, error) -> {
           if (error != null) {
@@ -123,7 +131,6 @@ public final class EtcdMemberHealth implements AutoCloseable {
           }
           checking.set(false);
         });
-    return done;
   }
 
   private List<Target> targets(MemberListResponse list) {
@@ -152,6 +159,10 @@ public final class EtcdMemberHealth implements AutoCloseable {
     CompletableFuture<Member> out = new CompletableFuture<>();
     if (target.endpoint().isEmpty()) {
       out.complete(new Member(target.name(), "", false, "not started (no client URL)"));
+      return out;
+    }
+    if (closed.get()) {
+      out.complete(new Member(target.name(), target.endpoint(), false, "replica stopping"));
       return out;
     }
     ManagedChannel channel;
