@@ -64,8 +64,8 @@ public final class RegisterWorkload implements Workload {
           "commands per group-commit transaction (facade /metrics)");
       report.figure(SECTION, c + ".cas_conflicts", delta(before, after,
           "gitstratum_coordinator_cas_conflicts_total"), "1");
-      for (String op : new String[] {"lease grant", "topology commit"}) {
-        report.figure(SECTION, c + ".etcd_" + op.replace(' ', '_') + "_mean_ms",
+      for (String op : new String[] {"lease_grant", "topology_commit"}) {
+        report.figure(SECTION, c + ".etcd_" + op + "_mean_ms",
             meanMs(before, after, "gitstratum_coordinator_etcd_request_duration_seconds", op), "ms",
             "as the replica times it (facade /metrics)");
       }

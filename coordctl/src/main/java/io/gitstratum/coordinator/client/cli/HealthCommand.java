@@ -1,8 +1,10 @@
 package io.gitstratum.coordinator.client.cli;
 
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
+import io.gitstratum.coordinator.proto.EtcdMember;
 import io.gitstratum.coordinator.proto.HealthCheckResponse;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
@@ -22,7 +24,7 @@ final class HealthCommand implements java.util.concurrent.Callable<Integer> {
       endpoint = client.currentEndpoint().orElse("?");
     }
     PrintWriter out = root.spec.commandLine().getOut();
-    out.printf("healthy:           %s%n", health.getHealthy() ? "yes" : "NO (" + why(health) + ")");
+    out.printf("healthy:           %s%n", verdict(health));
     out.printf("answered by:       %s (%s)%n", endpoint,
         health.getRaftState().name().replace("RAFT_STATE_", "").toLowerCase());
     out.printf("detector leader:   %s%n", health.getLeaderId().isEmpty()
@@ -36,7 +38,41 @@ final class HealthCommand implements java.util.concurrent.Callable<Integer> {
     out.printf("watch streams:     %d%n", health.getWatchSubscribers());
     out.printf("etcd:              term %d, revision %d%n", health.getRaftTerm(),
         health.getAppliedIndex());
+    out.printf("etcd members:      %s%n", members(health));
     return health.getHealthy() ? CoordCtl.OK : CoordCtl.ERROR;
+  }
+
+  /** yes; yes, but etcd members do not answer (quorum kept); or NO with why. */
+  static String verdict(HealthCheckResponse health) {
+    if (!health.getHealthy()) {
+      return "NO (" + why(health) + ")";
+    }
+    long silent = health.getEtcdMembersList().stream().filter(m -> !m.getAnswers()).count();
+    return silent == 0 ? "yes" : "yes, but " + silent + " of " + health.getEtcdMembersCount()
+        + " etcd members " + (silent == 1 ? "does" : "do") + " not answer";
+  }
+
+  /**
+   * "2 of 3 answer; etcd-2 (http://...) does not: UNAVAILABLE: io exception", as the answering
+   * replica's background check last saw them.
+   */
+  static String members(HealthCheckResponse health) {
+    List<EtcdMember> members = health.getEtcdMembersList();
+    if (members.isEmpty()) {
+      return "not checked yet";
+    }
+    StringBuilder out = new StringBuilder();
+    out.append(members.stream().filter(EtcdMember::getAnswers).count()).append(" of ")
+        .append(members.size()).append(" answer");
+    for (EtcdMember member : members) {
+      if (!member.getAnswers()) {
+        out.append("; ").append(member.getName()).append(" (").append(member.getEndpoint())
+            .append(") does not: ").append(member.getProblem());
+      } else if (!member.getProblem().isEmpty()) {
+        out.append("; ").append(member.getName()).append(": ").append(member.getProblem());
+      }
+    }
+    return out.toString();
   }
 
   /** Why a replica says it is unhealthy: HealthCheck's two causes (docs/CONTRACT.md). */

@@ -9,6 +9,7 @@ import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.client.errors.ClientErrors;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
+import io.gitstratum.coordinator.proto.EtcdMember;
 import io.gitstratum.coordinator.proto.HealthCheckResponse;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.ProtectedZone;
@@ -230,6 +231,22 @@ class CoordCtlTest {
     assertTrue(HealthCommand.why(protecting).contains("1 zone(s) are SUSPECT"));
     assertTrue(HealthCommand.why(HealthCheckResponse.getDefaultInstance())
         .contains("does not follow etcd"));
+  }
+
+  @Test
+  void healthNamesTheEtcdMemberThatDoesNotAnswer() {
+    HealthCheckResponse health = HealthCheckResponse.newBuilder().setHealthy(true)
+        .addEtcdMembers(EtcdMember.newBuilder().setName("etcd-0").setAnswers(true))
+        .addEtcdMembers(EtcdMember.newBuilder().setName("etcd-1").setAnswers(true)
+            .setProblem("NOSPACE"))
+        .addEtcdMembers(EtcdMember.newBuilder().setName("etcd-2")
+            .setEndpoint("http://10.0.0.3:2379").setProblem("no answer within 2000 ms"))
+        .build();
+    assertEquals("2 of 3 answer; etcd-1: NOSPACE; etcd-2 (http://10.0.0.3:2379) does not: "
+        + "no answer within 2000 ms", HealthCommand.members(health));
+    assertEquals("yes, but 1 of 3 etcd members does not answer", HealthCommand.verdict(health));
+    assertEquals("not checked yet",
+        HealthCommand.members(HealthCheckResponse.getDefaultInstance()));
   }
 
   @Test

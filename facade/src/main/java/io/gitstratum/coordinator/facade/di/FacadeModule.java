@@ -30,6 +30,7 @@ import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingCache;
 import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdConnector;
+import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
@@ -130,6 +131,15 @@ final class FacadeModule {
   @Singleton
   static Keyspace keyspace(EtcdSettings etcd) {
     return Keyspace.of(etcd.root(), etcd.cluster());
+  }
+
+  /** The background check of each etcd member, on the timer thread (its calls do not block). */
+  @Provides
+  @Singleton
+  static EtcdMemberHealth memberHealth(Client client, EtcdConnector connector, EtcdSettings etcd,
+      ScheduledExecutorService scheduler, Clock clock) {
+    return new EtcdMemberHealth(client, connector::channel, etcd.endpoints(), etcd.timeout(),
+        scheduler, clock::millis);
   }
 
   @Provides
@@ -269,7 +279,7 @@ final class FacadeModule {
   static OpsHttpServer ops(ListenSettings listen, FacadeMetrics metrics, TopologyCache cache,
       WatchHub hub, FailureDetector detector, Leadership leadership, RingCache rings,
       Clock clock, EtcdAdminStore adminStore, @Named("admin") ExecutorService adminThread,
-      DetectorSettings detectorSettings) {
+      DetectorSettings detectorSettings, EtcdMemberHealth members) {
     StatusReads reads = new StatusReads(adminStore, adminThread, clock::millis, 20,
         cache::aliveLease);
     metrics.observeState(() -> cache.state().topology(), hub::subscriberCount, hub::queuedUpdates,
@@ -277,6 +287,10 @@ final class FacadeModule {
         () -> detector.protection().zones().size(),
         () -> detector.protection().paused(clock.millis()));
     metrics.observeFullSyncs(hub::fullSyncBytesInTransit, hub::fullSyncsWaiting);
+    metrics.observeReplica(cache::isSynced, leadership::isLeader,
+        () -> cache.detectorPause().isPresent());
+    metrics.observeZones(() -> cache.state().topology(), detectorSettings.zoneLabel());
+    metrics.observeEtcdMembers(() -> members.members().upByName());
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
         query -> {
           TopologyCache.State state = cache.state();
@@ -285,8 +299,8 @@ final class FacadeModule {
               leadership.leader(), listen.replicaId(), hub.subscriberCount(),
               detector.protection(), cache.detectorPause(), reads.changes(topology.version()),
               reads.replicas(topology.version()), cache.isSynced(), state.revision(),
-              state.raftTerm(), detectorSettings.zoneLabel(), reads::lastHeartbeats,
-              clock.millis()), query);
+              state.raftTerm(), members.members(), detectorSettings.zoneLabel(),
+              reads::lastHeartbeats, clock.millis()), query);
         });
   }
 
@@ -298,7 +312,7 @@ final class FacadeModule {
       ScheduledExecutorService scheduler,
       @Named("detector") ScheduledExecutorService detectorThread, Clock clock,
       ServerBuilder<?> builder, CoordinatorService service, AdminService admin, OpsHttpServer ops,
-      FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls) {
+      FacadeMetrics metrics, GuardInterceptor guard, ServerTls tls, EtcdMemberHealth members) {
     tls.applyTo(builder);
     builder.maxInboundMessageSize(config.limits().maxRequestBytes());
     // Handlers run on the transport threads: none blocks (etcd work is asynchronous; large
@@ -312,6 +326,7 @@ final class FacadeModule {
     builder.intercept(new RpcMetricsInterceptor(metrics));
     return new FacadeServer(config, client, store, cache, supervisor, hub,
         new FacadeServer.Liveness(election, detector, keepAlives, detectorThread, writer), ops,
-        scheduler, clock, builder, List.of(service.definition(), admin.bindService()), tls);
+        scheduler, clock, builder, List.of(service.definition(), admin.bindService()), tls,
+        members);
   }
 }

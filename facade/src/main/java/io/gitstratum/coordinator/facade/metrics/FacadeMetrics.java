@@ -12,7 +12,10 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -25,6 +28,24 @@ import java.util.function.Supplier;
 @Singleton
 public final class FacadeMetrics {
   private static final String P = "gitstratum_coordinator_";
+
+  /**
+   * The etcd operations the store times, as label values ({@link #operationLabel}); each has its
+   * error and latency series from the start. {@code FacadeMetricsTest} checks that every
+   * operation named in the store is here.
+   */
+  public static final List<String> ETCD_OPERATIONS = List.of("schema_check",
+      "ring_config_bootstrap", "topology_read", "paged_read", "version_read", "topology_commit",
+      "commit_check", "lease_grant", "lease_keep_alive", "lease_time_to_live", "event_trim",
+      "detector_pause", "detector_resume", "replicas_read");
+  /** What a read of etcd found after an unanswered commit (CommitCheck.Outcome, lower case). */
+  public static final List<String> UNANSWERED_OUTCOMES =
+      List.of("committed", "not_committed", "unknown");
+  public static final List<String> HEARTBEAT_OUTCOMES = List.of("renewed", "written");
+  private static final List<NodeState> DETECTED_STATES =
+      List.of(NodeState.NODE_STATE_SUSPECT, NodeState.NODE_STATE_DOWN);
+  private static final String BUILD_VERSION = Optional.ofNullable(
+      FacadeMetrics.class.getPackage().getImplementationVersion()).orElse("unknown");
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
 
@@ -73,10 +94,28 @@ public final class FacadeMetrics {
   private final Counter heartbeats = Counter.builder().name(P + "heartbeats_total")
       .help("heartbeats by outcome: renewed (lease keep-alive only) or written (a transition)")
       .labelNames("outcome").register(registry);
+  /** Label values already made Prometheus-friendly, by the name a caller gave. */
+  private final Map<String, String> operationLabels = new ConcurrentHashMap<>();
 
   @Inject
   public FacadeMetrics() {
     JvmMetrics.builder().register(registry);
+    GaugeWithCallback.builder().name(P + "build_info")
+        .help("always 1: this replica's version and Java runtime, as labels")
+        .labelNames("version", "java_version")
+        .callback(cb -> cb.call(1, BUILD_VERSION, System.getProperty("java.version")))
+        .register(registry);
+    // Every labelled counter exists at 0 from the start: a rate() over a series that appears
+    // only with its first event sees nothing, so an alert on it would never fire.
+    for (String operation : ETCD_OPERATIONS) {
+      etcdErrors.labelValues(operation);
+      etcdLatency.labelValues(operation);
+    }
+    UNANSWERED_OUTCOMES.forEach(unansweredCommits::labelValues);
+    HEARTBEAT_OUTCOMES.forEach(heartbeats::labelValues);
+    for (NodeState state : DETECTED_STATES) {
+      detector.labelValues(label(state));
+    }
   }
 
   public PrometheusRegistry registry() {
@@ -123,6 +162,57 @@ public final class FacadeMetrics {
         .callback(cb -> cb.call(downPaused.getAsBoolean() ? 1 : 0)).register(registry);
   }
 
+  /**
+   * Whether this replica follows etcd, whether it runs the detector and whether an operator's
+   * pause of SUSPECT→DOWN is in force, read at scrape time.
+   */
+  public void observeReplica(BooleanSupplier synced, BooleanSupplier detectorLeader,
+      BooleanSupplier operatorPause) {
+    GaugeWithCallback.builder().name(P + "cache_synced")
+        .help("1 while this replica's cache follows etcd (as /readyz), else 0")
+        .callback(cb -> cb.call(synced.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name(P + "detector_leader")
+        .help("1 while this replica holds the detector election and runs the failure detector")
+        .callback(cb -> cb.call(detectorLeader.getAsBoolean() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name(P + "detector_operator_paused")
+        .help("1 while an operator's pause of SUSPECT->DOWN (coordctl detector pause) is in force")
+        .callback(cb -> cb.call(operatorPause.getAsBoolean() ? 1 : 0)).register(registry);
+  }
+
+  /**
+   * Nodes by type, state and zone (the value of {@code zoneLabel}), read at scrape time; at most
+   * {@link ZoneCounts#MAX_ZONES} zones by name, the rest summed, so the series stay bounded.
+   */
+  public void observeZones(Supplier<Topology> topology, String zoneLabel) {
+    GaugeWithCallback.builder().name(P + "zone_nodes")
+        .help("registered nodes by type, state and zone (the --zone-label value; _unlabelled: "
+            + "nodes without it; _other: nodes of zones beyond the largest "
+            + ZoneCounts.MAX_ZONES + ")")
+        .labelNames("type", "state", "zone")
+        .callback(cb -> ZoneCounts.of(topology.get().nodes(), zoneLabel).forEach(count ->
+            cb.call(count.nodes(), label(count.type()), label(count.state()), count.zone())))
+        .register(registry);
+  }
+
+  /**
+   * etcd members as the background member check last saw them: name (or client URL) to whether
+   * it answered. Read at scrape time.
+   */
+  public void observeEtcdMembers(Supplier<Map<String, Boolean>> members) {
+    GaugeWithCallback.builder().name(P + "etcd_members")
+        .help("etcd cluster members, as the member list last read says")
+        .callback(cb -> cb.call(members.get().size())).register(registry);
+    GaugeWithCallback.builder().name(P + "etcd_members_answering")
+        .help("etcd members that answered this replica's last status check")
+        .callback(cb -> cb.call(members.get().values().stream().filter(up -> up).count()))
+        .register(registry);
+    GaugeWithCallback.builder().name(P + "etcd_member_up")
+        .help("1 while the etcd member answered this replica's last status check, else 0")
+        .labelNames("member")
+        .callback(cb -> members.get().forEach((member, up) -> cb.call(up ? 1 : 0, member)))
+        .register(registry);
+  }
+
   public void rpc(String method, String code, long nanos) {
     rpcs.labelValues(method, code).inc();
     rpcLatency.labelValues(method).observe(nanos / 1e9);
@@ -143,10 +233,16 @@ public final class FacadeMetrics {
 
   /** Records an etcd call that completed asynchronously, started at {@code startNanos}. */
   public void etcdDone(String operation, long startNanos, boolean succeeded) {
+    String label = operationLabels.computeIfAbsent(operation, FacadeMetrics::operationLabel);
     if (!succeeded) {
-      etcdErrors.labelValues(operation).inc();
+      etcdErrors.labelValues(label).inc();
     }
-    etcdLatency.labelValues(operation).observe((System.nanoTime() - startNanos) / 1e9);
+    etcdLatency.labelValues(label).observe((System.nanoTime() - startNanos) / 1e9);
+  }
+
+  /** "lease keep-alive" → lease_keep_alive: label values without spaces or dashes. */
+  public static String operationLabel(String operation) {
+    return operation.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
   }
 
   public void casConflict() {

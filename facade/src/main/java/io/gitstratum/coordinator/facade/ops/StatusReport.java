@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
@@ -49,7 +50,7 @@ public final class StatusReport {
       Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
       ZoneProtection.State protection, Optional<DetectorPauseRecord> pause,
       List<Change> recentChanges, List<FacadeRecord> replicas, boolean synced, long revision,
-      long raftTerm, String zoneLabel, Function<List<String>, Map<String, Long>> lastHeartbeats,
+      long raftTerm, EtcdMemberHealth.Members etcdMembers, String zoneLabel, Function<List<String>, Map<String, Long>> lastHeartbeats,
       long nowMs) {}
 
   private StatusReport() {}
@@ -65,7 +66,18 @@ public final class StatusReport {
         .append(",\"synced\":").append(s.synced())
         .append(",\"version\":").append(topology.version())
         .append(",\"etcd\":{\"revision\":").append(s.revision())
-        .append(",\"raftTerm\":").append(s.raftTerm()).append('}')
+        .append(",\"raftTerm\":").append(s.raftTerm())
+        .append(",\"membersCheckedAt\":").append(s.etcdMembers().checkedAtMs())
+        .append(",\"members\":[");
+    boolean firstMember = true;
+    for (EtcdMemberHealth.Member member : s.etcdMembers().members()) {
+      out.append(firstMember ? "" : ",").append("{\"name\":").append(quote(member.name()))
+          .append(",\"endpoint\":").append(quote(member.endpoint()))
+          .append(",\"answers\":").append(member.answers())
+          .append(",\"problem\":").append(quote(member.problem())).append('}');
+      firstMember = false;
+    }
+    out.append("]}")
         .append(",\"massExpiryProtection\":").append(s.protection().protecting())
         .append(",\"protection\":");
     protection(out, s.protection());

@@ -15,6 +15,7 @@ import io.gitstratum.coordinator.facade.guard.ClientIdentity;
 import io.gitstratum.coordinator.facade.guard.NodeAuthorizer;
 import io.gitstratum.coordinator.facade.heartbeat.HeartbeatHandler;
 import io.gitstratum.coordinator.facade.leader.Leadership;
+import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
 import io.gitstratum.coordinator.facade.store.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.watch.WatchHub;
@@ -24,6 +25,7 @@ import io.gitstratum.coordinator.proto.AddNodeResponse;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
+import io.gitstratum.coordinator.proto.EtcdMember;
 import io.gitstratum.coordinator.proto.GetClusterStateRequest;
 import io.gitstratum.coordinator.proto.GetClusterStateResponse;
 import io.gitstratum.coordinator.proto.GetHashRingRequest;
@@ -76,6 +78,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
       Runtime.getRuntime().availableProcessors(),
       new ThreadFactoryBuilder().setNameFormat("rpc-answers-%d").setDaemon(true).build());
 
+  private final EtcdMemberHealth members;
   private final TopologyCache cache;
   private final TopologyWriter writer;
   private final EtcdTopologyStore store;
@@ -99,8 +102,9 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
   public CoordinatorService(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
       WatchHub hub, HeartbeatHandler heartbeats, FailureDetector detector, Leadership leadership,
       Clock clock, EtcdSettings etcd, RingCache rings, NodeAuthorizer authorizer,
-      TopologyResponses responses, LegacySetNodeState setNodeState) {
+      TopologyResponses responses, LegacySetNodeState setNodeState, EtcdMemberHealth members) {
     this.setNodeState = setNodeState;
+    this.members = members;
     this.authorizer = authorizer;
     this.responses = responses;
     this.rings = rings;
@@ -275,6 +279,13 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
           .setDownNodes(topology.count(NodeState.NODE_STATE_DOWN))
           .setWatchSubscribers(hub.subscriberCount());
       leadership.leader().ifPresent(l -> out.setLeaderId(l.replicaId()).setLeaderAddress(l.address()));
+      // The background check's last result: a member down with quorum kept is news for the
+      // operator, not a reason to take this replica out of service.
+      EtcdMemberHealth.Members etcdMembers = members.members();
+      etcdMembers.members().forEach(m -> out.addEtcdMembers(
+          EtcdMember.newBuilder().setName(m.name())
+              .setEndpoint(m.endpoint()).setAnswers(m.answers()).setProblem(m.problem())));
+      out.setEtcdMembersCheckedAt(etcdMembers.checkedAtMs());
       return out.build();
     });
   }

@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.leader.DetectorElection;
 import io.gitstratum.coordinator.facade.ops.OpsHttpServer;
+import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
 import io.gitstratum.coordinator.facade.store.EtcdReachability;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
@@ -63,14 +64,16 @@ public final class FacadeServer implements AutoCloseable {
   private ScheduledFuture<?> readiness;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ServerTls tls;
+  private final EtcdMemberHealth members;
   private final Lifecycle parts;
 
   public FacadeServer(FacadeConfig config, Client etcd, EtcdTopologyStore store,
       TopologyCache cache, CacheSupervisor supervisor, WatchHub hub, Liveness liveness,
       OpsHttpServer ops, ScheduledExecutorService scheduler,
       Clock clock, ServerBuilder<?> builder, List<ServerServiceDefinition> services,
-      ServerTls tls) {
+      ServerTls tls, EtcdMemberHealth members) {
     this.tls = tls;
+    this.members = members;
     this.config = config;
     this.etcd = etcd;
     this.store = store;
@@ -111,6 +114,7 @@ public final class FacadeServer implements AutoCloseable {
             () -> liveness.detector().close())
         .release("watch streams", hub::close) // their clients move to another replica now
         .begin("TLS reloading", () -> tls.startReloading(scheduler)) // stops with the timers
+        .add("etcd member check", members::start, members::close)
         .add("HTTP", ops::start, ops::close)
         .add("readiness", this::followReadiness, this::stopServing);
   }

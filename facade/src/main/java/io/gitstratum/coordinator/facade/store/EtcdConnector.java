@@ -81,7 +81,8 @@ public final class EtcdConnector {
         : Optional.of(new EtcdAuthToken(access.user(), password, timeout));
   }
 
-  private ManagedChannel channel(String endpoint) {
+  /** A gRPC channel to one endpoint (TLS as for the others); the caller closes it. */
+  public ManagedChannel channel(String endpoint) {
     URI uri = URI.create(endpoint);
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort())
         .keepAliveTime(30, TimeUnit.SECONDS);

@@ -63,6 +63,7 @@ class ManifestsTest {
         docs.addAll(loadYaml(file));
       }
     }
+    docs.addAll(generatedConfigMaps(loadYaml(k8s.resolve("kustomization.yaml")).get(0)));
     List<Map<String, Object>> deployments = ofKind("Deployment");
     assertEquals(1, deployments.size(), "one Deployment (the facade) in deploy/k8s");
     deployment = deployments.get(0);
@@ -142,6 +143,62 @@ class ManifestsTest {
     // The usual scrape job rewrites the target to <pod IP>:<this annotation>.
     assertEquals(String.valueOf(http), String.valueOf(annotations.get("prometheus.io/port")),
         "prometheus.io/port must be the container's HTTP port");
+  }
+
+  @Test
+  void aHeadlessServiceListsTheReadyReplicasForDnsClients() {
+    Map<String, Object> podLabels = map(at(deployment, "spec", "template", "metadata", "labels"));
+    List<Map<String, Object>> headless = ofKind("Service").stream()
+        .filter(ManifestsTest::isHeadless)
+        .filter(s -> isSubset(map(at(s, "spec", "selector")), podLabels)).toList();
+    assertEquals(1, headless.size(), "one headless Service for dns:///NAME:PORT clients");
+    Map<String, Object> port = list(at(headless.get(0), "spec", "ports")).get(0);
+    int grpc = parsedPodConfig().listen().port();
+    assertEquals(grpc, ((Number) port.get("port")).intValue(), "headless Service port");
+    assertEquals(grpc, resolvePort(port.get("targetPort")), "headless Service targetPort");
+    assertEquals(Boolean.FALSE, map(headless.get(0).get("spec")).getOrDefault(
+        "publishNotReadyAddresses", false), "only ready replicas in DNS");
+  }
+
+  @Test
+  void networkPolicyOpensGrpcToLabelledClientsAndMetricsToMonitoring() {
+    Map<String, Object> podLabels = map(at(deployment, "spec", "template", "metadata", "labels"));
+    Map<String, Object> policy = ofKind("NetworkPolicy").stream()
+        .filter(p -> isSubset(map(at(p, "spec", "podSelector", "matchLabels")), podLabels))
+        .findFirst().orElseThrow(() -> new AssertionError("no NetworkPolicy for the facade"));
+    assertEquals(List.of("Ingress"), strings(at(policy, "spec", "policyTypes")));
+    Map<Integer, List<Map<String, Object>>> fromByPort = new TreeMap<>();
+    for (Map<String, Object> rule : list(at(policy, "spec", "ingress"))) {
+      for (Map<String, Object> port : list(rule.get("ports"))) {
+        fromByPort.put(resolvePort(port.get("port")), list(rule.get("from")));
+      }
+    }
+    FacadeConfig config = parsedPodConfig();
+    assertEquals(Set.of(config.listen().port(), config.listen().httpPort()),
+        fromByPort.keySet(), "only the gRPC and operations ports are opened");
+    assertEquals(Map.of("gitstratum.io/coordinator-client", "true"), at(fromByPort.get(
+        config.listen().port()).get(0), "podSelector", "matchLabels"), "gRPC (and admin)");
+    assertEquals(Map.of("kubernetes.io/metadata.name", "monitoring"), at(fromByPort.get(
+        config.listen().httpPort()).get(0), "namespaceSelector", "matchLabels"), "metrics");
+  }
+
+  @Test
+  void replicasSpreadOverZonesAndTheConfigMapIsGenerated() throws IOException {
+    List<Map<String, Object>> spread = list(at(deploymentPodSpec(),
+        "topologySpreadConstraints"));
+    Map<String, Object> zones = spread.stream()
+        .filter(c -> "topology.kubernetes.io/zone".equals(c.get("topologyKey"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no spread over zones"));
+    assertEquals("DoNotSchedule", zones.get("whenUnsatisfiable"));
+    assertEquals(1, ((Number) zones.get("maxSkew")).intValue());
+    // Generated with a hash suffix, so that a changed setting rolls the pods by itself.
+    Map<String, Object> kustomization = loadYaml(k8s.resolve("kustomization.yaml")).get(0);
+    List<Map<String, Object>> generators = list(kustomization.get("configMapGenerator"));
+    assertEquals(List.of("coordinator-config"), generators.stream().map(g -> g.get("name"))
+        .toList());
+    Object options = generators.get(0).get("options");
+    assertTrue(options == null || !Boolean.TRUE.equals(map(options).get("disableNameSuffixHash")),
+        "the name keeps its hash suffix");
   }
 
   @Test
@@ -388,6 +445,7 @@ class ManifestsTest {
   private static Map<String, Object> serviceWithPortNamed(String portName) {
     Map<String, Object> podLabels = map(at(deployment, "spec", "template", "metadata", "labels"));
     List<Map<String, Object>> matches = ofKind("Service").stream()
+        .filter(s -> !isHeadless(s))
         .filter(s -> isSubset(map(at(s, "spec", "selector")), podLabels))
         .filter(s -> list(at(s, "spec", "ports")).stream()
             .anyMatch(p -> portName.equals(p.get("name"))))
@@ -396,9 +454,42 @@ class ManifestsTest {
     return matches.get(0);
   }
 
+  private static boolean isHeadless(Map<String, Object> service) {
+    return "None".equals(map(service.get("spec")).get("clusterIP"));
+  }
+
   private static Map<String, Object> servicePortNamed(String portName) {
     return list(at(serviceWithPortNamed(portName), "spec", "ports")).stream()
         .filter(p -> portName.equals(p.get("name"))).findFirst().orElseThrow();
+  }
+
+  /**
+   * The ConfigMaps kustomize's configMapGenerator makes from env files, under their base names
+   * (kustomize adds the hash suffix and rewrites the references to it): KEY=VALUE lines, blank
+   * lines and # comments ignored, the value taken literally.
+   */
+  private static List<Map<String, Object>> generatedConfigMaps(Map<String, Object> kustomization)
+      throws IOException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map<String, Object> generator : list(kustomization.getOrDefault("configMapGenerator",
+        List.of()))) {
+      Map<String, Object> data = new LinkedHashMap<>();
+      for (String envFile : strings(generator.getOrDefault("envs", List.of()))) {
+        for (String line : Files.readAllLines(k8s.resolve(envFile))) {
+          String trimmed = line.strip();
+          if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+            int eq = trimmed.indexOf('=');
+            assertTrue(eq > 0, envFile + ": not KEY=VALUE: " + line);
+            assertFalse(trimmed.substring(eq + 1).startsWith("\""),
+                envFile + ": kustomize keeps quotes as part of the value: " + line);
+            data.put(trimmed.substring(0, eq), trimmed.substring(eq + 1));
+          }
+        }
+      }
+      out.add(Map.of("kind", "ConfigMap", "metadata", Map.of("name", generator.get("name")),
+          "data", data));
+    }
+    return out;
   }
 
   // ---- YAML plumbing --------------------------------------------------------------------------
@@ -413,7 +504,7 @@ class ManifestsTest {
     throw new AssertionError("no deploy/k8s above " + System.getProperty("user.dir"));
   }
 
-  private static List<Map<String, Object>> loadYaml(Path file) throws IOException {
+  static List<Map<String, Object>> loadYaml(Path file) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
     try (Reader reader = Files.newBufferedReader(file)) {
       for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(reader)) {

@@ -111,7 +111,7 @@ class ResumeStormTest {
         HttpResponse.BodyHandlers.ofString()).body();
     return metrics.lines()
         .filter(l -> l.startsWith("gitstratum_coordinator_etcd_request_duration_seconds_count")
-            && l.contains("operation=\"paged read\""))
+            && l.contains("operation=\"paged_read\""))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
   }

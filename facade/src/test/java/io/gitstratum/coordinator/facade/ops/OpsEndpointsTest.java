@@ -48,6 +48,23 @@ class OpsEndpointsTest {
       CoordinatorServiceBlockingStub stub = harness.stub(facade);
       assertEquals(200, get(facade, "/healthz").statusCode());
       assertEquals(200, get(facade, "/readyz").statusCode());
+      // Before any event, each counter an alert takes a rate() of is there, at 0.
+      String fresh = get(facade, "/metrics").body();
+      for (String expected : List.of(
+          "gitstratum_coordinator_etcd_errors_total{operation=\"lease_keep_alive\"} 0.0",
+          "gitstratum_coordinator_etcd_errors_total{operation=\"topology_commit\"} 0.0",
+          "gitstratum_coordinator_unanswered_commits_total{outcome=\"unknown\"} 0.0",
+          "gitstratum_coordinator_heartbeats_total{outcome=\"renewed\"} 0.0",
+          "gitstratum_coordinator_heartbeats_total{outcome=\"written\"} 0.0",
+          "gitstratum_coordinator_detector_transitions_total{state=\"down\"} 0.0",
+          "gitstratum_coordinator_writes_refused_total 0.0",
+          "gitstratum_coordinator_heartbeats_shed_total 0.0",
+          "gitstratum_coordinator_cache_synced 1.0",
+          "gitstratum_coordinator_build_info{")) {
+        assertTrue(fresh.contains(expected), "a fresh replica's metrics lack " + expected);
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+          get(facade, "/metrics").body().contains("gitstratum_coordinator_detector_leader 1.0"));
 
       stub.registerNode(RegisterNodeRequest.newBuilder().setNode(TestNodes.node("obj-1"))
           .build());
@@ -64,12 +81,13 @@ class OpsEndpointsTest {
           "gitstratum_coordinator_topology_version 2.0",
           "gitstratum_coordinator_watch_subscribers 1.0",
           "gitstratum_coordinator_watch_queued_updates",
-          "gitstratum_coordinator_etcd_request_duration_seconds_count{operation=\"topology commit\"}",
+          "gitstratum_coordinator_etcd_request_duration_seconds_count{operation=\"topology_commit\"}",
           "gitstratum_coordinator_cas_conflicts_total",
           "gitstratum_coordinator_commit_batch_size_count 2",
           "gitstratum_coordinator_heartbeats_total{outcome=\"renewed\"} 1.0",
           "gitstratum_coordinator_heartbeats_total{outcome=\"written\"} 1.0",
           "gitstratum_coordinator_mass_expiry_protection 0.0",
+          "gitstratum_coordinator_zone_nodes{state=\"active\",type=\"object\"",
           "jvm_memory_used_bytes")) {
         assertTrue(metrics.contains(expected), "metrics lack " + expected);
       }

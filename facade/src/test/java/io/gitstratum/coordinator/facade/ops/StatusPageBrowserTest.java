@@ -70,6 +70,9 @@ class StatusPageBrowserTest {
       String active = render(url);
       assertEquals("ACTIVE", stateCell(active, "obj-browser"));
       assertTrue(active.contains("100.0 %"), "the only object node owns the whole ring");
+      // The background member check ran at start: its verdict is on the page.
+      assertTrue(active.matches("(?s).*<span id=\"etcd-members\">etcd members <b>1 of 1</b> "
+          + "answer</span>.*"), "etcd members line");
       // Its last heartbeat, from its lease (read in the background: a later poll shows it).
       Awaitility.await().atMost(Duration.ofSeconds(20))
           .until(() -> row(render(url), "node", "obj-browser").matches(".*<td title=\"[^\"]+\">"

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
+import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
@@ -47,7 +48,11 @@ class StatusReportTest {
   private static String json(StatusQuery query,
       Function<List<String>, Map<String, Long>> lastHeartbeats) {
     return StatusReport.json(new StatusReport.Snapshot(TOPOLOGY, RING, Optional.empty(), "r1", 0,
-        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2, "zone",
+        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2,
+        new EtcdMemberHealth.Members(List.of(
+            new EtcdMemberHealth.Member("etcd-0", "http://a:2379", true, ""),
+            new EtcdMemberHealth.Member("etcd-1", "http://b:2379", false, "UNAVAILABLE")), 4_000),
+        "zone",
         lastHeartbeats, 5_000), query);
   }
 

@@ -135,6 +135,11 @@ class EtcdAuthTest {
       CoordinatorServiceBlockingStub facade = harness.stub(server);
       try (WatchRecorder watch = WatchRecorder.watch(harness.channel(server), 0)) {
         watch.await(u -> u.hasFullSync(), Duration.ofSeconds(10));
+        // The background member check reaches the member over TLS, with the same access.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> facade
+            .healthCheck(io.gitstratum.coordinator.proto.HealthCheckRequest.getDefaultInstance())
+            .getEtcdMembersList(), members -> members.size() == 1
+                && members.get(0).getAnswers() && members.get(0).getProblem().isEmpty());
         String id = "obj-" + tag;
         facade.registerNode(RegisterNodeRequest.newBuilder().setNode(TestNodes.node(id)).build());
         watch.await(u -> u.hasNodeAdded() && u.getNodeAdded().getId().equals(id),

@@ -206,7 +206,7 @@ class OverloadSheddingTest {
 
   private static long keepAlivesSent(FacadeServer facade) throws Exception {
     return counter(facade, "gitstratum_coordinator_etcd_request_duration_seconds_count"
-        + "{operation=\"lease keep-alive\"}");
+        + "{operation=\"lease_keep_alive\"}");
   }
 
   /** The sum of the metric lines starting with {@code prefix}, from the replica's /metrics. */
