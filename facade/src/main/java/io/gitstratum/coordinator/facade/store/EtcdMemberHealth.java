@@ -162,7 +162,8 @@ public final class EtcdMemberHealth implements AutoCloseable {
       return out;
     }
     if (closed.get()) {
-      out.complete(new Member(target.name(), target.endpoint(), false, "replica stopping"));
+      String why = "replica stopping"; // a reason for people, not an etcd operation's name
+      out.complete(new Member(target.name(), target.endpoint(), false, why));
       return out;
     }
     ManagedChannel channel;

@@ -56,8 +56,8 @@ public enum EtcdRefusal {
       // etcd says these before proposing anything: nothing was applied.
       case UNAVAILABLE -> message.contains("no leader") || message.contains("not capable")
           ? Optional.of(REFUSED) : Optional.empty();
-      // A deadline, a cancelled or broken call, a leader change, "request timed out",
-      // "leader changed", an internal error: applied or not, only a read can tell.
+      // A deadline, a cancelled or broken call, a leader change, etcd's own request time-out,
+      // an internal error: applied or not, only a read can tell.
       default -> Optional.empty();
     };
   }

@@ -325,7 +325,7 @@ class TopologyWriterTest {
       Awaitility.await().atMost(Duration.ofSeconds(5))
           .until(() -> get(slow.direct(), slow.rig().keys.node("late")).isPresent());
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
-          slow.rig().counter("gitstratum_coordinator_etcd_errors", "topology commit") >= 1);
+          slow.rig().counter("gitstratum_coordinator_etcd_errors", "topology_commit") >= 1);
       slow.proxy().pass(); // the writer's read of etcd now gets through
 
       assertEquals(2, late.get(10, TimeUnit.SECONDS).getTopologyVersion(),
