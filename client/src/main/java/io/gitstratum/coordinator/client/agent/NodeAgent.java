@@ -182,6 +182,11 @@ public final class NodeAgent implements AutoCloseable {
     return beats.interval();
   }
 
+  /** The facade's suspect timeout ({@code suspect_timeout_ms}; three intervals until told). */
+  public Duration suspectTimeout() {
+    return beats.suspectTimeout();
+  }
+
   /** When the facade last acknowledged a heartbeat (by the agent's clock). */
   public Optional<Instant> lastAcknowledged() {
     return Optional.ofNullable(lastAcknowledged);
