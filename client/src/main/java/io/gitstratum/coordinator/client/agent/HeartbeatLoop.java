@@ -49,18 +49,8 @@ final class HeartbeatLoop {
   /** The shortest wait after a failure, in percent of the computed one. */
   static final int FAILURE_JITTER_FLOOR_PERCENT = 80;
 
-  /** Sends one heartbeat within a limit. */
-  @FunctionalInterface
-  interface Beat {
-    /**
-     * @throws ZombieGenerationException when the agent has stopped the loop; any other
-     *     exception is a failed heartbeat
-     */
-    void send(CallLimit limit);
-  }
-
   private final String nodeId;
-  private final Beat beat;
+  private final Runnable beat;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final LongSupplier ticker;
@@ -72,10 +62,14 @@ final class HeartbeatLoop {
   private boolean stopped; // guarded by this
 
   /**
+   * @param beat sends one heartbeat, bounded by {@link #limit()} read once it is about to send
+   *     (another heartbeat may have renewed the lease meanwhile); a
+   *     {@link ZombieGenerationException} means the agent has stopped the loop, any other
+   *     exception is a failed heartbeat
    * @param scheduler where heartbeats run, or null for a daemon thread of the loop's own
    * @param ticker the clock of the lease, in nanoseconds
    */
-  HeartbeatLoop(String nodeId, Beat beat, Duration defaultInterval,
+  HeartbeatLoop(String nodeId, Runnable beat, Duration defaultInterval,
       ScheduledExecutorService scheduler, LongSupplier ticker, Random random) {
     this.nodeId = nodeId;
     this.beat = beat;
@@ -176,7 +170,7 @@ final class HeartbeatLoop {
   private void run() {
     RuntimeException failure = null;
     try {
-      beat.send(limit());
+      beat.run();
     } catch (ZombieGenerationException e) {
       return; // stopped
     } catch (CoordinatorClientException e) {

@@ -80,7 +80,7 @@ public final class NodeAgent implements AutoCloseable {
         .build();
     this.listener = b.listener;
     this.clock = b.clock;
-    this.beats = new HeartbeatLoop(b.nodeId, this::beat, b.defaultInterval, b.scheduler,
+    this.beats = new HeartbeatLoop(b.nodeId, () -> beat(true), b.defaultInterval, b.scheduler,
         System::nanoTime, new Random());
   }
 
@@ -154,7 +154,7 @@ public final class NodeAgent implements AutoCloseable {
       if (reported != NodeState.NODE_STATE_DRAINING) {
         reported = wanted;
       }
-      beat(null);
+      beat(false);
     } finally {
       beatLock.unlock();
     }
@@ -208,14 +208,17 @@ public final class NodeAgent implements AutoCloseable {
   /**
    * Sends one heartbeat with the state to report; re-registers after NOT_FOUND.
    *
-   * @param limit bounds the heartbeat call; null for the client's settings alone
+   * @param byLease bound the call by the node's lease (the loop's heartbeats); else by the
+   *     client's settings alone (a report the application waits for)
    */
-  private void beat(CallLimit limit) {
+  private void beat(boolean byLease) {
     beatLock.lock();
     try {
       if (state.isTerminal()) {
         return;
       }
+      // Read under the lock: a report that held it may just have renewed the lease.
+      CallLimit limit = byLease ? beats.limit() : null;
       NodeState wanted = reported;
       try {
         send(wanted, limit);

@@ -62,8 +62,8 @@ class HeartbeatLoopTest {
       Duration.ofSeconds(10), scheduler, () -> now, new Random(7));
 
   /** One heartbeat: fails when told to, else renews the lease and takes the facade's advice. */
-  private void beat(CallLimit limit) {
-    limits.add(limit);
+  private void beat() {
+    limits.add(loop.limit());
     assertTrue(loop.leaseLeft().toNanos() > 0 || !everyReplicaSheds,
         "lease ran out at " + now / 1_000_000 + " ms");
     if (everyReplicaSheds && loop.leaseLeft().compareTo(loop.suspectTimeout().dividedBy(2)) > 0) {
