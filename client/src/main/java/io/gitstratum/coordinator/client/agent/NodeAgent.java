@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.client.agent;
 
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.client.errors.ZombieGenerationException;
 import io.gitstratum.coordinator.client.failover.CallLimit;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
@@ -104,7 +105,7 @@ public final class NodeAgent implements AutoCloseable {
       try {
         knownVersion = register();
       } catch (CoordinatorClientException e) {
-        maybeRegistered |= e.isRetryable();
+        maybeRegistered |= e instanceof UnavailableException; // the outcome is not known
         throw e;
       }
       state = AgentState.JOINING;

@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 
 /**
  * A client of the coordinator facade that fails over between replicas, built to behave well
@@ -76,11 +75,11 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     Random random = builder.random;
     RetryBudget budget = new RetryBudget(builder.budgetTokens, builder.budgetRatio);
     this.pool = new EndpointPool(builder.specs, builder.resolver, builder.channels,
-        builder.breaker, builder.shuffle, random, builder.ticker, builder.rebalanceAfter,
+        builder.breaker, builder.shuffle, random, System::nanoTime, builder.rebalanceAfter,
         budget::allowsRetry);
     this.retrier = new Retrier(builder.maxAttempts, builder.deadline,
         new RetryWaits(builder.initialBackoff, builder.maxBackoff, builder.maxRetryWait, random),
-        budget, builder.ticker, builder.sleeper);
+        budget, System::nanoTime, TimeUnit.NANOSECONDS::sleep);
     this.admin = new AdminClient(this);
   }
 
@@ -240,8 +239,6 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     private Duration rebalanceAfter = Duration.ofMinutes(1);
     private boolean shuffle = true;
     private Random random = new Random();
-    private LongSupplier ticker = System::nanoTime;
-    private Retrier.Sleeper sleeper = TimeUnit.NANOSECONDS::sleep;
     private ChannelFactory channels = ChannelFactory.plaintext();
     private EndpointResolver resolver = new EndpointResolver();
     private CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
@@ -315,13 +312,6 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     /** The source of every random choice: endpoints, jitter (tests pass a seeded one). */
     public Builder random(Random random) {
       this.random = Objects.requireNonNull(random, "random");
-      return this;
-    }
-
-    /** Fake time for tests: the clock of waits and budgets, and the sleep between attempts. */
-    Builder clock(LongSupplier ticker, Retrier.Sleeper sleeper) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
-      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
       return this;
     }
 

@@ -175,7 +175,13 @@ final class EndpointPool implements AutoCloseable {
       maybeReturnHome();
       List<Member> current = members;
       Member first = preferred;
-      if (first != null && first.breaker.tryAcquirePermission()) {
+      if (first == null) { // nothing resolved (yet): a name may resolve now
+        if (round == 0 && refresh()) {
+          continue;
+        }
+        break;
+      }
+      if (first.breaker.tryAcquirePermission()) {
         return new Pick(first, true);
       }
       Member other = permittedOther(current, first);
@@ -183,7 +189,7 @@ final class EndpointPool implements AutoCloseable {
         prefer(first, other);
         return new Pick(other, true);
       }
-      if (first != null && (round == 1 || !refresh())) {
+      if (round == 1 || !refresh()) {
         if (mayPassOpenCircuits.getAsBoolean()) {
           log.debug("every circuit is open; trying {} anyway", first.name);
           return new Pick(first, false);
