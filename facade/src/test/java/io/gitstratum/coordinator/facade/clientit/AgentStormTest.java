@@ -161,12 +161,14 @@ class AgentStormTest {
         log.info("while {} sheds: {}", shedder, whileShedding);
 
         shedding.set(false);
+        long recoveredAt = System.nanoTime();
         AtomicReference<Map<String, Long>> after = new AtomicReference<>();
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
           after.set(spread(clients));
           return evenlySpread(after.get(), endpoints);
         });
-        log.info("after recovery: {}", after.get());
+        log.info("{} ms after recovery: {}", (System.nanoTime() - recoveredAt) / 1_000_000,
+            after.get());
         List<Double> measured = List.copyOf(perNode);
         List<Double> calm = measured.subList(0, calmUntil);
         List<Double> shed = measured.subList(calmUntil, shedUntil);
