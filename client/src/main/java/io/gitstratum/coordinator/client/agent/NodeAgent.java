@@ -2,7 +2,9 @@ package io.gitstratum.coordinator.client.agent;
 
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.client.errors.ZombieGenerationException;
+import io.gitstratum.coordinator.client.failover.CallLimit;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,7 +34,14 @@ import org.slf4j.LoggerFactory;
  *       facade can tell a restarted process from a zombie.
  *   <li>{@link #start()} registers the node (JOINING) and starts heartbeats, the first at once,
  *       then at the interval the facade advises ({@code heartbeat_interval_ms}; 10 s until it
- *       has). After a failed heartbeat the next comes after half the interval.
+ *       has). Each heartbeat is bounded by the node's lease ({@code suspect_timeout_ms}): it
+ *       never takes longer than the time left before the facade would count the node SUSPECT,
+ *       and a failed one is tried again after the interval or half the lease left, whichever is
+ *       sooner ({@link HeartbeatLoop}).
+ *   <li>When {@link #start()} fails with an outcome not known (UNAVAILABLE: the registration
+ *       may have been written), {@link #close()} deregisters the node's generation, best
+ *       effort: an application that gives up on the agent closes it, and leaves no JOINING
+ *       record behind.
  *   <li>{@link #markReady()} reports ACTIVE, {@link #drain()} DRAINING; both send a heartbeat
  *       at once and return when the facade acknowledged it.
  *   <li>{@code refresh_required} is passed to {@link NodeAgentListener#refreshRequired}.
@@ -60,6 +70,7 @@ public final class NodeAgent implements AutoCloseable {
   private volatile NodeState reported = NodeState.NODE_STATE_JOINING;
   private volatile Instant lastAcknowledged;
   private volatile CoordinatorClientException failure;
+  private boolean maybeRegistered; // guarded by beatLock: a failed start() may have registered
   private long knownVersion; // guarded by beatLock
 
   private NodeAgent(Builder b) {
@@ -70,7 +81,8 @@ public final class NodeAgent implements AutoCloseable {
         .build();
     this.listener = b.listener;
     this.clock = b.clock;
-    this.beats = new HeartbeatLoop(b.nodeId, this::beat, b.defaultInterval, b.scheduler);
+    this.beats = new HeartbeatLoop(b.nodeId, () -> beat(true), b.defaultInterval, b.scheduler,
+        System::nanoTime, new Random());
   }
 
   public static Builder builder(CoordinatorClient client) {
@@ -81,7 +93,7 @@ public final class NodeAgent implements AutoCloseable {
    * Registers the node (JOINING) and starts heartbeats. Blocks for the RegisterNode call.
    *
    * @throws CoordinatorClientException when registration fails (the agent stays NEW; call
-   *     again or close it)
+   *     again, or close it: when the outcome was not known, closing deregisters)
    * @throws IllegalStateException when already started or closed
    */
   public void start() {
@@ -90,7 +102,12 @@ public final class NodeAgent implements AutoCloseable {
       if (state != AgentState.NEW) {
         throw new IllegalStateException("agent for " + node.getId() + " is " + state);
       }
-      knownVersion = client.registerNode(node).getTopologyVersion();
+      try {
+        knownVersion = register();
+      } catch (CoordinatorClientException e) {
+        maybeRegistered |= e instanceof UnavailableException; // the outcome is not known
+        throw e;
+      }
       state = AgentState.JOINING;
       log.info("registered node {} (generation {}) at version {}", node.getId(),
           node.getGenerationId(), knownVersion);
@@ -138,7 +155,7 @@ public final class NodeAgent implements AutoCloseable {
       if (reported != NodeState.NODE_STATE_DRAINING) {
         reported = wanted;
       }
-      beat();
+      beat(false);
     } finally {
       beatLock.unlock();
     }
@@ -166,6 +183,11 @@ public final class NodeAgent implements AutoCloseable {
     return beats.interval();
   }
 
+  /** The facade's suspect timeout ({@code suspect_timeout_ms}; three intervals until told). */
+  public Duration suspectTimeout() {
+    return beats.suspectTimeout();
+  }
+
   /** When the facade last acknowledged a heartbeat (by the agent's clock). */
   public Optional<Instant> lastAcknowledged() {
     return Optional.ofNullable(lastAcknowledged);
@@ -176,23 +198,38 @@ public final class NodeAgent implements AutoCloseable {
     return Optional.ofNullable(failure);
   }
 
-  /** Sends one heartbeat with the state to report; re-registers after NOT_FOUND. */
-  private void beat() {
+  /** Registers the node; its lease counts from now. Assumes beatLock is held. */
+  private long register() {
+    long sent = beats.now();
+    long version = client.registerNode(node).getTopologyVersion();
+    beats.renewed(sent);
+    return version;
+  }
+
+  /**
+   * Sends one heartbeat with the state to report; re-registers after NOT_FOUND.
+   *
+   * @param byLease bound the call by the node's lease (the loop's heartbeats); else by the
+   *     client's settings alone (a report the application waits for)
+   */
+  private void beat(boolean byLease) {
     beatLock.lock();
     try {
       if (state.isTerminal()) {
         return;
       }
+      // Read under the lock: a report that held it may just have renewed the lease.
+      CallLimit limit = byLease ? beats.limit() : null;
       NodeState wanted = reported;
       try {
-        acknowledged(client.heartbeat(request(wanted)), wanted);
+        send(wanted, limit);
       } catch (NodeNotFoundException e) {
         log.warn("node {} is not registered any more ({}); registering it again", node.getId(),
             e.getMessage());
-        knownVersion = client.registerNode(node).getTopologyVersion();
+        knownVersion = register();
         state = AgentState.JOINING;
         notify(() -> listener.reregistered());
-        acknowledged(client.heartbeat(request(wanted)), wanted);
+        send(wanted, null);
       }
     } catch (ZombieGenerationException e) {
       stopReplaced(e);
@@ -200,6 +237,14 @@ public final class NodeAgent implements AutoCloseable {
     } finally {
       beatLock.unlock();
     }
+  }
+
+  /** One heartbeat call. Assumes beatLock is held. */
+  private void send(NodeState wanted, CallLimit limit) {
+    long sent = beats.now();
+    HeartbeatResponse response = client.heartbeat(request(wanted), limit);
+    beats.renewed(sent);
+    acknowledged(response, wanted);
   }
 
   private HeartbeatRequest request(NodeState wanted) {
@@ -216,7 +261,7 @@ public final class NodeAgent implements AutoCloseable {
     lastAcknowledged = clock.instant();
     log.debug("heartbeat of node {} ({}) acknowledged at version {}", node.getId(), wanted,
         response.getCurrentVersion());
-    beats.advise(response.getHeartbeatIntervalMs());
+    beats.advise(response.getHeartbeatIntervalMs(), response.getSuspectTimeoutMs());
     state = switch (wanted) {
       case NODE_STATE_ACTIVE -> AgentState.ACTIVE;
       case NODE_STATE_DRAINING -> AgentState.DRAINING;
@@ -252,9 +297,9 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /**
-   * Stops heartbeats and deregisters the node with its generation id (unless it was REPLACED or
-   * never started). Blocks for the DeregisterNode call; a failure is logged, not thrown (the
-   * facade marks a silent node SUSPECT then DOWN anyway). Idempotent.
+   * Stops heartbeats and deregisters the node with its generation id (unless it was REPLACED, or
+   * never started and no failed {@link #start()} may have registered it). Blocks for the
+   * DeregisterNode call; a failure is logged, not thrown. Idempotent.
    */
   @Override
   public void close() {
@@ -266,7 +311,7 @@ public final class NodeAgent implements AutoCloseable {
       }
       state = AgentState.CLOSED;
       beats.stop();
-      if (was != AgentState.NEW && was != AgentState.REPLACED) {
+      if (was == AgentState.NEW ? maybeRegistered : was != AgentState.REPLACED) {
         try {
           long version = client.deregisterNode(node.getId(), node.getGenerationId())
               .getTopologyVersion();

@@ -66,8 +66,16 @@ public abstract class CoordinatorClientException extends RuntimeException {
     return details.retryDelay();
   }
 
-  /** Whether repeating the same request later may succeed (UNAVAILABLE, RESOURCE_EXHAUSTED). */
+  /**
+   * Whether repeating the same request later may succeed: UNAVAILABLE, DEADLINE_EXCEEDED, and
+   * RESOURCE_EXHAUSTED from a facade limit (not a message too large). See {@link Remedy}.
+   */
   public boolean isRetryable() {
-    return false;
+    return remedy() != Remedy.NONE;
+  }
+
+  /** What may fix this failure: another replica, the same call later, or nothing. */
+  public Remedy remedy() {
+    return Remedy.of(this);
   }
 }

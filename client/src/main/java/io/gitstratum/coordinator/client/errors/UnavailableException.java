@@ -4,7 +4,8 @@ import io.grpc.Status;
 
 /**
  * No facade answered in time: every endpoint tried was unreachable, answered UNAVAILABLE (etcd
- * unreachable behind it) or missed the call's deadline. Safe to retry: every RPC is idempotent.
+ * unreachable behind it) or missed the call's deadline. Safe to retry: every RPC is idempotent;
+ * {@link #remedy()} says whether another replica may help.
  *
  * <p>Stands for gRPC status {@code UNAVAILABLE}; a missed deadline ({@code DEADLINE_EXCEEDED}) is
  * reported as this too, with that code. Immutable.
@@ -21,10 +22,5 @@ public final class UnavailableException extends CoordinatorClientException {
   UnavailableException(Status.Code code, String message, String endpoint, Throwable cause,
       ErrorDetails details) {
     super(code, message, endpoint, cause, details);
-  }
-
-  @Override
-  public boolean isRetryable() {
-    return true;
   }
 }

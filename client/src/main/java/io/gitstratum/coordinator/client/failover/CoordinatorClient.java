@@ -1,13 +1,10 @@
 package io.gitstratum.coordinator.client.failover;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
 import io.gitstratum.coordinator.client.errors.ClientErrors;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
-import io.gitstratum.coordinator.client.errors.UnavailableException;
+import io.gitstratum.coordinator.client.errors.Remedy;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.DeregisterNodeResponse;
@@ -32,61 +29,57 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A client of the coordinator facade that fails over between replicas.
+ * A client of the coordinator facade that fails over between replicas, built to behave well
+ * when thousands of clients meet the same trouble at once.
  *
- * <p>Every call goes to one preferred endpoint (chosen at random when the client is built, so
- * many clients spread over the replicas) with a per-attempt deadline. An attempt that ends
- * UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED moves the preference to the next endpoint
- * and is retried there after an exponential backoff with jitter (Resilience4j {@code Retry}), or
- * after the delay the facade asked for ({@code RetryInfo}) when that is longer, up to the cap;
- * every RPC of the contract is idempotent, so retrying is always safe. Each endpoint has a
- * Resilience4j {@code CircuitBreaker} that counts only unavailability: while it is open the
- * endpoint is skipped in favour of one whose breaker is closed; when every breaker is open the
- * preferred endpoint is still tried (a coordinator client must not go silent). Other errors are
- * not retried and arrive as the typed exceptions of package {@code errors} (translated in
+ * <p>Every call goes to one preferred endpoint with a per-attempt deadline. Clients start at a
+ * random endpoint (their home), so many clients spread over the replicas; one that had to move
+ * goes to a random other healthy endpoint and returns home after a while ({@code EndpointPool}),
+ * so the clients of a replica that recovers spread back.
+ *
+ * <p>What a failed attempt leads to follows its {@link Remedy} (status code and ErrorInfo
+ * reason, docs/ERRORS.md): a failure of the replica (unreachable, deadline missed,
+ * REPLICA_NOT_READY, SHUTTING_DOWN, REPLICA_OVERLOADED, a replica-wide limit) moves the client
+ * to another endpoint and counts in that endpoint's circuit breaker; a failure every replica
+ * shares (ETCD_UNAVAILABLE, WRITE_QUEUE_FULL, WRITE_CONTENTION, the caller's own rate limit) is
+ * retried where the client is; anything else, including a message too large, is not retried.
+ * Every RPC of the contract is idempotent, so retrying is safe.
+ *
+ * <p>Retries are bounded four ways: attempts per call ({@code maxAttempts}); waits between them,
+ * an exponential backoff with jitter, or the delay the facade asked for ({@code RetryInfo}) plus
+ * up to 25 % jitter, never less, and never beyond {@code maxRetryWait} (a longer ask ends the
+ * call with its error); a call's own {@link CallLimit} (a node agent bounds a heartbeat by its
+ * lease); and the client's retry budget, a token bucket like gRPC's retry throttling, which
+ * allows retries only while failures stay under one in ten of the calls that succeed (by
+ * default), so retries cannot multiply the load on replicas already failing. With every circuit
+ * open, an attempt goes through only while that budget allows; otherwise the call fails at once.
+ * Errors arrive as the typed exceptions of package {@code errors} (translated in
  * {@link ClientErrors} only).
  *
- * <p>Thread-safe; share one instance per process. Calls block the calling thread for at most
- * {@code maxAttempts × (deadline + backoff)}. The client owns its channels; {@link #close()}
+ * <p>Thread-safe; share one instance per process. The client owns its channels; {@link #close()}
  * shuts them down (streams opened with {@link #watchTopology} end with it).
  *
  * <p>{@link #admin()} reaches the operators' admin service over the same channels, with the same
  * deadline, retries and failover.
  */
 public final class CoordinatorClient implements WatchSource, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CoordinatorClient.class);
-
   private final EndpointPool pool;
-  private final Retry retry;
+  private final Retrier retrier;
   private final Duration deadline;
   private final AdminClient admin;
 
   private CoordinatorClient(Builder builder) {
     this.deadline = builder.deadline;
+    Random random = builder.random;
+    RetryBudget budget = new RetryBudget(builder.budgetTokens, builder.budgetRatio);
     this.pool = new EndpointPool(builder.specs, builder.resolver, builder.channels,
-        builder.breaker, builder.shuffle ? new Random() : null);
-    IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
-        builder.initialBackoff, 2.0, 0.5, builder.maxBackoff);
-    long maxWaitMillis = builder.maxBackoff.toMillis();
-    this.retry = Retry.of("coordinator", RetryConfig.custom()
-        .maxAttempts(builder.maxAttempts)
-        .intervalBiFunction((attempt, outcome) -> {
-          long wait = backoff.apply(attempt);
-          // A facade that names a delay (RetryInfo: rate limits) is waited for, up to the cap.
-          if (outcome.isLeft() && outcome.getLeft() instanceof CoordinatorClientException c
-              && c.retryDelay().isPresent()) {
-            wait = Math.max(wait, Math.min(maxWaitMillis, c.retryDelay().get().toMillis()));
-          }
-          return wait;
-        })
-        .retryOnException(e -> e instanceof CoordinatorClientException c && c.isRetryable())
-        .build());
-    retry.getEventPublisher().onRetry(event -> log.debug("coordinator call retry {}: {}",
-        event.getNumberOfRetryAttempts(), event.getLastThrowable().getMessage()));
+        builder.breaker, builder.shuffle, random, System::nanoTime, builder.rebalanceAfter,
+        budget::allowsRetry);
+    this.retrier = new Retrier(builder.maxAttempts, builder.deadline,
+        new RetryWaits(builder.initialBackoff, builder.maxBackoff, builder.maxRetryWait, random),
+        budget, System::nanoTime, TimeUnit.NANOSECONDS::sleep);
     this.admin = new AdminClient(this);
   }
 
@@ -139,7 +132,17 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
   }
 
   public HeartbeatResponse heartbeat(HeartbeatRequest request) {
-    return call(stub -> stub.heartbeat(request));
+    return heartbeat(request, null);
+  }
+
+  /**
+   * Heartbeat, bounded further by {@code limit}: a node agent never lets one heartbeat take
+   * longer than its node's lease has left.
+   *
+   * @param limit null for the client's settings alone
+   */
+  public HeartbeatResponse heartbeat(HeartbeatRequest request, CallLimit limit) {
+    return call(limit, stub -> stub.heartbeat(request));
   }
 
   /**
@@ -166,6 +169,11 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     return pool.preferred().map(Endpoint::toString);
   }
 
+  /** The endpoint this client returns to after it had to move ({@code host:port}). */
+  public Optional<String> homeEndpoint() {
+    return pool.home().map(Endpoint::toString);
+  }
+
   /** Every endpoint currently known ({@code host:port}). */
   public List<String> endpoints() {
     return pool.endpoints().stream().map(Endpoint::toString).toList();
@@ -177,29 +185,35 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
   }
 
   private <T> T call(Function<CoordinatorServiceBlockingStub, T> rpc) {
-    return retry.executeSupplier(() -> attempt(member -> member.blocking, rpc));
+    return call(null, rpc);
+  }
+
+  private <T> T call(CallLimit limit, Function<CoordinatorServiceBlockingStub, T> rpc) {
+    return retrier.call(limit, deadlineNanos -> attempt(member -> member.blocking, rpc,
+        deadlineNanos));
   }
 
   /** A call of the admin service, retried and failed over like every other call. */
   <T> T callAdmin(Function<CoordinatorAdminBlockingStub, T> rpc) {
-    return retry.executeSupplier(() -> attempt(member -> member.admin, rpc));
+    return retrier.call(null, deadlineNanos -> attempt(member -> member.admin, rpc,
+        deadlineNanos));
   }
 
   private <S extends AbstractStub<S>, T> T attempt(Function<EndpointPool.Member, S> stub,
-      Function<S, T> rpc) {
+      Function<S, T> rpc, long deadlineNanos) {
     EndpointPool.Pick pick = pool.acquire();
     EndpointPool.Member member = pick.member();
     long start = System.nanoTime();
     try {
-      T result = rpc.apply(stub.apply(member).withDeadlineAfter(deadline.toNanos(),
+      T result = rpc.apply(stub.apply(member).withDeadlineAfter(deadlineNanos,
           TimeUnit.NANOSECONDS));
       pick.succeeded(System.nanoTime() - start);
       return result;
     } catch (RuntimeException e) {
       CoordinatorClientException error = ClientErrors.fromThrowable(e, member.name);
-      // The breaker records only unavailability (see Builder); anything else is a healthy answer.
+      // The breaker records only failures of the replica (see Builder); the rest are answers.
       pick.failed(System.nanoTime() - start, error);
-      if (error.isRetryable()) {
+      if (error.remedy() == Remedy.ANOTHER_REPLICA) {
         pool.moveOff(member, error);
       }
       throw error;
@@ -219,7 +233,12 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(2);
+    private Duration maxRetryWait = Duration.ofSeconds(30);
+    private int budgetTokens = 10;
+    private double budgetRatio = 0.1;
+    private Duration rebalanceAfter = Duration.ofMinutes(1);
     private boolean shuffle = true;
+    private Random random = new Random();
     private ChannelFactory channels = ChannelFactory.plaintext();
     private EndpointResolver resolver = new EndpointResolver();
     private CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
@@ -228,7 +247,8 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
         .failureRateThreshold(50)
         .waitDurationInOpenState(Duration.ofSeconds(5))
         .permittedNumberOfCallsInHalfOpenState(2)
-        .recordException(e -> e instanceof UnavailableException)
+        .recordException(e -> e instanceof CoordinatorClientException c
+            && c.remedy() == Remedy.ANOTHER_REPLICA)
         .build();
 
     private Builder(List<String> specs) {
@@ -250,10 +270,48 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
       return this;
     }
 
-    /** Backoff between attempts: doubles from {@code initial} up to {@code max}, ±50 % jitter. */
+    /** Backoff between attempts: doubles from {@code initial} up to {@code max}; each wait is
+     * a random time between half and all of that. */
     public Builder backoff(Duration initial, Duration max) {
       this.initialBackoff = requirePositive(initial, "initial backoff");
       this.maxBackoff = requirePositive(max, "max backoff");
+      return this;
+    }
+
+    /**
+     * The longest wait between attempts (default 30 s): a facade that asks for longer
+     * ({@code RetryInfo}) gets the error back to the caller instead. At least the max backoff.
+     */
+    public Builder maxRetryWait(Duration max) {
+      this.maxRetryWait = requirePositive(max, "max retry wait");
+      return this;
+    }
+
+    /**
+     * The retry budget (default 10 tokens, 0.1 per success, as in gRPC's retry throttling):
+     * each retryable failure takes a token, each success gives back {@code tokenRatio}, and
+     * retries are made only while more than half the tokens are left.
+     */
+    public Builder retryBudget(int maxTokens, double tokenRatio) {
+      new RetryBudget(maxTokens, tokenRatio); // validates
+      this.budgetTokens = maxTokens;
+      this.budgetRatio = tokenRatio;
+      return this;
+    }
+
+    /**
+     * How long a client that had to leave its home endpoint stays away at most (default 1 min;
+     * each time a random part between half and all of it): then it goes back, so the clients
+     * of a recovered replica spread back over it.
+     */
+    public Builder rebalanceAfter(Duration rebalanceAfter) {
+      this.rebalanceAfter = requirePositive(rebalanceAfter, "rebalanceAfter");
+      return this;
+    }
+
+    /** The source of every random choice: endpoints, jitter (tests pass a seeded one). */
+    public Builder random(Random random) {
+      this.random = Objects.requireNonNull(random, "random");
       return this;
     }
 
@@ -276,8 +334,9 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
     }
 
     /**
-     * The per-endpoint circuit breaker. The default opens at 50 % unavailability over the last
-     * 20 calls (at least 5) and half-opens after 5 s; only {@link UnavailableException} counts.
+     * The per-endpoint circuit breaker. The default opens at 50 % failures over the last 20
+     * calls (at least 5) and half-opens after 5 s; only failures of the replica count (remedy
+     * {@link Remedy#ANOTHER_REPLICA}).
      */
     public Builder circuitBreaker(CircuitBreakerConfig config) {
       this.breaker = Objects.requireNonNull(config, "config");
@@ -290,6 +349,10 @@ public final class CoordinatorClient implements WatchSource, AutoCloseable {
      * @throws IllegalArgumentException on an empty or malformed endpoint list
      */
     public CoordinatorClient build() {
+      if (maxRetryWait.compareTo(maxBackoff) < 0) {
+        throw new IllegalArgumentException("maxRetryWait " + maxRetryWait
+            + " must be at least the max backoff " + maxBackoff);
+      }
       return new CoordinatorClient(this);
     }
 

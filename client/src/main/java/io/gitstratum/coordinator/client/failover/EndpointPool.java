@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceStub;
 import io.grpc.ManagedChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +28,28 @@ import org.slf4j.LoggerFactory;
  * endpoint that every call tries first, so a client keeps using one replica (its watch stream
  * and its calls see the same cache) until that replica fails.
  *
- * <p>Each breaker counts only unavailability; an open one makes calls skip its endpoint while
- * another endpoint's breaker lets calls through.
+ * <p>Spread, so that many clients share the replicas evenly and keep doing so:
+ * <ul>
+ *   <li>Each client starts at a random endpoint, its <em>home</em>.
+ *   <li>A failure another replica may not have ({@link #moveOff}) moves the client to a random
+ *       other endpoint, one whose circuit is not open when there is one, never simply "the
+ *       next": the clients of a failing replica spread over all the others.
+ *   <li>A client away from home goes back after a random time between half and all of
+ *       {@code rebalanceAfter} (unless home's circuit is open then), so once a replica recovers
+ *       its clients come back, at different moments. Still failing, it costs one refused
+ *       attempt per period.
+ *   <li>When {@code dns:///} specs are resolved again, the preferred and home endpoints stay
+ *       where they are if still present; only those that left are chosen again, at random.
+ * </ul>
  *
- * <p>Thread-safe: the member list is replaced as a whole (only when {@code dns:///} specs are
- * resolved again) and read without locking; the preferred index moves by compare-and-set, so
- * concurrent failures of one endpoint move it once.
+ * <p>Each breaker counts only failures another replica may not have; an open one makes calls
+ * skip its endpoint while another endpoint's breaker lets calls through. When every breaker
+ * refuses, the preferred endpoint is tried only while the retry budget allows (such an attempt
+ * counts as a retry); otherwise the call fails at once: with every replica failing, clients do
+ * not keep them busy, and each breaker half-opens after its wait to let a few calls probe.
+ *
+ * <p>Thread-safe: the member list is replaced as a whole and read without locking; the
+ * preference moves under a lock, so concurrent failures of one endpoint move it once.
  */
 final class EndpointPool implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointPool.class);
@@ -64,25 +82,45 @@ final class EndpointPool implements AutoCloseable {
   private final EndpointResolver resolver;
   private final ChannelFactory channels;
   private final CircuitBreakerConfig breakerConfig;
-  private final AtomicInteger preferred = new AtomicInteger();
-  private final Object refreshLock = new Object();
+  private final Random random;
+  private final LongSupplier ticker;
+  private final long rebalanceNanos;
+  private final BooleanSupplier mayPassOpenCircuits;
+  private final Object lock = new Object();
   private volatile List<Member> members;
+  // Written under lock, read without it.
+  private volatile Member preferred;
+  private volatile Member home;
+  private volatile long returnAtNanos;
   private volatile boolean closed;
-  private long lastRefreshNanos; // guarded by refreshLock
+  private long lastRefreshNanos; // guarded by lock
 
+  /**
+   * @param randomStart start at a random endpoint (else at the first)
+   * @param rebalanceAfter how long a client stays away from home at most, positive
+   * @param mayPassOpenCircuits whether an attempt may go past every open circuit now
+   */
   EndpointPool(List<String> specs, EndpointResolver resolver, ChannelFactory channels,
-      CircuitBreakerConfig breakerConfig, Random startChoice) {
+      CircuitBreakerConfig breakerConfig, boolean randomStart, Random random,
+      LongSupplier ticker, Duration rebalanceAfter, BooleanSupplier mayPassOpenCircuits) {
     EndpointResolver.validate(specs);
     this.specs = List.copyOf(specs);
     this.resolvable = specs.stream().anyMatch(s -> s.startsWith(EndpointResolver.DNS_PREFIX));
     this.resolver = resolver;
     this.channels = channels;
     this.breakerConfig = breakerConfig;
-    this.members = build(resolver.resolve(this.specs), Map.of());
-    this.lastRefreshNanos = System.nanoTime();
-    // Start at a random endpoint so that many clients spread over the replicas.
-    int n = members.size();
-    preferred.set(startChoice == null || n == 0 ? 0 : startChoice.nextInt(n));
+    this.random = random;
+    this.ticker = ticker;
+    this.rebalanceNanos = rebalanceAfter.toNanos();
+    this.mayPassOpenCircuits = mayPassOpenCircuits;
+    List<Member> built = build(resolver.resolve(this.specs), Map.of());
+    this.members = built;
+    this.lastRefreshNanos = ticker.getAsLong();
+    if (!built.isEmpty()) {
+      Member start = built.get(randomStart ? random.nextInt(built.size()) : 0);
+      this.home = start;
+      this.preferred = start;
+    }
   }
 
   private List<Member> build(List<Endpoint> endpoints, Map<Endpoint, Member> reuse) {
@@ -121,13 +159,12 @@ final class EndpointPool implements AutoCloseable {
   }
 
   /**
-   * The endpoint for the next attempt: the preferred one, else the next whose circuit breaker
-   * grants a permission (which then becomes preferred). When every breaker refuses, the
-   * preferred endpoint is tried anyway, without a permission: the breakers choose among
-   * endpoints but never leave the client with none, since a node agent that stops
-   * heartbeating is soon declared SUSPECT. (Retry's backoff already spaces such attempts.)
+   * The endpoint for the next attempt: home again when the client has been away long enough,
+   * else the preferred one, else a random other whose circuit breaker grants a permission
+   * (which then becomes preferred); past every open circuit only while the retry budget allows.
    *
-   * @throws UnavailableException when no endpoint resolved
+   * @throws UnavailableException when no endpoint resolved, or every circuit is open and the
+   *     budget allows no attempt past them
    * @throws IllegalStateException after {@link #close()}
    */
   Pick acquire() {
@@ -135,51 +172,133 @@ final class EndpointPool implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("coordinator client closed");
       }
+      maybeReturnHome();
       List<Member> current = members;
-      int n = current.size();
-      int start = Math.floorMod(preferred.get(), Math.max(n, 1));
-      for (int i = 0; i < n; i++) {
-        int index = (start + i) % n;
-        Member member = current.get(index);
-        if (member.breaker.tryAcquirePermission()) {
-          if (i > 0) {
-            preferred.compareAndSet(start, index);
-          }
-          return new Pick(member, true);
+      Member first = preferred;
+      if (first == null) { // nothing resolved (yet): a name may resolve now
+        if (round == 0 && refresh()) {
+          continue;
         }
+        break;
       }
-      if (n > 0 && (round == 1 || !refresh())) {
-        log.debug("every circuit is open; trying {} anyway", current.get(start).name);
-        return new Pick(current.get(start), false);
+      if (first.breaker.tryAcquirePermission()) {
+        return new Pick(first, true);
+      }
+      Member other = permittedOther(current, first);
+      if (other != null) {
+        prefer(first, other);
+        return new Pick(other, true);
+      }
+      if (round == 1 || !refresh()) {
+        if (mayPassOpenCircuits.getAsBoolean()) {
+          log.debug("every circuit is open; trying {} anyway", first.name);
+          return new Pick(first, false);
+        }
+        throw new UnavailableException("every coordinator endpoint's circuit is open ("
+            + names(current) + ") and the retry budget is spent", "", null);
       }
     }
     throw new UnavailableException("no coordinator endpoint resolved from " + specs, "", null);
   }
 
+  /** A member other than {@code not} whose breaker granted a permission, tried in random order. */
+  private Member permittedOther(List<Member> current, Member not) {
+    int n = current.size();
+    int offset = n == 0 ? 0 : random.nextInt(n);
+    for (int i = 0; i < n; i++) {
+      Member member = current.get((offset + i) % n);
+      if (member != not && member.breaker.tryAcquirePermission()) {
+        return member;
+      }
+    }
+    return null;
+  }
+
+  /** A random member other than {@code not}, one whose circuit is not open when there is one. */
+  private Member randomOther(List<Member> current, Member not) {
+    List<Member> closedOnes = new ArrayList<>();
+    List<Member> others = new ArrayList<>();
+    for (Member member : current) {
+      if (member != not) {
+        others.add(member);
+        if (isClosed(member)) {
+          closedOnes.add(member);
+        }
+      }
+    }
+    List<Member> from = closedOnes.isEmpty() ? others : closedOnes;
+    return from.get(random.nextInt(from.size()));
+  }
+
+  private static boolean isClosed(Member member) {
+    return member.breaker.getState() == CircuitBreaker.State.CLOSED;
+  }
+
+  /** Moves the preference from {@code from} to {@code to}, unless it moved already. */
+  private boolean prefer(Member from, Member to) {
+    synchronized (lock) {
+      if (preferred != from || from == to) {
+        return false;
+      }
+      if (from == home) {
+        returnAtNanos = ticker.getAsLong() + awayNanos();
+      }
+      preferred = to;
+      return true;
+    }
+  }
+
+  /** A random time in [rebalanceAfter / 2, rebalanceAfter]. */
+  private long awayNanos() {
+    return rebalanceNanos / 2 + (long) (random.nextDouble() * (rebalanceNanos / 2));
+  }
+
+  private void maybeReturnHome() {
+    Member back = home;
+    if (preferred == back || back == null || ticker.getAsLong() < returnAtNanos) {
+      return;
+    }
+    synchronized (lock) {
+      back = home;
+      if (preferred == back || back == null || ticker.getAsLong() < returnAtNanos) {
+        return;
+      }
+      if (!isClosed(back)) {
+        returnAtNanos = ticker.getAsLong() + awayNanos(); // not healthy yet: look again later
+        return;
+      }
+      log.info("coordinator endpoint {} is this client's home again (was on {})", back.name,
+          preferred == null ? "none" : preferred.name);
+      preferred = back;
+    }
+  }
+
   /**
    * Called after {@code member} failed in a way another replica may not: the next calls prefer
-   * the endpoint after it. A no-op when the preference already moved.
+   * a random other endpoint. A no-op when the preference already moved.
    */
   void moveOff(Member member, CoordinatorClientException why) {
     List<Member> current = members;
-    int index = current.indexOf(member);
-    if (index < 0 || current.size() < 2) {
+    if (current.size() < 2 || preferred != member) {
       return;
     }
-    int next = (index + 1) % current.size();
-    if (preferred.compareAndSet(index, next)) {
+    Member next = randomOther(current, member);
+    if (prefer(member, next)) {
       log.warn("coordinator endpoint {} failed: {}; moving to {}", member.name,
-          why.getMessage(), current.get(next).name);
+          why.getMessage(), next.name);
     }
   }
 
   /** The endpoint calls go to first, if any resolved. */
   Optional<Endpoint> preferred() {
-    List<Member> current = members;
-    if (current.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(current.get(Math.floorMod(preferred.get(), current.size())).endpoint);
+    Member current = preferred;
+    return current == null ? Optional.empty() : Optional.of(current.endpoint);
+  }
+
+  /** The endpoint this client returns to after a failover, if any resolved. */
+  Optional<Endpoint> home() {
+    Member current = home;
+    return current == null ? Optional.empty() : Optional.of(current.endpoint);
   }
 
   List<Endpoint> endpoints() {
@@ -188,14 +307,15 @@ final class EndpointPool implements AutoCloseable {
 
   /**
    * Resolves {@code dns:///} specs again, at most every 5 s: replicas behind a DNS name may
-   * have moved. Keeps the channels of endpoints still present. Returns whether anything changed.
+   * have moved. Keeps the channels of endpoints still present, and the preferred and home
+   * endpoints when still present. Returns whether anything changed.
    */
-  private boolean refresh() {
+  boolean refresh() {
     if (!resolvable) {
       return false;
     }
-    synchronized (refreshLock) {
-      long now = System.nanoTime();
+    synchronized (lock) {
+      long now = ticker.getAsLong();
       if (closed || now - lastRefreshNanos < REFRESH_MIN_INTERVAL_NANOS) {
         return false;
       }
@@ -209,7 +329,8 @@ final class EndpointPool implements AutoCloseable {
       old.forEach(m -> byEndpoint.put(m.endpoint, m));
       List<Member> fresh = build(resolved, byEndpoint);
       members = fresh;
-      preferred.set(0);
+      home = stayOrPick(home, fresh);
+      preferred = stayOrPick(preferred, fresh);
       for (Member m : old) {
         if (!fresh.contains(m)) {
           m.channel.shutdownNow();
@@ -220,6 +341,14 @@ final class EndpointPool implements AutoCloseable {
     }
   }
 
+  /** {@code member} when it is still one of {@code fresh}, else a random one of them. */
+  private Member stayOrPick(Member member, List<Member> fresh) {
+    if (fresh.isEmpty()) {
+      return null;
+    }
+    return fresh.contains(member) ? member : fresh.get(random.nextInt(fresh.size()));
+  }
+
   private static List<String> names(List<Member> members) {
     return members.stream().map(m -> m.name).toList();
   }
@@ -227,7 +356,7 @@ final class EndpointPool implements AutoCloseable {
   /** Shuts every channel down, waiting up to 5 s in all. Idempotent. */
   @Override
   public void close() {
-    synchronized (refreshLock) {
+    synchronized (lock) {
       if (closed) {
         return;
       }

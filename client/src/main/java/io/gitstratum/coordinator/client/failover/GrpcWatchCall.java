@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.client.failover;
 
 import io.gitstratum.coordinator.client.errors.ClientErrors;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
+import io.gitstratum.coordinator.client.errors.Remedy;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.proto.WatchTopologyRequest;
@@ -10,7 +11,7 @@ import io.grpc.stub.ClientResponseObserver;
 
 /**
  * A WatchTopology call on one pool member: translates errors, feeds the member's circuit
- * breaker and moves the pool off the member when the stream breaks.
+ * breaker and moves the pool off the member when the stream breaks by the replica's fault.
  *
  * <p>The breaker permission taken when the call opened is settled exactly once: success on the
  * first message, failure (if the error counts) when the stream breaks before any message.
@@ -96,9 +97,11 @@ final class GrpcWatchCall implements WatchCall,
     if (cancelled) {
       return;
     }
-    // Whatever broke the stream (the replica shutting down, its etcd gone, a watcher limit),
-    // another replica is the better bet for the resumed stream.
-    pool.moveOff(member, error);
+    // A stream broken by its replica (shutting down, not ready, a replica-wide limit) resumes
+    // on another; one broken by what every replica shares (etcd) resumes where it was.
+    if (error.remedy() == Remedy.ANOTHER_REPLICA) {
+      pool.moveOff(member, error);
+    }
     observer.onError(error);
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.client.errors.InvalidArgumentException;
+import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.client.errors.ZombieGenerationException;
 import io.gitstratum.coordinator.client.failover.CoordinatorClient;
 import io.gitstratum.coordinator.client.testing.FakeCoordinator;
@@ -191,6 +193,42 @@ class NodeAgentTest {
     facade.failAll = null;
     agent.markReady();
     assertEquals(AgentState.ACTIVE, agent.state());
+    agent.close();
+  }
+
+  @Test
+  void aRegistrationWhoseOutcomeIsUnknownIsUndoneWhenTheAppGivesUp() {
+    facade.register = r -> {
+      throw FakeCoordinator.status(Status.Code.UNAVAILABLE, "outcome not known yet");
+    };
+    NodeAgent agent = agent();
+    assertThrows(UnavailableException.class, agent::start);
+    assertEquals(AgentState.NEW, agent.state());
+    agent.close();
+    List<DeregisterNodeRequest> gone = facade.requests(DeregisterNodeRequest.class);
+    assertEquals(1, gone.size(), "the JOINING record it may have left is removed");
+    assertEquals(agent.generationId(), gone.get(0).getGenerationId());
+  }
+
+  @Test
+  void aRegistrationRefusedForSureLeavesNothingToUndo() {
+    facade.register = r -> {
+      throw FakeCoordinator.status(Status.Code.INVALID_ARGUMENT, "bad label");
+    };
+    NodeAgent agent = agent();
+    assertThrows(InvalidArgumentException.class, agent::start);
+    agent.close();
+    assertEquals(List.of(), facade.requests(DeregisterNodeRequest.class));
+  }
+
+  @Test
+  void theFacadesSuspectTimeoutBoundsTheHeartbeats() {
+    facade.heartbeat = r -> HeartbeatResponse.newBuilder().setHeartbeatIntervalMs(50)
+        .setSuspectTimeoutMs(7000).build();
+    NodeAgent agent = agent();
+    agent.start();
+    await().until(() -> agent.lastAcknowledged().isPresent());
+    assertEquals(Duration.ofSeconds(7), agent.suspectTimeout());
     agent.close();
   }
 }

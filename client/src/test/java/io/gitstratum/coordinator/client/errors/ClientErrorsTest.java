@@ -27,7 +27,7 @@ class ClientErrorsTest {
       "FAILED_PRECONDITION, ZombieGenerationException, false",
       "INVALID_ARGUMENT, InvalidArgumentException, false",
       "ALREADY_EXISTS, TypeConflictException, false",
-      "RESOURCE_EXHAUSTED, ResourceExhaustedException, true",
+      "RESOURCE_EXHAUSTED, ResourceExhaustedException, false", // without a reason: too large
       "UNAVAILABLE, UnavailableException, true",
       "DEADLINE_EXCEEDED, UnavailableException, true",
       "PERMISSION_DENIED, PermissionDeniedException, false",

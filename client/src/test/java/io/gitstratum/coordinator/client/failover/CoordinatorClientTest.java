@@ -8,18 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.gitstratum.coordinator.client.errors.CoordinatorClientException;
 import io.gitstratum.coordinator.client.errors.NodeNotFoundException;
+import io.gitstratum.coordinator.client.errors.ResourceExhaustedException;
 import io.gitstratum.coordinator.client.errors.UnavailableException;
 import io.gitstratum.coordinator.client.errors.ZombieGenerationException;
 import io.gitstratum.coordinator.client.testing.FakeCoordinator;
 import io.gitstratum.coordinator.proto.GetTopologyResponse;
 import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
-import com.google.protobuf.Any;
-import com.google.rpc.RetryInfo;
 import io.grpc.Status;
-import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +48,10 @@ class CoordinatorClientTest {
     a.close();
     b.close();
   }
+
+  /** A breaker that stays closed, to look at retries alone. */
+  private static final CircuitBreakerConfig NEVER_OPENS = CircuitBreakerConfig.custom()
+      .minimumNumberOfCalls(1000).slidingWindowSize(1000).build();
 
   private CoordinatorClient.Builder client(FakeCoordinator... replicas) {
     return CoordinatorClient.builder(List.of(replicas).stream().map(FakeCoordinator::endpoint)
@@ -101,17 +104,14 @@ class CoordinatorClientTest {
   }
 
   @Test
-  void aDelayTheFacadeAsksForIsWaited() {
+  void aDelayTheFacadeAsksForIsWaitedWithJitter() {
     AtomicInteger calls = new AtomicInteger();
     List<Long> at = new CopyOnWriteArrayList<>();
     a.topology = r -> {
       at.add(System.nanoTime());
       if (calls.getAndIncrement() == 0) {
-        throw StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-            .setCode(Status.Code.RESOURCE_EXHAUSTED.value()).setMessage("rate limited")
-            .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(
-                com.google.protobuf.Duration.newBuilder().setNanos(300_000_000)).build()))
-            .build());
+        throw FakeCoordinator.error(Status.Code.RESOURCE_EXHAUSTED, "RATE_LIMITED",
+            Map.of("scope", "client"), Duration.ofMillis(300));
       }
       return GetTopologyResponse.newBuilder().setLeaderId("a").build();
     };
@@ -120,6 +120,73 @@ class CoordinatorClientTest {
       assertEquals("a", client.getTopology(false).getLeaderId());
       assertTrue(at.get(1) - at.get(0) >= Duration.ofMillis(300).toNanos(),
           "waited " + (at.get(1) - at.get(0)) / 1_000_000 + " ms");
+    }
+  }
+
+  @Test
+  void anErrorOfTheSharedEtcdIsRetriedWhereTheClientIsAndAReplicasOwnElsewhere() {
+    AtomicInteger aCalls = new AtomicInteger();
+    a.topology = r -> {
+      if (aCalls.getAndIncrement() == 0) {
+        throw FakeCoordinator.error(Status.Code.UNAVAILABLE, "ETCD_UNAVAILABLE", Map.of(), null);
+      }
+      throw FakeCoordinator.error(Status.Code.UNAVAILABLE, "REPLICA_OVERLOADED",
+          Map.of("waitedMs", "900"), Duration.ofMillis(50));
+    };
+    try (CoordinatorClient client = client(a, b).build()) {
+      // ETCD_UNAVAILABLE: again on a; then REPLICA_OVERLOADED: on b, after the asked delay.
+      long start = System.nanoTime();
+      assertEquals("b", client.getTopology(false).getLeaderId());
+      assertTrue(System.nanoTime() - start >= Duration.ofMillis(50).toNanos());
+      assertEquals(2, a.calls.get());
+      assertEquals(1, b.calls.get());
+      assertEquals(b.endpoint(), client.currentEndpoint().orElseThrow());
+      assertEquals(a.endpoint(), client.homeEndpoint().orElseThrow());
+    }
+  }
+
+  @Test
+  void aMessageTooLargeIsNotRetried() {
+    a.failAll = Status.RESOURCE_EXHAUSTED.withDescription("message too large");
+    try (CoordinatorClient client = client(a, b).build()) {
+      assertThrows(ResourceExhaustedException.class, () -> client.getTopology(false));
+      assertEquals(1, a.calls.get());
+      assertEquals(0, b.calls.get());
+      assertEquals(a.endpoint(), client.currentEndpoint().orElseThrow());
+    }
+  }
+
+  @Test
+  void onceTheRetryBudgetIsSpentEachCallMakesOneAttempt() {
+    a.failAll = Status.UNAVAILABLE;
+    b.failAll = Status.UNAVAILABLE;
+    try (CoordinatorClient client = client(a, b).circuitBreaker(NEVER_OPENS).maxAttempts(5)
+        .build()) {
+      assertThrows(UnavailableException.class, () -> client.getTopology(false));
+      assertEquals(5, a.calls.get() + b.calls.get(), "10 tokens: retries while more than 5");
+      for (int i = 0; i < 10; i++) {
+        assertThrows(UnavailableException.class, () -> client.getTopology(false));
+      }
+      assertEquals(15, a.calls.get() + b.calls.get());
+    }
+  }
+
+  @Test
+  void aCallLimitBoundsTheAttemptsAndTheTime() {
+    a.failAll = Status.UNAVAILABLE;
+    b.failAll = Status.UNAVAILABLE;
+    HeartbeatRequest beat = HeartbeatRequest.newBuilder().setNodeId("x").build();
+    try (CoordinatorClient client = client(a, b).circuitBreaker(NEVER_OPENS)
+        .backoff(Duration.ofMillis(40), Duration.ofMillis(40)).build()) {
+      assertThrows(UnavailableException.class,
+          () -> client.heartbeat(beat, CallLimit.once(Duration.ofSeconds(5))));
+      assertEquals(1, a.calls.get() + b.calls.get());
+      long start = System.nanoTime();
+      assertThrows(UnavailableException.class,
+          () -> client.heartbeat(beat, CallLimit.within(Duration.ofMillis(100))));
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(tookMs < 100, tookMs + " ms");
+      assertTrue(a.calls.get() + b.calls.get() <= 4, "at most 3 within 100 ms at >= 20 ms apart");
     }
   }
 
@@ -171,10 +238,10 @@ class CoordinatorClientTest {
   }
 
   @Test
-  void withEveryCircuitOpenThePreferredEndpointIsStillTried() {
+  void withEveryCircuitOpenCallsPassOnlyWhileTheBudgetAllowsThenProbesRecover() {
     CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
         .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofMinutes(1))
+        .waitDurationInOpenState(Duration.ofMillis(300))
         .recordException(e -> e instanceof UnavailableException).build();
     a.failAll = Status.UNAVAILABLE;
     b.failAll = Status.UNAVAILABLE;
@@ -182,10 +249,24 @@ class CoordinatorClientTest {
         .build()) {
       assertThrows(UnavailableException.class, () -> client.getTopology(false));
       assertEquals(4, a.calls.get() + b.calls.get());
-      // Both circuits are open; the replicas recover: the client must not stay silent.
+      // Both circuits are open; the budget (6 tokens of 10) lets one more attempt past them.
+      assertThrows(UnavailableException.class, () -> client.getTopology(false));
+      assertEquals(5, a.calls.get() + b.calls.get());
+      // Spent: calls fail at once, without reaching a replica.
+      UnavailableException fast = assertThrows(UnavailableException.class,
+          () -> client.getTopology(false));
+      assertTrue(fast.getMessage().contains("circuit is open"), fast.getMessage());
+      assertEquals(5, a.calls.get() + b.calls.get());
+      // The replicas recover; once a circuit half-opens, its probe succeeds.
       a.failAll = null;
       b.failAll = null;
-      assertEquals(1, client.getTopology(false).getVersion());
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        try {
+          return client.getTopology(false).getVersion() == 1;
+        } catch (UnavailableException e) {
+          return false;
+        }
+      });
     }
   }
 

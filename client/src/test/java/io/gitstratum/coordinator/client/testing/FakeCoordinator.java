@@ -1,5 +1,9 @@
 package io.gitstratum.coordinator.client.testing;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import io.gitstratum.coordinator.client.errors.ErrorDetails;
 import io.gitstratum.coordinator.client.failover.ChannelFactory;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
@@ -17,10 +21,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -76,6 +83,26 @@ public final class FakeCoordinator extends CoordinatorServiceGrpc.CoordinatorSer
 
   public static StatusRuntimeException status(Status.Code code, String description) {
     return Status.fromCode(code).withDescription(description).asRuntimeException();
+  }
+
+  /**
+   * A status as the facade sends it: with an ErrorInfo of {@code reason} (none when empty) and,
+   * when {@code retryDelay} is not null, a RetryInfo.
+   */
+  public static StatusRuntimeException error(Status.Code code, String reason,
+      Map<String, String> metadata, Duration retryDelay) {
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
+        .setCode(code.value()).setMessage(reason);
+    if (!reason.isEmpty()) {
+      status.addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(ErrorDetails.DOMAIN)
+          .setReason(reason).putAllMetadata(metadata).build()));
+    }
+    if (retryDelay != null) {
+      status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(
+          com.google.protobuf.Duration.newBuilder().setSeconds(retryDelay.getSeconds())
+              .setNanos(retryDelay.getNano())).build()));
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
   }
 
   public <T> List<T> requests(Class<T> type) {
