@@ -26,11 +26,14 @@ import java.util.TreeMap;
  *
  * <p>A zone is a node's value of the {@code zoneLabel} label; nodes without it form one zone
  * (""). Live means JOINING, ACTIVE, DRAINING or SUSPECT; a zone with no live node counts for
- * nothing. A zone is disrupted while at least {@code minSuspects} of its live nodes, and more
- * than {@code share} of them, have lost their lease: SUSPECT, or with no alive key in etcd. What
- * etcd says about the leases counts, not how many SUSPECT records the detector has written yet,
- * so protection starts with the storm: writing thousands of SUSPECT records takes seconds, and
- * no node of the zone may go DOWN meanwhile.
+ * nothing. A zone is disrupted while more than {@code share} of its live nodes, and at least
+ * {@code minSuspects} of them, have lost their lease: SUSPECT, or with no alive key in etcd. What etcd says about the leases counts, not how many
+ * SUSPECT records the detector has written yet, so protection starts with the storm: writing
+ * thousands of SUSPECT records takes seconds, and no node of the zone may go DOWN meanwhile.
+ * Every zone counts as disrupted (the pause) when each zone of at least {@code minSuspects} live
+ * nodes is (with no such zone, the cluster is judged as one), and more than {@code share} of all
+ * live nodes, at least {@code minSuspects}, have lost their lease: a small zone (one unlabelled
+ * node, a rack of two) neither vetoes the pause nor causes it.
  *
  * <p>{@link #disrupted} is stateless and safe from any thread (every replica can tell). The rest
  * remembers since when: owned by the detector's thread, except {@link #state()}, which any
@@ -87,7 +90,7 @@ public final class ZoneProtection {
   private long judgedVersion = -1;
   private long judgedStamp = -1;
   private List<Zone> judged = List.of();
-  private int liveZones;
+  private boolean everyZoneJudged;
 
   private volatile State state = State.NONE;
 
@@ -133,7 +136,7 @@ public final class ZoneProtection {
       judgedVersion = topology.version();
       judgedStamp = livenessStamp;
       judged = j.disrupted;
-      liveZones = j.liveZones;
+      everyZoneJudged = j.everyZone;
     }
     List<Zone> zones = new ArrayList<>(judged.size());
     Map<String, Long> since = new HashMap<>();
@@ -145,7 +148,7 @@ public final class ZoneProtection {
     disruptedSince.clear();
     disruptedSince.putAll(since);
     lastDownMs.keySet().retainAll(since.keySet());
-    boolean everyZone = !zones.isEmpty() && zones.size() == liveZones;
+    boolean everyZone = everyZoneJudged;
     if (!everyZone) {
       allDisruptedSinceMs = -1;
     } else if (allDisruptedSinceMs < 0) {
@@ -178,7 +181,8 @@ public final class ZoneProtection {
     }
   }
 
-  private record Judgement(List<Zone> disrupted, int liveZones) {}
+  /** The disrupted zones, and whether the disruption counts as every zone's. */
+  private record Judgement(List<Zone> disrupted, boolean everyZone) {}
 
   private Judgement judge(Topology topology, LivenessView liveness) {
     Map<String, int[]> counts = new TreeMap<>(); // zone -> {live, lease lost}
@@ -192,11 +196,26 @@ public final class ZoneProtection {
       }
     }
     List<Zone> disrupted = new ArrayList<>();
-    counts.forEach((zone, c) -> {
+    boolean everyLargeZone = true;
+    boolean anyLargeZone = false;
+    int live = 0;
+    int lost = 0;
+    for (Map.Entry<String, int[]> zone : counts.entrySet()) {
+      int[] c = zone.getValue();
+      live += c[0];
+      lost += c[1];
+      anyLargeZone |= c[0] >= minSuspects;
       if (c[1] >= minSuspects && c[1] > share * c[0]) {
-        disrupted.add(new Zone(zone, c[0], c[1], -1));
+        disrupted.add(new Zone(zone.getKey(), c[0], c[1], -1));
+      } else if (c[0] >= minSuspects) {
+        everyLargeZone = false;
       }
-    });
-    return new Judgement(List.copyOf(disrupted), counts.size());
+    }
+    // Every zone at once: each zone of at least the minimum size is disrupted (with no such zone,
+    // the cluster is judged as one), and so is the cluster as a whole. A small zone (one
+    // unlabelled node, a rack of two) neither vetoes the pause nor causes it.
+    boolean everyZone = everyLargeZone && (anyLargeZone ? !disrupted.isEmpty() : true)
+        && lost >= minSuspects && lost > share * live;
+    return new Judgement(List.copyOf(disrupted), everyZone);
   }
 }

@@ -62,6 +62,32 @@ class ZoneProtectionTest {
     return Topology.of(++version, nodes, HashRingConfig.getDefaultInstance());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      // zones as name:live:lost, ...                  | every zone disrupted (pause)
+      "a:10:10, b:10:10, -:1:0                         | true",
+      "a:10:10, b:10:10, -:1:1                         | true",
+      "a:10:10, b:10:10, c:2:0                         | true",
+      "a:10:10, b:10:2, -:1:1                          | false",
+      "a:10:10                                         | true",
+      "x:1:1, y:1:1, z:1:0                             | false",
+      "x:1:1, y:1:1, z:1:1                             | true",
+      "x:1:1, y:1:0, z:1:0                             | false",
+      "x:2:2                                           | false",
+      "a:10:10, b:10:10, c:3:3, d:2:2, e:1:1           | true",
+  })
+  void theAllZonesPauseHoldsForAnyMixOfZoneSizes(String zones, boolean everyZone) {
+    for (String zone : zones.split(",")) {
+      String[] z = zone.trim().split(":");
+      String name = z[0].equals("-") ? "" : z[0];
+      int live = Integer.parseInt(z[1]);
+      int lost = Integer.parseInt(z[2]);
+      add(name, NodeState.NODE_STATE_SUSPECT, lost);
+      add(name, NodeState.NODE_STATE_ACTIVE, live - lost);
+    }
+    assertEquals(everyZone, protection.observe(topology(), leases, 0, 1_000).paused(1_000));
+  }
+
   @Test
   void leasesGoneCountBeforeTheirSuspectRecordsAreWritten() {
     add("a", NodeState.NODE_STATE_ACTIVE, 10);
