@@ -14,4 +14,15 @@ public sealed interface LivenessGuard {
 
   /** {@code P/grace/<id>} does not exist: the node's grace period is over. */
   record GraceAbsent(String nodeId) implements LivenessGuard {}
+
+  /**
+   * {@code P/detector/pause} does not exist: no operator has paused SUSPECT→DOWN. A DOWN decided
+   * before a pause (queued behind a slow etcd) must not commit after it was acknowledged.
+   */
+  record PauseAbsent() implements LivenessGuard {
+    @Override
+    public String nodeId() {
+      return ""; // one key for every node: one compare per transaction
+    }
+  }
 }

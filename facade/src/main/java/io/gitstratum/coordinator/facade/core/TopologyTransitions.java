@@ -193,7 +193,8 @@ public final class TopologyTransitions {
 
   /**
    * Failure detector: a SUSPECT node whose grace period ended becomes DOWN; guarded, so a grace
-   * key or a re-attached alive key the cache has not seen yet stops it.
+   * key or a re-attached alive key the cache has not seen yet stops it, and so does an
+   * operator's pause (the caller decides nothing while it sees one).
    */
   public static Transition<OptionalLong> down(TopologyView topology, LivenessView liveness,
       String nodeId) {
@@ -205,7 +206,8 @@ public final class TopologyTransitions {
     TopologyUpdate update = nodeUpdated(topology,
         node.get().toBuilder().setState(NodeState.NODE_STATE_DOWN).build());
     return new Transition<>(List.of(update), List.of(),
-        List.of(new LivenessGuard.GraceAbsent(nodeId), new LivenessGuard.AliveAbsent(nodeId)),
+        List.of(new LivenessGuard.GraceAbsent(nodeId), new LivenessGuard.AliveAbsent(nodeId),
+            new LivenessGuard.PauseAbsent()),
         OptionalLong.of(update.getVersion()), ChangeReason.CHANGE_REASON_GRACE_EXPIRED);
   }
 

@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.detect;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
@@ -294,7 +295,11 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     boolean suspect = decision.kind() == DetectorDecisions.Kind.SUSPECT;
     Command<OptionalLong> command = suspect
         ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id)
-        : (view, liveness) -> TopologyTransitions.down(view, liveness, id);
+        // A pause that lands while the decision waits in the queue: its guard fails the commit,
+        // and the writer, once its cache has the pause, asks again and gets nothing to write.
+        : (view, liveness) -> cache.detectorPause().isPresent()
+            ? new Transition<>(List.of(), OptionalLong.empty())
+            : TopologyTransitions.down(view, liveness, id);
     CompletableFuture<OptionalLong> written;
     try {
       written = writer.submit(actor, command);

@@ -224,6 +224,9 @@ final class CommitTransaction {
   }
 
   private static String keyOf(Keyspace keys, LivenessGuard guard) {
+    if (guard instanceof LivenessGuard.PauseAbsent) {
+      return keys.detectorPause();
+    }
     return guard instanceof LivenessGuard.AliveAbsent
         ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());
   }

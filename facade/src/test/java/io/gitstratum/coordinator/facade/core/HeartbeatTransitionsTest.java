@@ -152,8 +152,8 @@ class HeartbeatTransitionsTest {
     Transition<OptionalLong> down = TopologyTransitions.down(
         with(NodeState.NODE_STATE_SUSPECT), LAPSED, "n");
     assertEquals(NodeState.NODE_STATE_DOWN, down.updates().get(0).getNodeUpdated().getState());
-    assertEquals(List.of(new LivenessGuard.GraceAbsent("n"), new LivenessGuard.AliveAbsent("n")),
-        down.guards());
+    assertEquals(List.of(new LivenessGuard.GraceAbsent("n"), new LivenessGuard.AliveAbsent("n"),
+        new LivenessGuard.PauseAbsent()), down.guards(), "an operator's pause stops it in etcd");
     assertFalse(TopologyTransitions.down(with(NodeState.NODE_STATE_SUSPECT), IN_GRACE, "n")
         .changes());
     assertFalse(TopologyTransitions.down(with(NodeState.NODE_STATE_ACTIVE), LAPSED, "n")

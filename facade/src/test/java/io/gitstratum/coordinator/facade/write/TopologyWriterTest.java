@@ -12,6 +12,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
+import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.errors.Completions;
@@ -290,6 +291,47 @@ class TopologyWriterTest {
           "y must not be answered 'registered at version 3'");
       assertEquals(CommitCheck.Outcome.COMMITTED,
           rig.store.checkCommitted(v1, batchOfB, List.of()).outcome(), "B's own mark");
+    }
+  }
+
+  @Test
+  void aDownDecidedBeforeAPauseDoesNotCommitAfterIt(TestInfo test) throws Exception {
+    try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
+      TopologyWriter writer = rig.startedWriter();
+      writer.execute("test", register(node("n", "g")));
+      writer.execute("test", (view, liveness) -> new Transition<>(List.of(TopologyUpdate
+          .newBuilder().setPreviousVersion(view.version()).setVersion(view.version() + 1)
+          .setNodeUpdated(view.node("n").orElseThrow().toBuilder()
+              .setState(NodeState.NODE_STATE_SUSPECT)).build()), OptionalLong.empty()));
+      // The DOWN decided on the view before the pause (lease and grace gone); the pause lands
+      // (another replica's PauseDetector) while the decision waits behind a slow etcd.
+      long versionRevision = rig.cache.state().versionModRevision();
+      Transition<OptionalLong> down = TopologyTransitions.down(rig.cache.state().topology(),
+          new LivenessView() {
+            @Override
+            public boolean hasAlive(String nodeId) {
+              return false;
+            }
+
+            @Override
+            public boolean hasGrace(String nodeId) {
+              return false;
+            }
+
+            @Override
+            public boolean isDrained(String nodeId) {
+              return false;
+            }
+          }, "n");
+      assertTrue(down.changes());
+      rig.client.getKVClient().put(ByteSequence.from(rig.keys.detectorPause(),
+          StandardCharsets.UTF_8), ByteSequence.from("{}", StandardCharsets.UTF_8))
+          .get(5, TimeUnit.SECONDS);
+      CommitResult result = rig.store.commit(versionRevision, down.updates(), List.of(),
+          List.of(), down.guards());
+      assertFalse(result.committed(), "etcd refuses a DOWN once the pause is there");
+      assertEquals(NodeState.NODE_STATE_SUSPECT, rig.cache.state().topology().node("n")
+          .orElseThrow().getState());
     }
   }
 
