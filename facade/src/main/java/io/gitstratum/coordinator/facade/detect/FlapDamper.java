@@ -12,13 +12,19 @@ import java.util.Map;
  * after its lease lapses before suspecting it again, until its suspicions age out of the window.
  *
  * <p>The history lives in the leader's memory only: after a leadership change damping starts
- * afresh, which errs towards detecting faster. Not thread-safe; the detector's thread owns it.
+ * afresh, which errs towards detecting faster. Suspicions older than the window are dropped as
+ * new ones arrive, so the memory holds only the nodes suspected within the window, not every
+ * node ever suspected. Not thread-safe; the detector's thread owns it.
  */
 final class FlapDamper {
   private final int suspicions;
   private final long windowMs;
   private final long extraDelayMs;
   private final Map<String, Deque<Long>> history = new HashMap<>();
+  // Every suspicion in time order: the oldest are pruned from the history as new ones come.
+  private final Deque<Suspicion> byTime = new ArrayDeque<>();
+
+  private record Suspicion(String nodeId, long atMs) {}
 
   FlapDamper(int suspicions, Duration window, Duration suspectTimeout) {
     this.suspicions = suspicions;
@@ -27,6 +33,17 @@ final class FlapDamper {
   }
 
   void suspected(String nodeId, long nowMs) {
+    while (!byTime.isEmpty() && nowMs - byTime.peekFirst().atMs() > windowMs) {
+      String aged = byTime.pollFirst().nodeId();
+      Deque<Long> times = history.get(aged);
+      if (times != null) {
+        times.removeIf(t -> nowMs - t > windowMs);
+        if (times.isEmpty()) {
+          history.remove(aged);
+        }
+      }
+    }
+    byTime.addLast(new Suspicion(nodeId, nowMs));
     Deque<Long> times = history.computeIfAbsent(nodeId, id -> new ArrayDeque<>());
     times.addLast(nowMs);
     while (times.size() > suspicions) {
@@ -54,5 +71,11 @@ final class FlapDamper {
 
   void clear() {
     history.clear();
+    byTime.clear();
+  }
+
+  /** Nodes with suspicions remembered (for tests). */
+  int remembered() {
+    return history.size();
   }
 }
