@@ -3,6 +3,8 @@ package io.gitstratum.coordinator.facade.cache;
 import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,49 +13,69 @@ import java.util.concurrent.ConcurrentHashMap;
  * The nodes' alive and grace keys as {@link TopologyCache} last saw them. They change
  * independently of versions, so they are not part of its versioned state. Each entry keeps the
  * revision that wrote it, so a late watch event about an older revision cannot undo what this
- * replica's own commit already applied.
+ * replica's own commit already applied. A deleted key keeps its revision too (a tombstone, lease
+ * 0) until the watch has passed that revision: without it, another replica's older re-attach
+ * arriving after this replica's own delete brought the key back until the delete came round,
+ * and a heartbeat meanwhile renewed a lease no key carried.
  *
  * <p>Threading: written only by {@link TopologyCache} while it holds its lock (a write reads the
  * entry before replacing it, so writes must not interleave); read from any thread without a lock.
  */
 final class LivenessKeys implements LivenessView {
-  /** A node's alive or grace key: its lease (0 when unknown) and the revision that wrote it. */
-  private record LeasedKey(long lease, long revision) {}
+  /**
+   * A node's alive or grace key: its lease (0 when unknown) and the revision that wrote it;
+   * {@code deleted}: a tombstone.
+   */
+  private record LeasedKey(long lease, long revision, boolean deleted) {
+    LeasedKey(long lease, long revision) {
+      this(lease, revision, false);
+    }
+  }
+
+  /** A tombstone to drop once the watch has passed its revision. */
+  private record Tombstone(Map<String, LeasedKey> keys, String nodeId, long revision) {}
 
   private final Map<String, LeasedKey> alive = new ConcurrentHashMap<>();
   private final Map<String, LeasedKey> grace = new ConcurrentHashMap<>();
   private final Map<String, LeasedKey> drained = new ConcurrentHashMap<>(); // lease: 1 if there
+  private final Deque<Tombstone> tombstones = new ArrayDeque<>(); // in revision order, mostly
 
   @Override
   public boolean hasAlive(String nodeId) {
-    return alive.containsKey(nodeId);
+    return present(alive.get(nodeId));
   }
 
   @Override
   public boolean hasGrace(String nodeId) {
-    return grace.containsKey(nodeId);
+    return present(grace.get(nodeId));
   }
 
   @Override
   public boolean isDrained(String nodeId) {
-    return drained.containsKey(nodeId);
+    return present(drained.get(nodeId));
+  }
+
+  private static boolean present(LeasedKey key) {
+    return key != null && !key.deleted();
   }
 
   /** The lease of the node's alive key, if it has one. */
   OptionalLong aliveLease(String nodeId) {
     LeasedKey key = alive.get(nodeId);
-    return key == null ? OptionalLong.empty() : OptionalLong.of(key.lease());
+    return !present(key) ? OptionalLong.empty() : OptionalLong.of(key.lease());
   }
 
   /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
   OptionalLong graceLease(String nodeId) {
     LeasedKey key = grace.get(nodeId);
-    return key == null || key.lease() == 0 ? OptionalLong.empty() : OptionalLong.of(key.lease());
+    return !present(key) || key.lease() == 0 ? OptionalLong.empty()
+        : OptionalLong.of(key.lease());
   }
 
   /** Replaces every key with a fresh read's; the read does not tell grace keys' leases. */
   void reset(StoreSnapshot snapshot) {
     long revision = snapshot.revision();
+    tombstones.clear();
     alive.keySet().retainAll(snapshot.alive().keySet());
     snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
     grace.keySet().retainAll(snapshot.grace());
@@ -96,17 +118,29 @@ final class LivenessKeys implements LivenessView {
     }
   }
 
-  private static boolean set(Map<String, LeasedKey> keys, String nodeId, long lease,
-      long revision) {
+  private boolean set(Map<String, LeasedKey> keys, String nodeId, long lease, long revision) {
     LeasedKey seen = keys.get(nodeId);
     if (seen != null && seen.revision() >= revision) {
       return false;
     }
     if (lease == 0) {
-      keys.remove(nodeId);
+      keys.put(nodeId, new LeasedKey(0, revision, true));
+      tombstones.addLast(new Tombstone(keys, nodeId, revision));
     } else {
       keys.put(nodeId, new LeasedKey(lease, revision));
     }
     return true;
   }
+
+  /** The watch has delivered every revision up to {@code revision}: older events cannot come. */
+  void watchedThrough(long revision) {
+    // Mostly in revision order; one ahead (this replica's own commit) holds the rest back a
+    // little, never a tombstone too early.
+    while (!tombstones.isEmpty() && tombstones.peekFirst().revision() <= revision) {
+      Tombstone t = tombstones.pollFirst();
+      t.keys().computeIfPresent(t.nodeId(), (id, key) -> key.deleted()
+          && key.revision() <= revision ? null : key);
+    }
+  }
+
 }

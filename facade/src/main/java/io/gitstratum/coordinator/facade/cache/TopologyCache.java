@@ -219,6 +219,7 @@ public final class TopologyCache {
         }
       }
       advance(before, rev, updates, ringConfig, versionModRevision, livenessChanged);
+      liveness.watchedThrough(rev);
     }
   }
 

@@ -95,6 +95,22 @@ class TopologyCacheTest {
   }
 
   @Test
+  void anOlderReattachArrivingAfterThisReplicasDeleteDoesNotBringTheKeyBack() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of("a", 5L), Set.of(), 10, 0, 1));
+    // This replica deletes a's alive key at revision 13 and applies it at once; the watch then
+    // brings another replica's re-attach of revision 12 (lease 6), then the delete itself.
+    cache.applyCommitted(13, List.of(), List.of(new KeyWrite.DeleteAlive("a")));
+    assertFalse(cache.liveness().hasAlive("a"));
+    cache.apply(List.of(new KvChange(keys.alive("a"), new byte[0], false, 12, 6)));
+    assertFalse(cache.liveness().hasAlive("a"), "the newer delete holds");
+    assertTrue(cache.aliveLease("a").isEmpty(), "no lease to renew that no key carries");
+    cache.apply(List.of(new KvChange(keys.alive("a"), new byte[0], true, 13, 0)));
+    // Past the delete, a later re-attach is taken as usual.
+    cache.apply(List.of(new KvChange(keys.alive("a"), new byte[0], false, 14, 7)));
+    assertEquals(7, cache.aliveLease("a").orElseThrow());
+  }
+
+  @Test
   void aGapIsAnErrorNotASkip() {
     cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 5, 0, 1));
     assertThrows(TopologyGapException.class,
