@@ -50,6 +50,11 @@ public class TransitionBenchmark {
     public boolean hasGrace(String nodeId) {
       return false;
     }
+
+    @Override
+    public boolean isDrained(String nodeId) {
+      return false;
+    }
   };
 
   @Param({"1000", "30000"})
