@@ -13,6 +13,7 @@ import io.gitstratum.coordinator.bench.raw.RawKeepAliveWorkload;
 import io.gitstratum.coordinator.bench.raw.RawLeaseExpiryWorkload;
 import io.gitstratum.coordinator.bench.raw.RawLeaseGrantWorkload;
 import io.gitstratum.coordinator.bench.raw.RawWatchWorkload;
+import io.gitstratum.coordinator.bench.storm.StormWorkload;
 import io.gitstratum.coordinator.bench.report.MachineInfo;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.etcdlocal.EtcdBinary;
@@ -53,14 +54,15 @@ public final class BenchmarkMain {
    * comes right after keepAliveOnce and before RegisterNode fills etcd with tens of thousands of
    * nodes: etcd 3.4's cost per keep-alive grows with its heap (mostly Go GC), so both must meet
    * the same etcd. LeaseGrant runs after RegisterNode, whose bound it is; its leases outlive the
-   * run so that no revocations disturb later workloads.
+   * run so that no revocations disturb later workloads. Storm (issue 23) comes last: it replaces
+   * etcd with an empty one and measures its own raw baselines there.
    */
   static List<Workload> workloads() {
     return List.of(new RawCasWorkload(), new RawKeepAliveWorkload(), new HeartbeatWorkload(),
         new RegisterWorkload(), new RawLeaseGrantWorkload(), new RawWatchWorkload(),
         new WatchWorkload(),
         new RawLeaseExpiryWorkload(), new DetectionWorkload(), new CapacityWorkload(),
-        new StartupWorkload());
+        new StartupWorkload(), new StormWorkload());
   }
 
   public static void main(String[] args) throws Exception {
