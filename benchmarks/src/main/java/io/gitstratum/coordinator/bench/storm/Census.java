@@ -4,6 +4,7 @@ import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorService
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -49,14 +50,20 @@ final class Census {
   List<NodeInfo> await(String what, Duration timeout, Predicate<List<NodeInfo>> until)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer yet";
     while (true) {
-      List<NodeInfo> now = nodes();
-      if (until.test(now)) {
-        return now;
+      try {
+        List<NodeInfo> now = nodes();
+        if (until.test(now)) {
+          return now;
+        }
+        last = summary(now);
+      } catch (StatusRuntimeException e) {
+        // A replica busy with the storm may not answer one poll in time; the next may.
+        last = e.getStatus().toString();
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(what + " not reached within " + timeout + ": "
-            + summary(now));
+        throw new IllegalStateException(what + " not reached within " + timeout + ": " + last);
       }
       Thread.sleep(POLL.toMillis());
     }
