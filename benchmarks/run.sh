@@ -5,7 +5,8 @@
 # benchmarks/target/report.md. A full run takes about 12 minutes on 2 cores; --quick about 5.5
 # (the storms of issue 23, `--only storm`, about 4 and 1.5 of them).
 # Options: --quick, --profile (JFR of each replica into benchmarks/target/profiles),
-#          --only raw,watch (workload subset), --capacity-steps 5000,10000,...
+#          --only raw,watch (workload subset), --capacity-steps 5000,10000,...,
+#          --storm-nodes 100000,10000 (registration storm, fleet storms)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/ensure-etcd.sh

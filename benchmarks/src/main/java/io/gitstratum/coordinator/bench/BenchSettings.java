@@ -41,6 +41,11 @@ public record BenchSettings(String mode, Duration facadeWarmup, Duration warmup,
         Duration.ofSeconds(120), 100_000, 10_000, Duration.ofMinutes(13));
   }
 
+  public BenchSettings withStormNodes(int registrations, int fleet) {
+    return new BenchSettings(mode, facadeWarmup, warmup, window, watchRounds, detectionSamples,
+        capacitySteps, capacityHold, capacityLastHold, registrations, fleet, budget);
+  }
+
   public BenchSettings withCapacitySteps(List<Integer> steps) {
     return new BenchSettings(mode, facadeWarmup, warmup, window, watchRounds, detectionSamples,
         List.copyOf(steps), capacityHold, capacityLastHold, stormRegistrations, stormFleet, budget);

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * --out DIR               report, logs and etcd data (default benchmarks/target)
  * --only a,b              run only the workloads whose class names contain one of these
  * --capacity-steps a,b    node counts of the capacity probe
+ * --storm-nodes r,f       nodes of the registration storm and of the fleet storms (issue 23)
  * --profile               record a JFR profile of each facade replica into DIR/profiles
  * </pre>
  */
@@ -72,6 +73,14 @@ public final class BenchmarkMain {
     if (options.containsKey("capacity-steps")) {
       settings = settings.withCapacitySteps(Arrays.stream(options.get("capacity-steps")
           .split(",")).map(String::trim).map(Integer::parseInt).toList());
+    }
+    if (options.containsKey("storm-nodes")) {
+      List<Integer> n = Arrays.stream(options.get("storm-nodes").split(",")).map(String::trim)
+          .map(Integer::parseInt).toList();
+      if (n.size() != 2) {
+        throw new IllegalArgumentException("--storm-nodes takes two counts: registration,fleet");
+      }
+      settings = settings.withStormNodes(n.get(0), n.get(1));
     }
     Path out = Path.of(options.getOrDefault("out", "benchmarks/target")).toAbsolutePath();
     Path jar = Path.of(options.getOrDefault("facade-jar",
@@ -134,14 +143,15 @@ public final class BenchmarkMain {
       String arg = args[i];
       switch (arg) {
         case "--quick", "--profile" -> options.put(arg.substring(2), "true");
-        case "--facade-jar", "--out", "--only", "--capacity-steps" -> {
+        case "--facade-jar", "--out", "--only", "--capacity-steps", "--storm-nodes" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(arg + " needs a value");
           }
           options.put(arg.substring(2), args[++i]);
         }
         default -> throw new IllegalArgumentException("unknown option " + arg
-            + " (known: --quick --facade-jar --out --only --capacity-steps --profile)");
+            + " (known: --quick --facade-jar --out --only --capacity-steps --storm-nodes "
+            + "--profile)");
       }
     }
     return options;
