@@ -191,9 +191,12 @@ final class FleetStorms {
         .filter(n -> n.getResult() == ConfirmDownOutcome.Result.RESULT_DOWN).count(), "1",
         "nodes the answer says were written DOWN");
     Set<String> named = Set.copyOf(ids);
-    report.figure(SECTION, p + ".down_in_etcd", count(replica.census().nodes(),
-        n -> named.contains(n.getId()) && n.getState() == NodeState.NODE_STATE_DOWN), "1",
+    long down = count(replica.census().nodes(),
+        n -> named.contains(n.getId()) && n.getState() == NodeState.NODE_STATE_DOWN);
+    report.figure(SECTION, p + ".down_in_etcd", down, "1",
         "of them DOWN in etcd right after the answer");
+    report.figure(SECTION, p + ".not_down", ids.size() - down, "1",
+        "of them not DOWN in etcd right after the answer (must be 0)");
     Map<ConfirmDownOutcome.Result, Long> others = answer.getNodesList().stream()
         .filter(n -> n.getResult() != ConfirmDownOutcome.Result.RESULT_DOWN)
         .collect(Collectors.groupingBy(ConfirmDownOutcome::getResult, Collectors.counting()));
