@@ -69,7 +69,8 @@ final class EtcdCosts {
     for (Map.Entry<String, Counter> e : COUNTERS.entrySet()) {
       Counter c = e.getValue();
       report.figure(section, prefix + "." + e.getKey() + "_per_" + unit,
-          (metrics.sum(c.metric(), c.labels()) - counts.get(e.getKey())) / n, "1",
+          (metrics.sum(c.metric(), c.labels()) - counts.get(e.getKey())) / n,
+          e.getKey().endsWith("bytes") ? "B" : "1",
           "etcd /metrics " + c.metric() + (c.labels().isEmpty() ? "" : " " + c.labels())
               + " delta per " + unit);
     }

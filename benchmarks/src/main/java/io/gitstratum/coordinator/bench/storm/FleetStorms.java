@@ -128,6 +128,9 @@ final class FleetStorms {
     report.figure(SECTION, p + ".down", maxDown.get(), "1",
         "most DOWN seen during the revival (must be 0)");
     costs.report(rig, report, SECTION, p, nodes, "node");
+    report.note(SECTION, "Revival costs run from the storm's first heartbeat to every node ACTIVE "
+        + "in etcd, and include the agents' periodic heartbeats from 1.5 s on (lease renewals: "
+        + "no raft proposals, but CPU and received bytes).");
   }
 
   /** Zone a goes silent, the others keep heartbeating; returns the nodes once a is SUSPECT. */

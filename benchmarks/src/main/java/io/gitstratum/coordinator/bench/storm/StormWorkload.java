@@ -92,7 +92,8 @@ public final class StormWorkload implements Workload {
         "answers saying the outcome is not known (any attempt; must be 0)");
     report.figure(SECTION, prefix + ".retries", o.retries(), "1",
         "attempts beyond the first, after RetryInfo");
-    report.figure(SECTION, prefix + ".errors", o.failed(), "1", o.firstError());
+    report.figure(SECTION, prefix + ".errors", o.failed(), "1", "final answers not OK"
+        + (o.firstError().isEmpty() ? "" : "; the first: " + o.firstError()));
     o.codes().forEach((code, n) -> {
       if (!code.equals("OK")) {
         report.figure(SECTION, prefix + ".errors." + code, n, "1", "final answers");
