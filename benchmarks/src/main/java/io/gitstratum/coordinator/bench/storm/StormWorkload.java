@@ -35,7 +35,12 @@ public final class StormWorkload implements Workload {
   public void run(Rig rig, Report report) throws Exception {
     // Measured against one etcd holding nothing else, whatever ran before.
     rig.restartEtcdEmpty();
-    new FleetStorms(rig, report, rig.settings().stormFleet()).run();
+    try {
+      new FleetStorms(rig, report, rig.settings().stormFleet()).run();
+    } catch (Exception | AssertionError e) {
+      // The registration storm does not depend on the fleet's: report, and measure it anyway.
+      report.failed(SECTION + " (revival, silence, confirm-down, deregistration)", e);
+    }
     rig.stopFacade();
     registrationStorm(rig, report, rig.settings().stormRegistrations());
     report.note(SECTION, "Callers: async gRPC calls over 4 shared connections (not a thread "
