@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.bench.storm;
 
 import io.gitstratum.coordinator.bench.Rig;
-import io.gitstratum.coordinator.bench.measure.ProcessCpu;
+import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.PromText;
 import io.gitstratum.coordinator.bench.report.Report;
 import java.io.IOException;
@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a storm cost etcd (and the replica), from one snapshot before and one after: CPU time of
- * both processes and etcd's own counters (raft proposals, puts, requests by method, bytes
+ * What a storm cost etcd (and the replica), from one snapshot before and one after: CPU of etcd,
+ * the replica, this driver and the rest of the machine ({@code others}), and etcd's own counters (raft proposals, puts, requests by method, bytes
  * received), reported per unit of work (per registration, per revived node).
  */
 final class EtcdCosts {
@@ -19,8 +19,9 @@ final class EtcdCosts {
 
   private record Counter(String metric, Map<String, String> labels) {}
 
-  private final Map<String, ProcessCpu> cpu = new LinkedHashMap<>();
   private final Map<String, Double> counts = new LinkedHashMap<>();
+  private CpuShares cpu;
+  private long startNanos;
 
   private EtcdCosts() {}
 
@@ -38,14 +39,16 @@ final class EtcdCosts {
     return c;
   }
 
-  /** Snapshots etcd and, by name, the other processes in {@code pids}. */
+  /** Snapshots etcd, this driver and, by name, the other processes in {@code pids}. */
   static EtcdCosts begin(Rig rig, Map<String, Long> pids) throws IOException,
       InterruptedException {
     EtcdCosts costs = new EtcdCosts();
-    costs.cpu.put("etcd", ProcessCpu.sample(rig.etcdPid()));
-    for (Map.Entry<String, Long> p : pids.entrySet()) {
-      costs.cpu.put(p.getKey(), ProcessCpu.sample(p.getValue()));
-    }
+    Map<String, Long> all = new LinkedHashMap<>();
+    all.put("etcd", rig.etcdPid());
+    all.putAll(pids);
+    all.put("driver", ProcessHandle.current().pid());
+    costs.cpu = CpuShares.begin(all);
+    costs.startNanos = System.nanoTime();
     PromText metrics = rig.etcdMetrics();
     COUNTERS.forEach((name, c) -> costs.counts.put(name, metrics.sum(c.metric(), c.labels())));
     return costs;
@@ -60,11 +63,15 @@ final class EtcdCosts {
       throws IOException, InterruptedException {
     PromText metrics = rig.etcdMetrics();
     double n = Math.max(1, units);
-    for (Map.Entry<String, ProcessCpu> e : cpu.entrySet()) {
-      ProcessCpu now = ProcessCpu.sample(e.getValue().pid());
-      report.figure(section, prefix + "." + e.getKey() + "_cpu_ms_per_" + unit,
-          (now.cpuNanos() - e.getValue().cpuNanos()) / 1e6 / n, "core-ms",
-          "CPU time of the " + e.getKey() + " process over the storm, per " + unit);
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    for (Map.Entry<String, Double> e : cpu.end().entrySet()) {
+      report.figure(section, prefix + ".cpu_" + e.getKey() + "_cores", e.getValue(), "cores",
+          "over the storm");
+      if (!e.getKey().equals("others")) {
+        report.figure(section, prefix + "." + e.getKey() + "_cpu_ms_per_" + unit,
+            e.getValue() * seconds * 1000 / n, "core-ms",
+            "CPU time of the " + e.getKey() + " process over the storm, per " + unit);
+      }
     }
     for (Map.Entry<String, Counter> e : COUNTERS.entrySet()) {
       Counter c = e.getValue();
