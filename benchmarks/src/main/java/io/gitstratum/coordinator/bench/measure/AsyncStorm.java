@@ -155,8 +155,12 @@ public final class AsyncStorm {
           }
           if (retryable(status.getCode()) && retry < MAX_RETRIES) {
             retries.incrementAndGet();
-            timer.schedule(() -> attempt(retry + 1), retryDelay(error).toNanos(),
-                TimeUnit.NANOSECONDS);
+            try {
+              timer.schedule(() -> attempt(retry + 1), retryDelay(error).toNanos(),
+                  TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+              last.answer(status.getCode().name(), status.toString()); // the storm timed out
+            }
           } else {
             last.answer(status.getCode().name(), status.toString());
           }
