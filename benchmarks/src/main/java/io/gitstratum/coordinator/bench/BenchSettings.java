@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * Sizes and durations of one run. {@link #quick()} checks that everything works in a few
- * minutes; {@link #full()} is what the README's results come from. Both stay under 10 minutes
- * on two cores (the {@link #budget} is enforced).
+ * minutes; {@link #full()} is what the README's results come from. Both stay within their
+ * {@link #budget} on two cores (enforced): 7 and 13 minutes, of which the storms of issue 23
+ * take about 1.5 and 4.
  *
  * @param facadeWarmup unmeasured load on a freshly started replica JVM before its first
  *     measurement (the JIT needs tens of seconds on two cores; a real replica runs for days)
@@ -17,28 +18,36 @@ import java.util.List;
  * @param capacitySteps node counts of the capacity probe, in order
  * @param capacityHold how long each capacity step is measured after its warm interval
  * @param capacityLastHold how long the last step is measured (the issue asks for 2 minutes)
+ * @param stormRegistrations nodes of the registration storm (issue 23)
+ * @param stormFleet nodes of the revival, silence and deregistration storms (issue 23)
  * @param budget the whole run, after which the watchdog stops it
  */
 public record BenchSettings(String mode, Duration facadeWarmup, Duration warmup,
     Duration window, int watchRounds, int detectionSamples, List<Integer> capacitySteps,
-    Duration capacityHold, Duration capacityLastHold, Duration budget) {
+    Duration capacityHold, Duration capacityLastHold, int stormRegistrations, int stormFleet,
+    Duration budget) {
 
   public static BenchSettings quick() {
     return new BenchSettings("quick", Duration.ofSeconds(5), Duration.ofSeconds(1),
         Duration.ofSeconds(3), 30, 6,
         List.of(5_000, 10_000, 20_000, 30_000), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        Duration.ofMinutes(5));
+        20_000, 5_000, Duration.ofMinutes(7));
   }
 
   public static BenchSettings full() {
     return new BenchSettings("full", Duration.ofSeconds(10), Duration.ofSeconds(2),
         Duration.ofSeconds(6), 100, 10,
         List.of(5_000, 10_000, 20_000, 25_000, 30_000), Duration.ofSeconds(15),
-        Duration.ofSeconds(120), Duration.ofMinutes(9));
+        Duration.ofSeconds(120), 100_000, 10_000, Duration.ofMinutes(13));
+  }
+
+  public BenchSettings withStormNodes(int registrations, int fleet) {
+    return new BenchSettings(mode, facadeWarmup, warmup, window, watchRounds, detectionSamples,
+        capacitySteps, capacityHold, capacityLastHold, registrations, fleet, budget);
   }
 
   public BenchSettings withCapacitySteps(List<Integer> steps) {
     return new BenchSettings(mode, facadeWarmup, warmup, window, watchRounds, detectionSamples,
-        List.copyOf(steps), capacityHold, capacityLastHold, budget);
+        List.copyOf(steps), capacityHold, capacityLastHold, stormRegistrations, stormFleet, budget);
   }
 }

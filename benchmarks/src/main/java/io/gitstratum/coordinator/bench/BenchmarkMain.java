@@ -13,6 +13,7 @@ import io.gitstratum.coordinator.bench.raw.RawKeepAliveWorkload;
 import io.gitstratum.coordinator.bench.raw.RawLeaseExpiryWorkload;
 import io.gitstratum.coordinator.bench.raw.RawLeaseGrantWorkload;
 import io.gitstratum.coordinator.bench.raw.RawWatchWorkload;
+import io.gitstratum.coordinator.bench.storm.StormWorkload;
 import io.gitstratum.coordinator.bench.report.MachineInfo;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.etcdlocal.EtcdBinary;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * --out DIR               report, logs and etcd data (default benchmarks/target)
  * --only a,b              run only the workloads whose class names contain one of these
  * --capacity-steps a,b    node counts of the capacity probe
+ * --storm-nodes r,f       nodes of the registration storm and of the fleet storms (issue 23)
  * --profile               record a JFR profile of each facade replica into DIR/profiles
  * </pre>
  */
@@ -53,14 +55,15 @@ public final class BenchmarkMain {
    * comes right after keepAliveOnce and before RegisterNode fills etcd with tens of thousands of
    * nodes: etcd 3.4's cost per keep-alive grows with its heap (mostly Go GC), so both must meet
    * the same etcd. LeaseGrant runs after RegisterNode, whose bound it is; its leases outlive the
-   * run so that no revocations disturb later workloads.
+   * run so that no revocations disturb later workloads. Storm (issue 23) comes last: it replaces
+   * etcd with an empty one and measures its own raw baselines there.
    */
   static List<Workload> workloads() {
     return List.of(new RawCasWorkload(), new RawKeepAliveWorkload(), new HeartbeatWorkload(),
         new RegisterWorkload(), new RawLeaseGrantWorkload(), new RawWatchWorkload(),
         new WatchWorkload(),
         new RawLeaseExpiryWorkload(), new DetectionWorkload(), new CapacityWorkload(),
-        new StartupWorkload());
+        new StartupWorkload(), new StormWorkload());
   }
 
   public static void main(String[] args) throws Exception {
@@ -70,6 +73,14 @@ public final class BenchmarkMain {
     if (options.containsKey("capacity-steps")) {
       settings = settings.withCapacitySteps(Arrays.stream(options.get("capacity-steps")
           .split(",")).map(String::trim).map(Integer::parseInt).toList());
+    }
+    if (options.containsKey("storm-nodes")) {
+      List<Integer> n = Arrays.stream(options.get("storm-nodes").split(",")).map(String::trim)
+          .map(Integer::parseInt).toList();
+      if (n.size() != 2) {
+        throw new IllegalArgumentException("--storm-nodes takes two counts: registration,fleet");
+      }
+      settings = settings.withStormNodes(n.get(0), n.get(1));
     }
     Path out = Path.of(options.getOrDefault("out", "benchmarks/target")).toAbsolutePath();
     Path jar = Path.of(options.getOrDefault("facade-jar",
@@ -132,14 +143,15 @@ public final class BenchmarkMain {
       String arg = args[i];
       switch (arg) {
         case "--quick", "--profile" -> options.put(arg.substring(2), "true");
-        case "--facade-jar", "--out", "--only", "--capacity-steps" -> {
+        case "--facade-jar", "--out", "--only", "--capacity-steps", "--storm-nodes" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(arg + " needs a value");
           }
           options.put(arg.substring(2), args[++i]);
         }
         default -> throw new IllegalArgumentException("unknown option " + arg
-            + " (known: --quick --facade-jar --out --only --capacity-steps --profile)");
+            + " (known: --quick --facade-jar --out --only --capacity-steps --storm-nodes "
+            + "--profile)");
       }
     }
     return options;

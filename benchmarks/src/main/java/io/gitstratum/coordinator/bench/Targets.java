@@ -3,7 +3,7 @@ package io.gitstratum.coordinator.bench;
 import io.gitstratum.coordinator.bench.report.Target;
 import java.util.List;
 
-/** The targets of issue 8, by the figure names the workloads report. */
+/** The targets of issues 8 and 23, by the figure names the workloads report. */
 final class Targets {
   private Targets() {}
 
@@ -57,6 +57,30 @@ final class Targets {
             "capacity.overload.etcd_keepalives_per_accepted", 1.05),
         Target.atLeast("capacity_nodes",
             "Capacity: nodes heartbeating every 10 s on one replica and one etcd",
-            "facade.capacity.nodes", 30_000));
+            "facade.capacity.nodes", 30_000),
+        Target.atLeast("storm_register_per_s",
+            "Registration storm, 1,000 concurrent callers: registrations per second",
+            "facade.storm.register.per_s", 2_000),
+        Target.equalTo("storm_register_errors",
+            "Registration storm: errors a client following RetryInfo cannot recover from",
+            "facade.storm.register.errors", 0),
+        Target.equalTo("storm_register_not_known",
+            "Registration storm: answers saying the outcome is not known",
+            "facade.storm.register.not_known", 0),
+        Target.atMost("storm_revive_all_active_s",
+            "Revival storm: all SUSPECT nodes ACTIVE after heartbeating at once (s)",
+            "facade.storm.revive.all_active_s", 5),
+        Target.equalTo("storm_revive_down", "Revival storm: nodes DOWN",
+            "facade.storm.revive.down", 0),
+        Target.atMost("storm_deregister_all_gone_s",
+            "Deregistration storm: all nodes gone (s)", "facade.storm.deregister.all_gone_s", 5),
+        Target.atMost("storm_confirm_down_ms", "ConfirmDown of 1,000 SUSPECT nodes: answer (ms)",
+            "facade.storm.confirm_down.answer_ms", 2_000),
+        Target.equalTo("storm_confirm_down_all_down",
+            "ConfirmDown of 1,000 SUSPECT nodes: named nodes not DOWN in etcd afterwards",
+            "facade.storm.confirm_down.not_down", 0),
+        Target.equalTo("storm_silence_down_before_protected",
+            "Mass silence of one zone of 3: DOWN before the zone is protected",
+            "facade.storm.silence.down_before_protected", 0));
   }
 }

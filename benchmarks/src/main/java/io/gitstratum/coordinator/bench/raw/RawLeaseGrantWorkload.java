@@ -32,6 +32,17 @@ public final class RawLeaseGrantWorkload implements Workload {
 
   @Override
   public void run(Rig rig, Report report) throws Exception {
+    measure(rig, report, SECTION, "raw.lease_grant.c32");
+    report.note(SECTION, "An upper bound on RegisterNode throughput on this etcd: each new node "
+        + "needs one lease, and a grant is a raft proposal of its own.");
+  }
+
+  /**
+   * Grants (then revokes) leases with 32 callers for one window and reports {@code
+   * <prefix>.per_s}, its p99 and the CPU of etcd and this driver under {@code section}.
+   */
+  public static void measure(Rig rig, Report report, String section, String prefix)
+      throws Exception {
     Lease lease = rig.jetcd().getLeaseClient();
     CpuShares cpu = CpuShares.begin(Map.of("etcd", rig.etcdPid(),
         "driver", ProcessHandle.current().pid()));
@@ -47,15 +58,13 @@ public final class RawLeaseGrantWorkload implements Workload {
             lease.revoke(id).get(10, TimeUnit.SECONDS);
           }
         });
-    report.figure(SECTION, "raw.lease_grant.c32.per_s", r.perSecond(), "1/s",
+    report.figure(section, prefix + ".per_s", r.perSecond(), "1/s",
         "32 callers, nothing attached");
-    report.figure(SECTION, "raw.lease_grant.c32.p99_ms", r.latencies().percentileMs(99), "ms");
+    report.figure(section, prefix + ".p99_ms", r.latencies().percentileMs(99), "ms");
     if (r.errors() > 0) {
-      report.figure(SECTION, "raw.lease_grant.c32.errors", r.errors(), "1", r.firstError());
+      report.figure(section, prefix + ".errors", r.errors(), "1", r.firstError());
     }
-    cores.forEach((name, value) -> report.figure(SECTION,
-        "raw.lease_grant.c32.cpu_" + name + "_cores", value, "cores", "warm-up and window"));
-    report.note(SECTION, "An upper bound on RegisterNode throughput on this etcd: each new node "
-        + "needs one lease, and a grant is a raft proposal of its own.");
+    cores.forEach((name, value) -> report.figure(section,
+        prefix + ".cpu_" + name + "_cores", value, "cores", "warm-up and window"));
   }
 }

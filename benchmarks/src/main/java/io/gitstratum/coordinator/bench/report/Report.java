@@ -46,6 +46,11 @@ public final class Report {
     figure(section, name, value, unit, "");
   }
 
+  /** The value of a figure measured so far in this run. */
+  public synchronized java.util.Optional<Double> value(String name) {
+    return java.util.Optional.ofNullable(figures.get(name)).map(Figure::value);
+  }
+
   /** Mean, median, maximum and sample count of a few delays (seconds-scale events). */
   public void delays(String section, String name, Latencies delays, int expected, String note) {
     figure(section, name + ".mean_ms", delays.meanMs(), "ms", note);
@@ -112,7 +117,7 @@ public final class Report {
         .append(".\n\n");
     md.append("| machine | |\n|---|---|\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-    md.append("\n## Targets (issue 8)\n\n");
+    md.append("\n## Targets (issues 8 and 23)\n\n");
     md.append("| target | facade | baseline | value | goal | status | disturbed |\n"
         + "|---|---|---|---|---|---|---|\n");
     for (Target.Outcome o : outcomes()) {
