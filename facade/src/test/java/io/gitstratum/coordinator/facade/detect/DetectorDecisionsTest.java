@@ -115,8 +115,11 @@ class DetectorDecisionsTest {
           .putLabels("zone", "a").build());
     }
     nodes.add(node("a4", NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "a").build());
-    nodes.add(node("b0", NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "b").build());
-    alive.addAll(Set.of("a4", "b0"));
+    for (int i = 0; i < 3; i++) { // zone b healthy: zone a alone is disrupted, not every zone
+      nodes.add(node("b" + i, NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "b")
+          .build());
+    }
+    alive.addAll(Set.of("a4", "b0", "b1", "b2"));
     zones.observe(Topology.of(1, nodes, HashRingConfig.getDefaultInstance()), liveness, 0, T0);
     assertEquals(Optional.of(new Decision(Kind.DOWN, "a0")),
         decisions.look(nodes.get(0), liveness, false, T0));

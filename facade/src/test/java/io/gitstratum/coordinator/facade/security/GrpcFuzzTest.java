@@ -253,6 +253,7 @@ class GrpcFuzzTest {
     Map<String, NodeInfo> stored = new TreeMap<>();
     Map<Long, TopologyUpdate> events = new TreeMap<>();
     List<String> alive = new ArrayList<>();
+    List<String> drained = new ArrayList<>();
     Set<Long> histories = new TreeSet<>();
     long version = -1;
     for (KeyValue kv : harness.etcdPrefix(keys.prefix())) {
@@ -288,11 +289,16 @@ class GrpcFuzzTest {
         histories.add(h.version());
       } else if (parsed instanceof Key.Alive a) {
         alive.add(a.nodeId());
+      } else if (parsed instanceof Key.CommitMark) {
+        assertTrue(value.length == 32, key + ": a transaction id of 32 hex digits");
+      } else if (parsed instanceof Key.Drained d) {
+        drained.add(d.nodeId());
       } else if (!(parsed instanceof Key.Grace)) {
         assertTrue(key.startsWith(keys.detectorElection()), "unexpected key " + key);
       }
     }
     assertTrue(stored.keySet().containsAll(alive), "alive keys only for stored nodes: " + alive);
+    assertTrue(stored.keySet().containsAll(drained), "drain marks only for stored nodes");
     assertEquals(events.keySet(), histories, "every change event has its history record");
     assertEquals(served.getVersion(), version, "the version key is what the facade served");
     Topology replayed = Topology.empty();
