@@ -77,6 +77,14 @@ public final class ZoneProtection {
     }
   }
 
+  /**
+   * How often a changing topology is judged again at most. A profile of a registration storm
+   * had judging every 250 ms scan take 15 % of the replica's CPU at 20,000 nodes; DOWN
+   * decisions come a grace period (at least 1 s) after SUSPECT, so half a second of staleness
+   * costs no protection.
+   */
+  static final long JUDGE_EVERY_MS = 500;
+
   private final String zoneLabel;
   private final double share;
   private final int minSuspects;
@@ -89,6 +97,7 @@ public final class ZoneProtection {
   private long allDisruptedSinceMs = -1;
   private long judgedVersion = -1;
   private long judgedStamp = -1;
+  private long judgedAtMs = Long.MIN_VALUE / 2;
   private List<Zone> judged = List.of();
   private boolean everyZoneJudged;
 
@@ -127,14 +136,17 @@ public final class ZoneProtection {
    * disrupted.
    *
    * @param livenessStamp changes whenever a liveness key did: an unchanged version and stamp are
-   *     not judged again
+   *     not judged again, and a changed one at most every {@link #JUDGE_EVERY_MS}: judging counts
+   *     every node, and during a storm both change with every batch
    */
   public State observe(Topology topology, LivenessView liveness, long livenessStamp,
       long nowMs) {
-    if (topology.version() != judgedVersion || livenessStamp != judgedStamp) {
+    boolean changed = topology.version() != judgedVersion || livenessStamp != judgedStamp;
+    if (changed && nowMs - judgedAtMs >= JUDGE_EVERY_MS) {
       Judgement j = judge(topology, liveness);
       judgedVersion = topology.version();
       judgedStamp = livenessStamp;
+      judgedAtMs = nowMs;
       judged = j.disrupted;
       everyZoneJudged = j.everyZone;
     }

@@ -187,14 +187,26 @@ class ZoneProtectionTest {
   void aZoneThatRecoversForgetsItsSince() {
     add("a", NodeState.NODE_STATE_SUSPECT, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    protection.observe(topology(), leases, 0, 100);
+    protection.observe(topology(), leases, 0, 1_000);
     nodes.clear();
     add("a", NodeState.NODE_STATE_ACTIVE, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    assertFalse(protection.observe(topology(), leases, 0, 200).protecting());
+    assertFalse(protection.observe(topology(), leases, 0, 2_000).protecting());
     nodes.clear();
     add("a", NodeState.NODE_STATE_SUSPECT, 3);
     add("b", NodeState.NODE_STATE_ACTIVE, 3);
-    assertEquals(300, protection.observe(topology(), leases, 0, 300).zones().get(0).sinceMs());
+    assertEquals(3_000, protection.observe(topology(), leases, 0, 3_000).zones().get(0).sinceMs());
+  }
+
+  @Test
+  void aChangingTopologyIsJudgedAtMostEveryHalfSecond() {
+    add("a", NodeState.NODE_STATE_ACTIVE, 10);
+    add("b", NodeState.NODE_STATE_ACTIVE, 10);
+    assertFalse(protection.observe(topology(), leases, 0, 1_000).protecting());
+    nodes.stream().filter(n -> n.getId().startsWith("a-")).forEach(n -> leaseLost.add(n.getId()));
+    assertFalse(protection.observe(topology(), leases, 1, 1_000 + ZoneProtection.JUDGE_EVERY_MS
+        - 1).protecting(), "judged again only after the interval");
+    assertTrue(protection.observe(topology(), leases, 2, 1_000 + ZoneProtection.JUDGE_EVERY_MS)
+        .protecting());
   }
 }
