@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.ProtectedZone;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -184,6 +185,24 @@ final class Formats {
 
   private static String orDash(String value) {
     return value.isEmpty() ? "-" : value;
+  }
+
+  /** {@code 1 node}, {@code 2 nodes}. */
+  static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
+  /** A duration as a flag takes it: {@code 500ms}, {@code 10s}, {@code 1.5s}, {@code 2m}. */
+  static String duration(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 60_000 == 0 && ms >= 60_000) {
+      return ms / 60_000 + "m";
+    } else if (ms % 1000 == 0) {
+      return ms / 1000 + "s";
+    } else if (ms < 1000) {
+      return ms + "ms";
+    }
+    return BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   static String percent(double share) {

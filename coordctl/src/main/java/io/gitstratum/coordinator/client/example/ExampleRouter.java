@@ -68,7 +68,7 @@ public final class ExampleRouter implements Callable<Integer> {
 
     @Override
     public void resynced(Topology previous, Topology current) {
-      print(current, "loaded " + current.size() + " nodes");
+      print(current, "loaded " + current.size() + (current.size() == 1 ? " node" : " nodes"));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
@@ -16,6 +17,7 @@ import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,6 +71,8 @@ class CoordCtlTest {
       "history --limit 1001 | --limit must be 1-1000",
       "history --since -1 | --since must be >= 0",
       "history --since soon | Invalid value for option '--since'",
+      "register --id x --address h --port 1 --type object --label zone | Value for option "
+          + "'--label' (KEY=VALUE) should be in KEY=VALUE format",
   })
   void badFlagsExitWith2AndSayWhy(String args, String message) {
     Run run = run(args.trim().split(" +"));
@@ -139,6 +143,38 @@ class CoordCtlTest {
     assertTrue(run.err().startsWith("coordctl: cannot reach the coordinator at 127.0.0.1:"
         + port), run.err());
     assertEquals("", run.out());
+  }
+
+  @Test
+  void anHttpPortGivenAsEndpointExitsWith3AndNamesTheGrpcPort() throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(404, -1);
+      exchange.close();
+    });
+    http.start();
+    try {
+      String endpoint = "127.0.0.1:" + http.getAddress().getPort();
+      Run run = run("--endpoints", endpoint, "--timeout", "2s", "topology");
+      assertEquals(CoordCtl.UNREACHABLE, run.code(), run.err());
+      assertEquals("coordctl: the endpoint " + endpoint + " answered, but not in gRPC: is it an "
+          + "HTTP port, such as the facade's status page and metrics (--http-listen, default "
+          + "9090)? Its gRPC port is --listen (default 9000)\n", run.err());
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void countsAndDurationsReadAsWritten() {
+    assertEquals("1 node", Formats.count(1, "node"));
+    assertEquals("0 nodes", Formats.count(0, "node"));
+    assertEquals("3 nodes", Formats.count(3, "node"));
+    assertEquals("10s", Formats.duration(Duration.ofSeconds(10)));
+    assertEquals("500ms", Formats.duration(Duration.ofMillis(500)));
+    assertEquals("1.5s", Formats.duration(Duration.ofMillis(1500)));
+    assertEquals("2m", Formats.duration(Duration.ofMinutes(2)));
+    assertEquals("90s", Formats.duration(Duration.ofSeconds(90)));
   }
 
   @Test

@@ -92,6 +92,10 @@ class CoordCtlProcessTest {
         "--count", "2");
     assertEquals(2, beats.out().lines().filter(l -> l.startsWith("heartbeat obj-1: topology "
         + "version ")).count(), beats.toString());
+    // The interval it keeps, and the one the facade advises, both as a flag is written.
+    assertTrue(beats.out().contains("; next in 100ms (the facade advises one every "),
+        beats.toString());
+    assertTrue(beats.out().contains("; no more (the facade advises one every "), beats.toString());
     assertEquals(NodeState.NODE_STATE_ACTIVE, node("obj-1").getState());
     for (int i = 2; i <= 4; i++) {
       client.heartbeat(HeartbeatRequest.newBuilder().setNodeId("obj-" + i)
@@ -212,7 +216,7 @@ class CoordCtlProcessTest {
           new String[] {"confirm-down", "ops-1"}));
       Result resume = third.get(0);
       assertEquals(0, resume.code(), resume.toString());
-      assertTrue(resume.out().startsWith("SUSPECT->DOWN resumed"), resume.toString());
+      assertTrue(resume.out().startsWith("SUSPECT->DOWN resumed ("), resume.toString());
       // Every replica's cache follows the pause key: the library's admin client sees it gone.
       Awaitility.await().atMost(Duration.ofSeconds(5))
           .until(() -> !client.admin().getDetectorState().getPaused());
