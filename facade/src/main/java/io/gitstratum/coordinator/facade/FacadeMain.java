@@ -65,6 +65,10 @@ public final class FacadeMain {
       return new Parsed(command.toConfig(), 0);
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
+      if (e instanceof CommandLine.UnmatchedArgumentException unknown
+          && !unknown.getSuggestions().isEmpty()) {
+        err.println("did you mean " + String.join(" or ", unknown.getSuggestions()) + "?");
+      }
       err.println("see --help for the options");
       return new Parsed(null, 2);
     }

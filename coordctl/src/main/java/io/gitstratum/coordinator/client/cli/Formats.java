@@ -195,7 +195,7 @@ final class Formats {
   /** A duration as a flag takes it: {@code 500ms}, {@code 10s}, {@code 1.5s}, {@code 2m}. */
   static String duration(Duration d) {
     long ms = d.toMillis();
-    if (ms % 60_000 == 0 && ms >= 60_000) {
+    if (ms % 60_000 == 0 && ms >= 120_000) {
       return ms / 60_000 + "m";
     } else if (ms % 1000 == 0) {
       return ms / 1000 + "s";

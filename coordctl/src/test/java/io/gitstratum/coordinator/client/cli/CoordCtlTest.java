@@ -175,6 +175,7 @@ class CoordCtlTest {
     assertEquals("1.5s", Formats.duration(Duration.ofMillis(1500)));
     assertEquals("2m", Formats.duration(Duration.ofMinutes(2)));
     assertEquals("90s", Formats.duration(Duration.ofSeconds(90)));
+    assertEquals("60s", Formats.duration(Duration.ofSeconds(60)));
   }
 
   @Test

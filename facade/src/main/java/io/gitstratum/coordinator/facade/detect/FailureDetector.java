@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.facade.detect;
 
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
@@ -250,7 +251,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       if (!was.remove(zone.name())) {
         log.warn("zone {} disrupted: {} of {} live nodes SUSPECT; SUSPECT->DOWN there slowed to "
             + "one per {}", ZoneProtection.display(zone.name()), zone.suspect(), zone.live(),
-            interval);
+            Durations.format(interval));
       }
     }
     was.forEach(zone -> log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
@@ -258,10 +259,11 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     if (now.pausedUntilMs() != before.pausedUntilMs() && now.paused(nowMs)) {
       log.warn("every zone disrupted: SUSPECT->DOWN paused until {} ({} from now), then one per "
           + "{} per zone", Instant.ofEpochMilli(now.pausedUntilMs()),
-          Duration.ofMillis(now.pausedUntilMs() - nowMs), interval);
+          Durations.format(Duration.ofMillis(now.pausedUntilMs() - nowMs)),
+          Durations.format(interval));
     } else if (before.paused(nowMs - 1) && !now.paused(nowMs) && now.protecting()) {
       log.warn("protection pause over with every zone still disrupted: SUSPECT->DOWN resumes at "
-          + "one per {} per zone", interval);
+          + "one per {} per zone", Durations.format(interval));
     }
   }
 
