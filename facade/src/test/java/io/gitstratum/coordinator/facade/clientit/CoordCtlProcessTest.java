@@ -235,7 +235,7 @@ class CoordCtlProcessTest {
       Result confirm = third.get(2);
       assertEquals(CoordCtl.ERROR, confirm.code(), confirm.toString());
       assertTrue(confirm.err().startsWith("coordctl: FAILED_PRECONDITION: node ops-1 is "
-          + "NODE_STATE_DRAINING: only a SUSPECT node can be confirmed DOWN"), confirm.toString());
+          + "DRAINING: only a SUSPECT node can be confirmed DOWN"), confirm.toString());
       assertEquals(1, confirm.err().lines().count(), confirm.toString());
       assertEquals(NodeState.NODE_STATE_DRAINING, node("ops-1").getState());
     } finally {
