@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.DetectorEvent;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.client.errors.ClientErrors;
@@ -218,6 +219,34 @@ class CoordCtlTest {
     assertTrue(Formats.history(history, 30).startsWith("(oldest retained version 40)\nv40  "));
     assertTrue(Formats.history(history, 39).startsWith("v40  "));
     assertEquals("(no changes)\n", Formats.history(GetHistoryResponse.getDefaultInstance(), 5));
+  }
+
+  @Test
+  void detectorEventsGoAmongTheChangesByTime() {
+    long at = Instant.parse("2026-11-30T11:02:03Z").toEpochMilli();
+    GetHistoryResponse history = GetHistoryResponse.newBuilder()
+        .addChanges(Change.newBuilder().setVersion(7).setAt(at).setNodeId("obj-1")
+            .setKind("updated").setState(NodeState.NODE_STATE_SUSPECT)
+            .setPreviousState(NodeState.NODE_STATE_ACTIVE)
+            .setReason("lease expired").setActor("detector:r0"))
+        .addChanges(Change.newBuilder().setVersion(8).setAt(at + 60_000).setNodeId("obj-1")
+            .setKind("updated").setState(NodeState.NODE_STATE_DOWN)
+            .setPreviousState(NodeState.NODE_STATE_SUSPECT)
+            .setReason("grace expired").setActor("detector:r0"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at - 1000).setKind("paused")
+            .setActor("operator:alice").setReason("rack 4 maintenance"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at + 30_000).setKind("resumed")
+            .setActor("operator:alice"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at + 90_000).setKind("zone protected")
+            .setZone("eu-1a").setReason("5 of 8 live nodes SUSPECT").setActor("detector:r0"))
+        .build();
+    assertEquals("""
+        -   2026-11-30T11:02:02Z  -      paused          -                     rack 4 maintenance         operator:alice
+        v7  2026-11-30T11:02:03Z  obj-1  updated         SUSPECT (was ACTIVE)  lease expired              detector:r0
+        -   2026-11-30T11:02:33Z  -      resumed         -                     -                          operator:alice
+        v8  2026-11-30T11:03:03Z  obj-1  updated         DOWN (was SUSPECT)    grace expired              detector:r0
+        -   2026-11-30T11:03:33Z  eu-1a  zone protected  -                     5 of 8 live nodes SUSPECT  detector:r0
+        """, Formats.history(history, 0));
   }
 
   @Test

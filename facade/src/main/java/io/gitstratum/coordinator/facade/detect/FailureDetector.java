@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
+import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.Command;
@@ -15,6 +16,7 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.DetectorEventKind;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -59,6 +61,9 @@ import org.slf4j.LoggerFactory;
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
   private static final long TRIM_EVERY_MS = 5_000;
+  // Changes read per trim to find those past --history-retention: a backlog (a lowered
+  // retention, a detector long without leadership) goes in steps of this many per trim.
+  private static final int TRIM_READ = 1000;
   private static final long RECONCILE_EVERY_MS = 5_000;
 
   /** A full write queue or an etcd outage fails the decisions on every node alike. */
@@ -67,6 +72,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final TopologyCache cache;
   private final TopologyWriter writer;
   private final EtcdTopologyStore store;
+  private final EtcdAdminStore events;
   private final LeaseKeepAlives keepAlives;
   private final Leadership leadership;
   private final Clock clock;
@@ -97,7 +103,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
    */
   @Inject
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
+      EtcdAdminStore events, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
       LivenessSettings liveness, @Named("replicaId") String replicaId,
       @Named("detector") ScheduledExecutorService thread, FacadeMetrics metrics) {
     this.actor = "detector:" + replicaId;
@@ -106,6 +112,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.cache = cache;
     this.writer = writer;
     this.store = store;
+    this.events = events;
     this.leadership = leadership;
     this.clock = clock;
     this.settings = settings;
@@ -252,11 +259,21 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         log.warn("zone {} disrupted: {} of {} live nodes SUSPECT; SUSPECT->DOWN there slowed to "
             + "one per {}", ZoneProtection.display(zone.name()), zone.suspect(), zone.live(),
             Durations.format(interval));
+        record(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, zone.suspect() + " of "
+            + zone.live() + " live nodes SUSPECT; SUSPECT->DOWN slowed to one per "
+            + Durations.format(interval), nowMs, ZoneProtection.display(zone.name()));
       }
     }
-    was.forEach(zone -> log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
-        ZoneProtection.display(zone)));
+    was.forEach(zone -> {
+      log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
+          ZoneProtection.display(zone));
+      record(DetectorEventKind.DETECTOR_EVENT_ZONE_UNPROTECTED, "no longer disrupted", nowMs,
+          ZoneProtection.display(zone));
+    });
     if (now.pausedUntilMs() != before.pausedUntilMs() && now.paused(nowMs)) {
+      record(DetectorEventKind.DETECTOR_EVENT_DOWN_PAUSED, "every zone disrupted: SUSPECT->DOWN "
+          + "paused for " + Durations.format(Duration.ofMillis(now.pausedUntilMs() - nowMs)),
+          nowMs, "");
       log.warn("every zone disrupted: SUSPECT->DOWN paused until {} ({} from now), then one per "
           + "{} per zone", Instant.ofEpochMilli(now.pausedUntilMs()),
           Durations.format(Duration.ofMillis(now.pausedUntilMs() - nowMs)),
@@ -264,6 +281,18 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     } else if (before.paused(nowMs - 1) && !now.paused(nowMs) && now.protecting()) {
       log.warn("protection pause over with every zone still disrupted: SUSPECT->DOWN resumes at "
           + "one per {} per zone", Durations.format(interval));
+    }
+  }
+
+  /**
+   * Keeps a protection event in the history; a failure costs the record only (logged), never
+   * the scan.
+   */
+  private void record(DetectorEventKind kind, String reason, long nowMs, String zone) {
+    try {
+      events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone));
+    } catch (RuntimeException e) {
+      log.warn("detector event not recorded ({} {}): {}", kind, zone, e.toString());
     }
   }
 
@@ -326,10 +355,13 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       return;
     }
     lastTrimMs = nowMs;
-    long keepFrom = version - settings.eventRetention() + 1;
+    long cutoffMs = nowMs - settings.historyRetention().toMillis();
+    long keepFrom = Math.max(version - settings.eventRetention() + 1,
+        HistoryRetention.firstYoungerThan(events.oldestChanges(TRIM_READ), cutoffMs));
     if (keepFrom > 1) {
       store.trimEventsBefore(keepFrom);
     }
+    events.trimDetectorEventsBefore(cutoffMs);
   }
 
   @Override

@@ -225,7 +225,9 @@ class CoordCtlProcessTest {
       assertEquals(0, history.code(), history.toString());
       System.out.print("coordctl history --node ops-1:\n" + history.out());
       List<String> lines = history.out().lines().toList();
-      assertEquals(2, lines.size(), history.toString());
+      assertEquals(3, lines.size(), history.toString());
+      assertTrue(lines.get(2).matches("\\(history goes back to \\d{4}-\\S+Z\\)"),
+          history.toString());
       assertTrue(lines.get(0).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +added +JOINING +registered "
           + "+ip:\\S+"), history.toString());
       assertTrue(lines.get(1).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +updated +DRAINING \\(was "
