@@ -112,7 +112,8 @@ class CoordCtlProcessTest {
         new String[] {"ring", "lookup", "repo/alpha"},
         new String[] {"health"},
         new String[] {"leader"},
-        new String[] {"watch", "--since", String.valueOf(version - 1), "--max-updates", "1"}));
+        new String[] {"watch", "--since", String.valueOf(version - 1), "--max-updates", "1"},
+        new String[] {"history", "--since", "1", "--limit", "2"}));
     reads.forEach(r -> assertEquals(0, r.code(), r.toString()));
 
     Result table = reads.get(0);
@@ -156,6 +157,11 @@ class CoordCtlProcessTest {
     // A replay (--since) knows the state before each change from the history.
     assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1 "
         + "(was JOINING)", reads.get(6).out().strip(), reads.get(6).toString());
+    // history --since pages forward from that version, and says where the next page starts.
+    List<String> page = reads.get(7).out().lines().toList();
+    assertEquals(3, page.size(), reads.get(7).toString());
+    assertTrue(page.get(0).startsWith("v2  ") && page.get(1).startsWith("v3  "), page.toString());
+    assertEquals("(more: --since 3)", page.get(2));
 
     // drain: DRAINING, through the admin service
     Result drain = ok("drain", "obj-2");
