@@ -41,7 +41,7 @@ public final class ExampleRouter implements Callable<Integer> {
   String spreadLabel;
 
   public static void main(String[] args) {
-    LogSetup.configure("WARN");
+    LogSetup.configure("INFO");
     System.exit(new CommandLine(new ExampleRouter()).execute(args));
   }
 
