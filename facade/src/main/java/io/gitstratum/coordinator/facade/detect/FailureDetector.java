@@ -356,8 +356,13 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
     lastTrimMs = nowMs;
     long cutoffMs = nowMs - settings.historyRetention().toMillis();
+    // The oldest change alone first: only when it is past the retention are more read.
+    List<EtcdAdminStore.ChangeTime> oldest = events.oldestChanges(1);
+    if (!oldest.isEmpty() && oldest.get(0).atMs() < cutoffMs) {
+      oldest = events.oldestChanges(TRIM_READ);
+    }
     long keepFrom = Math.max(version - settings.eventRetention() + 1,
-        HistoryRetention.firstYoungerThan(events.oldestChanges(TRIM_READ), cutoffMs));
+        HistoryRetention.firstYoungerThan(oldest, cutoffMs));
     if (keepFrom > 1) {
       store.trimEventsBefore(keepFrom);
     }
