@@ -163,6 +163,11 @@ class CoordCtlProcessTest {
     assertTrue(page.get(0).startsWith("v2  ") && page.get(1).startsWith("v3  "), page.toString());
     assertEquals("(more: --since 3)", page.get(2));
 
+    // A resume with nothing paused says so, rather than "resumed".
+    Result idle = ok("detector", "resume");
+    assertTrue(idle.out().startsWith("SUSPECT->DOWN was not paused by an operator: nothing to "
+        + "resume (0 nodes SUSPECT, 0 nodes DOWN)"), idle.toString());
+
     // drain: DRAINING, through the admin service
     Result drain = ok("drain", "obj-2");
     assertTrue(drain.out().startsWith("node obj-2 is DRAINING (was ACTIVE)"), drain.toString());
