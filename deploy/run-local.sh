@@ -2,6 +2,8 @@
 # Try the coordinator on this machine: installs etcd if missing, builds the facade, and runs it on
 # localhost:9000 with a local etcd it starts itself (data in .local/etcd, client port 2379).
 # Extra arguments go to the facade (see --help); --listen moves the advertised port with it.
+# gRPC and the status page (which shows node addresses) listen on 127.0.0.1 unless --listen or
+# --http-listen say otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/ensure-etcd.sh
@@ -12,12 +14,15 @@ if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -n
   mvn -B -q -pl facade -am package -DskipTests 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
 fi
 listen="${GS_LISTEN:-127.0.0.1:9000}"
+http_listen="${GS_HTTP_LISTEN:-127.0.0.1:9090}"
 advertise="${GS_ADVERTISE:-}"
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --listen) listen="${2:?--listen needs host:port}"; shift 2 ;;
     --listen=*) listen="${1#--listen=}"; shift ;;
+    --http-listen) http_listen="${2:?--http-listen needs host:port}"; shift 2 ;;
+    --http-listen=*) http_listen="${1#--http-listen=}"; shift ;;
     --advertise) advertise="${2:?--advertise needs host:port}"; shift 2 ;;
     --advertise=*) advertise="${1#--advertise=}"; shift ;;
     *) args+=("$1"); shift ;;
@@ -26,4 +31,5 @@ done
 # Clients reach this replica where it listens (GetLeader names it): that port on localhost
 # unless told otherwise.
 advertise="${advertise:-localhost:${listen##*:}}"
-exec java -jar "$jar" --embedded-etcd --listen "$listen" --advertise "$advertise" "${args[@]}"
+exec java -jar "$jar" --embedded-etcd --listen "$listen" --http-listen "$http_listen" \
+  --advertise "$advertise" "${args[@]}"

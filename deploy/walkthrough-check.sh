@@ -65,6 +65,17 @@ set -e
 [ "$code" = 2 ] || fail "a second run-local.sh on taken ports exited $code, not 2"
 [ "$(grep -c ERROR "$work/second.log")" = 1 ] || fail "a second run-local.sh: not one error line"
 grep -q "Is another facade with --embedded-etcd" "$work/second.log" || fail "no hint on taken ports"
+# Following that advice with other ports but the same data dir: refused at once in one line
+# (etcd's own file lock would keep a second etcd waiting until its health check gives up).
+set +e
+pick_port; grpc3=$port; pick_port; http3=$port; pick_port 2; etcd3=$port
+GS_EMBEDDED_ETCD_DIR="$work/etcd" timeout 20 deploy/run-local.sh --listen "127.0.0.1:$grpc3" \
+  --http-listen "127.0.0.1:$http3" --embedded-etcd-port "$etcd3" >"$work/third.log" 2>&1
+code=$?
+set -e
+[ "$code" = 2 ] || fail "a second run-local.sh on a used data dir exited $code, not 2"
+[ "$(grep -c ERROR "$work/third.log")" = 1 ] || fail "a used data dir: not one error line"
+grep -q "is in use by another facade" "$work/third.log" || fail "no hint on a used data dir"
 
 # Stop (SIGTERM, as Ctrl-C does for a foreground run): the replica resigns, then its etcd stops.
 kill -TERM "$first"

@@ -152,7 +152,7 @@ final class ClusterLauncher {
         String names = pending.stream().map(EtcdMember::name).collect(Collectors.joining(", "));
         throw new EtcdStartException(
             first.name(),
-            "etcd members [" + names + "] not healthy within " + timeout,
+            "etcd members [" + names + "] not healthy within " + timeout.toMillis() + " ms",
             first.logTail());
       }
       EtcdMember.pause(Math.min(remainingMillis, POLL_MILLIS));

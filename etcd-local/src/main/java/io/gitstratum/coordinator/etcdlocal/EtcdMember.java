@@ -160,7 +160,7 @@ public final class EtcdMember {
       if (remainingMillis <= 0) {
         throw new EtcdStartException(
             name(),
-            "etcd member " + name() + " not healthy at " + healthUrl() + " within " + timeout,
+            "etcd member " + name() + " not healthy at " + healthUrl() + " within " + timeout.toMillis() + " ms",
             logTail());
       }
       pause(Math.min(remainingMillis, POLL_MILLIS));

@@ -65,6 +65,10 @@ public final class FacadeMain {
       return new Parsed(command.toConfig(), 0);
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
+      if (e instanceof CommandLine.UnmatchedArgumentException unknown
+          && !unknown.getSuggestions().isEmpty()) {
+        err.println("did you mean " + String.join(" or ", unknown.getSuggestions()) + "?");
+      }
       err.println("see --help for the options");
       return new Parsed(null, 2);
     }
@@ -74,6 +78,9 @@ public final class FacadeMain {
     LocalEtcdCluster embedded = null;
     EtcdSettings etcdSettings = config.etcd();
     if (etcdSettings.embeddedDir() != null) {
+      // Held until the process ends: released by the operating system, never closed here.
+      @SuppressWarnings({"unused", "resource"})
+      EmbeddedEtcdLock held = EmbeddedEtcdLock.acquire(etcdSettings.embeddedDir());
       try {
         embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
             .members(1)
@@ -89,7 +96,8 @@ public final class FacadeMain {
         throw new IOException("the embedded etcd cannot listen on port "
             + etcdSettings.embeddedPort() + " or " + (etcdSettings.embeddedPort() + 1)
             + ": already in use. Is another facade with --embedded-etcd (deploy/run-local.sh) "
-            + "running? Stop it, or pick --embedded-etcd-port (etcd's log is under "
+            + "running? Stop it, or pick another --embedded-etcd-port (its data dir too, "
+            + "--embedded-etcd-dir, if that facade uses this one; etcd's log is under "
             + etcdSettings.embeddedDir() + ")");
       }
       log.info("embedded etcd running at {} (data in {})", embedded.endpointsCsv(),

@@ -112,7 +112,7 @@ class ClientErrorsTest {
   void anAdminActionTheNodesStateForbidsIsNotAZombie() {
     com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
         .setCode(Status.Code.FAILED_PRECONDITION.value())
-        .setMessage("node n is NODE_STATE_ACTIVE: only a SUSPECT node can be confirmed DOWN")
+        .setMessage("node n is ACTIVE: only a SUSPECT node can be confirmed DOWN")
         .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain("gitstratum.io")
             .setReason("NODE_STATE").putMetadata("nodeId", "n").build()))
         .build();

@@ -59,8 +59,8 @@ final class ConfirmDownCommand implements Runnable {
       }
       out.printf("topology version %d%n", answer.getTopologyVersion());
       if (failed > 0) {
-        throw new CoordCtl.CliException(failed + " of " + ids.size()
-            + " nodes not written DOWN; run confirm-down again for them");
+        throw new CoordCtl.CliException(failed + " of " + Formats.count(ids.size(), "node")
+            + " not written DOWN; run confirm-down again for them");
       }
     }
   }

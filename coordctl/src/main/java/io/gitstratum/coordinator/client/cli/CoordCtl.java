@@ -171,7 +171,8 @@ public final class CoordCtl implements Runnable {
   private static int badUsage(CommandLine.ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println("coordctl: " + e.getMessage());
+    // picocli says "Value for option option '--label' ..." for a map option without '='.
+    err.println("coordctl: " + e.getMessage().replace("option option", "option"));
     // A mistyped subcommand or option: picocli's "Did you mean" line.
     CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
     if (args.length == 0) {
@@ -187,7 +188,7 @@ public final class CoordCtl implements Runnable {
     if (e instanceof CommandLine.ParameterException || e instanceof InvalidArgumentException) {
       return USAGE;
     }
-    if (e instanceof UnavailableException) {
+    if (e instanceof UnavailableException || notGrpc(e)) {
       return UNREACHABLE;
     }
     if (e instanceof NodeNotFoundException) {
@@ -200,6 +201,11 @@ public final class CoordCtl implements Runnable {
     if (e instanceof UnavailableException unavailable) {
       return unavailable(unavailable, String.valueOf(root.endpoints), root.tlsCa != null,
           root.tlsCert != null);
+    }
+    if (notGrpc(e)) {
+      return "the endpoint " + root.endpoints + " answered, but not in gRPC: is it an HTTP "
+          + "port, such as the facade's status page and metrics (--http-listen, default 9090)? "
+          + "Its gRPC port is --listen (default 9000)";
     }
     if (e instanceof CoordinatorClientException || e instanceof CliException) {
       return e.getMessage();
@@ -219,6 +225,15 @@ public final class CoordCtl implements Runnable {
     }
     return "cannot reach the coordinator at " + endpoints + ": " + e.getMessage()
         + tlsHint(causes(e), tls, clientCertificate);
+  }
+
+  /**
+   * An HTTP/1 server answered the gRPC call (an HTTP port given as an endpoint): gRPC reports
+   * that as INTERNAL with a hex dump of the reply; no facade was reached.
+   */
+  static boolean notGrpc(Throwable e) {
+    return e instanceof InternalErrorException
+        && causes(e).contains("First received frame was not SETTINGS");
   }
 
   /** Every message along the cause chain: TLS failures show only deep down. */

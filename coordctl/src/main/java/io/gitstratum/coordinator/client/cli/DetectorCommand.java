@@ -85,9 +85,13 @@ final class DetectorCommand implements Runnable {
     @Override
     public void run() {
       CoordCtl root = detector.root;
+      // Asked first so that a resume of nothing says so (the answer is the same either way).
+      boolean wasPaused = root.admin(AdminClient::getDetectorState).getPaused();
       DetectorState state = root.admin(AdminClient::resumeDetector);
-      root.spec.commandLine().getOut().printf("SUSPECT->DOWN resumed (%d suspect, %d down "
-          + "nodes)%n", state.getSuspectNodes(), state.getDownNodes());
+      root.spec.commandLine().getOut().printf("%s (%s SUSPECT, %s DOWN)%n",
+          wasPaused ? "SUSPECT->DOWN resumed" : "SUSPECT->DOWN was not paused by an operator: "
+              + "nothing to resume", Formats.count(state.getSuspectNodes(), "node"),
+          Formats.count(state.getDownNodes(), "node"));
     }
   }
 }

@@ -4,12 +4,14 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.DetectorEvent;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
 import io.gitstratum.coordinator.proto.ProtectedZone;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,22 +161,42 @@ final class Formats {
     StringBuilder out = new StringBuilder();
     if (sinceVersion > 0 && history.getOldestRetainedVersion() > sinceVersion + 1) {
       out.append("(oldest retained version ").append(history.getOldestRetainedVersion())
+          .append(history.getOldestRetainedAt() > 0
+              ? ", " + instant(history.getOldestRetainedAt()) : "")
           .append(")\n");
     }
-    if (history.getChangesCount() == 0) {
+    if (history.getChangesCount() == 0 && history.getDetectorEventsCount() == 0) {
       return out.append("(no changes)\n").toString();
     }
     Table lines = null; // without a header: the first change sets the columns
+    int event = 0;
     for (Change change : history.getChangesList()) {
-      String[] cells = {"v" + change.getVersion(), instant(change.getAt()),
+      // The detector's events (no versions) go before the first change written after them.
+      for (; event < history.getDetectorEventsCount() && change.getAt() > 0
+          && history.getDetectorEvents(event).getAt() < change.getAt(); event++) {
+        lines = row(lines, detectorEvent(history.getDetectorEvents(event)));
+      }
+      lines = row(lines, "v" + change.getVersion(), instant(change.getAt()),
           orDash(change.getNodeId()), change.getKind(),
           change.getState() == NodeState.NODE_STATE_UNKNOWN
               ? orDash(was(change.getPreviousState()).strip())
               : state(change.getState()) + was(change.getPreviousState()),
-          orDash(change.getReason()), orDash(change.getActor())};
-      lines = lines == null ? new Table(cells) : lines.row(cells);
+          orDash(change.getReason()), orDash(change.getActor()));
+    }
+    for (; event < history.getDetectorEventsCount(); event++) {
+      lines = row(lines, detectorEvent(history.getDetectorEvents(event)));
     }
     return out.append(lines).toString();
+  }
+
+  /** A detector event in a history's columns: no version, the zone where a node would be. */
+  private static String[] detectorEvent(DetectorEvent event) {
+    return new String[] {"-", instant(event.getAt()), orDash(event.getZone()), event.getKind(),
+        "-", orDash(event.getReason()), orDash(event.getActor())};
+  }
+
+  private static Table row(Table lines, String... cells) {
+    return lines == null ? new Table(cells) : lines.row(cells);
   }
 
   /** {@code " (was ACTIVE)"}: a node's state before a change; empty when unknown. */
@@ -184,6 +206,24 @@ final class Formats {
 
   private static String orDash(String value) {
     return value.isEmpty() ? "-" : value;
+  }
+
+  /** {@code 1 node}, {@code 2 nodes}. */
+  static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
+  /** A duration as a flag takes it: {@code 500ms}, {@code 10s}, {@code 1.5s}, {@code 2m}. */
+  static String duration(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 60_000 == 0 && ms >= 120_000) {
+      return ms / 60_000 + "m";
+    } else if (ms % 1000 == 0) {
+      return ms / 1000 + "s";
+    } else if (ms < 1000) {
+      return ms + "ms";
+    }
+    return BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   static String percent(double share) {

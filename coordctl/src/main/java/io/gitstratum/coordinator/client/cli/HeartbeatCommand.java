@@ -71,15 +71,15 @@ final class HeartbeatCommand implements Runnable {
           // for a while, is what it must outlast. Other errors (unknown node, another
           // generation) end it.
           err.println("coordctl: heartbeat " + id + " failed, trying again in "
-              + every.toMillis() + " ms: " + CoordCtl.unavailable(e, String.valueOf(root.endpoints),
+              + Formats.duration(every) + ": " + CoordCtl.unavailable(e, String.valueOf(root.endpoints),
                   root.tlsCa != null, root.tlsCert != null));
           err.flush();
           Thread.sleep(every.toMillis());
           continue;
         }
         known = answer.getCurrentVersion();
-        out.printf("heartbeat %s: topology version %d; next within %d ms%n", id, known,
-            answer.getHeartbeatIntervalMs());
+        out.printf("heartbeat %s: topology version %d; %s%n", id, known,
+            next(answer.getHeartbeatIntervalMs(), last));
         out.flush();
         if (last) {
           return;
@@ -89,6 +89,16 @@ final class HeartbeatCommand implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * When the next heartbeat comes, and the interval the facade advises (a node that stays
+   * silent past the facade's --suspect-timeout turns SUSPECT).
+   */
+  private String next(long advisedMs, boolean last) {
+    String advised = "the facade advises one every " + Formats.duration(Duration.ofMillis(advisedMs));
+    return last ? "no more (" + advised + ")" : "next in " + Formats.duration(every) + " ("
+        + advised + ")";
   }
 
   /** Accepts {@code active}, {@code ACTIVE} or {@code NODE_STATE_ACTIVE}. */

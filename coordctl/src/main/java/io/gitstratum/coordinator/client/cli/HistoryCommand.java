@@ -1,6 +1,8 @@
 package io.gitstratum.coordinator.client.cli;
 
+import io.gitstratum.coordinator.admin.GetHistoryRequest;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "history", mixinStandardHelpOptions = true,
     description = "Show the retained topology changes, oldest first: version, time, node, kind, "
-    + "state after it (was: before it), reason, actor (admin service).")
+    + "state after it (was: before it), reason, actor (admin service); with them, without a "
+    + "version, the failure detector's pauses, resumes and zone protection.")
 final class HistoryCommand implements Runnable {
   /** The facade's limit on one answer. */
   static final int MAX_LIMIT = 1000;
@@ -24,12 +27,12 @@ final class HistoryCommand implements Runnable {
   String node;
 
   @Option(names = "--since", paramLabel = "VERSION", defaultValue = "0",
-      description = "Only changes after this topology version (default: from the oldest "
-      + "retained).")
+      description = "The first --limit changes after this topology version, paging forward "
+      + "(default: the newest --limit).")
   long since;
 
   @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
-      description = "The newest N matching changes, 1-" + MAX_LIMIT + " (default: 100).")
+      description = "At most N matching changes, 1-" + MAX_LIMIT + " (default: 100).")
   int limit;
 
   @Override
@@ -41,7 +44,17 @@ final class HistoryCommand implements Runnable {
       throw new CommandLine.ParameterException(root.spec.commandLine(),
           "--limit must be 1-" + MAX_LIMIT);
     }
-    GetHistoryResponse history = root.admin(admin -> admin.getHistory(node, since, limit));
-    root.spec.commandLine().getOut().print(Formats.history(history, since));
+    // An explicit --since pages forward from it; without, the newest changes.
+    GetHistoryRequest request = GetHistoryRequest.newBuilder()
+        .setNodeId(node == null ? "" : node).setSinceVersion(since).setLimit(limit)
+        .setOldestFirst(since > 0).build();
+    GetHistoryResponse history = root.admin(admin -> admin.getHistory(request));
+    PrintWriter out = root.spec.commandLine().getOut();
+    out.print(Formats.history(history, since));
+    if (since > 0 && history.getChangesCount() == limit) {
+      out.printf("(more: --since %d)%n", history.getChanges(limit - 1).getVersion());
+    } else if (since == 0 && history.getOldestRetainedAt() > 0) {
+      out.printf("(history goes back to %s)%n", Formats.instant(history.getOldestRetainedAt()));
+    }
   }
 }

@@ -34,8 +34,9 @@ final class RingCommand implements Runnable {
       counts.merge(entry.getNodeId(), 1, Integer::sum);
     }
     PrintWriter out = root.spec.commandLine().getOut();
-    out.printf("ring at topology version %d: %d points, %d nodes, replication factor %d%n",
-        ring.getVersion(), points.size(), shares.size(), ring.getReplicationFactor());
+    out.printf("ring at topology version %d: %s, %s, replication factor %d%n",
+        ring.getVersion(), Formats.count(points.size(), "point"),
+        Formats.count(shares.size(), "node"), ring.getReplicationFactor());
     if (shares.isEmpty()) {
       return;
     }

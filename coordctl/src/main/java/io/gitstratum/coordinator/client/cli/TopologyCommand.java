@@ -54,8 +54,8 @@ final class TopologyCommand implements Runnable {
     List<NodeInfo> nodes = new ArrayList<>(topology.getFrontendNodesList());
     nodes.addAll(topology.getMetadataNodesList());
     nodes.addAll(topology.getObjectNodesList());
-    out.printf("topology version %d, %d nodes, detector leader %s%n", topology.getVersion(),
-        nodes.size(), topology.getLeaderId().isEmpty() ? "none" : topology.getLeaderId());
+    out.printf("topology version %d, %s, detector leader %s%n", topology.getVersion(),
+        Formats.count(nodes.size(), "node"), topology.getLeaderId().isEmpty() ? "none" : topology.getLeaderId());
     if (nodes.isEmpty()) {
       return;
     }

@@ -162,7 +162,7 @@ final class WatchCommand implements Runnable {
         Topology topology = Topology.fromResponse(full);
         nodes.clear();
         topology.nodes().forEach(n -> nodes.put(n.getId(), n));
-        return v + "full_sync " + topology.size() + " nodes (" + full.getFrontendNodesCount()
+        return v + "full_sync " + Formats.count(topology.size(), "node") + " (" + full.getFrontendNodesCount()
             + " frontend, " + full.getMetadataNodesCount() + " metadata, "
             + full.getObjectNodesCount() + " object)";
       }

@@ -41,7 +41,7 @@ public final class ExampleRouter implements Callable<Integer> {
   String spreadLabel;
 
   public static void main(String[] args) {
-    LogSetup.configure("WARN");
+    LogSetup.configure("INFO");
     System.exit(new CommandLine(new ExampleRouter()).execute(args));
   }
 
@@ -68,7 +68,7 @@ public final class ExampleRouter implements Callable<Integer> {
 
     @Override
     public void resynced(Topology previous, Topology current) {
-      print(current, "loaded " + current.size() + " nodes");
+      print(current, "loaded " + current.size() + (current.size() == 1 ? " node" : " nodes"));
     }
 
     @Override

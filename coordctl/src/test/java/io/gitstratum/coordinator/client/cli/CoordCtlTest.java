@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.gitstratum.coordinator.admin.Change;
+import io.gitstratum.coordinator.admin.DetectorEvent;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.client.errors.ClientErrors;
@@ -16,6 +18,7 @@ import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,6 +72,8 @@ class CoordCtlTest {
       "history --limit 1001 | --limit must be 1-1000",
       "history --since -1 | --since must be >= 0",
       "history --since soon | Invalid value for option '--since'",
+      "register --id x --address h --port 1 --type object --label zone | Value for option "
+          + "'--label' (KEY=VALUE) should be in KEY=VALUE format",
   })
   void badFlagsExitWith2AndSayWhy(String args, String message) {
     Run run = run(args.trim().split(" +"));
@@ -142,6 +147,39 @@ class CoordCtlTest {
   }
 
   @Test
+  void anHttpPortGivenAsEndpointExitsWith3AndNamesTheGrpcPort() throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(404, -1);
+      exchange.close();
+    });
+    http.start();
+    try {
+      String endpoint = "127.0.0.1:" + http.getAddress().getPort();
+      Run run = run("--endpoints", endpoint, "--timeout", "2s", "topology");
+      assertEquals(CoordCtl.UNREACHABLE, run.code(), run.err());
+      assertEquals("coordctl: the endpoint " + endpoint + " answered, but not in gRPC: is it an "
+          + "HTTP port, such as the facade's status page and metrics (--http-listen, default "
+          + "9090)? Its gRPC port is --listen (default 9000)\n", run.err());
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void countsAndDurationsReadAsWritten() {
+    assertEquals("1 node", Formats.count(1, "node"));
+    assertEquals("0 nodes", Formats.count(0, "node"));
+    assertEquals("3 nodes", Formats.count(3, "node"));
+    assertEquals("10s", Formats.duration(Duration.ofSeconds(10)));
+    assertEquals("500ms", Formats.duration(Duration.ofMillis(500)));
+    assertEquals("1.5s", Formats.duration(Duration.ofMillis(1500)));
+    assertEquals("2m", Formats.duration(Duration.ofMinutes(2)));
+    assertEquals("90s", Formats.duration(Duration.ofSeconds(90)));
+    assertEquals("60s", Formats.duration(Duration.ofSeconds(60)));
+  }
+
+  @Test
   void durationsTakeTheFacadesSyntax() {
     CoordCtl.DurationConverter d = new CoordCtl.DurationConverter();
     assertEquals(Duration.ofMillis(500), d.convert("500ms"));
@@ -181,6 +219,34 @@ class CoordCtlTest {
     assertTrue(Formats.history(history, 30).startsWith("(oldest retained version 40)\nv40  "));
     assertTrue(Formats.history(history, 39).startsWith("v40  "));
     assertEquals("(no changes)\n", Formats.history(GetHistoryResponse.getDefaultInstance(), 5));
+  }
+
+  @Test
+  void detectorEventsGoAmongTheChangesByTime() {
+    long at = Instant.parse("2026-11-30T11:02:03Z").toEpochMilli();
+    GetHistoryResponse history = GetHistoryResponse.newBuilder()
+        .addChanges(Change.newBuilder().setVersion(7).setAt(at).setNodeId("obj-1")
+            .setKind("updated").setState(NodeState.NODE_STATE_SUSPECT)
+            .setPreviousState(NodeState.NODE_STATE_ACTIVE)
+            .setReason("lease expired").setActor("detector:r0"))
+        .addChanges(Change.newBuilder().setVersion(8).setAt(at + 60_000).setNodeId("obj-1")
+            .setKind("updated").setState(NodeState.NODE_STATE_DOWN)
+            .setPreviousState(NodeState.NODE_STATE_SUSPECT)
+            .setReason("grace expired").setActor("detector:r0"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at - 1000).setKind("paused")
+            .setActor("operator:alice").setReason("rack 4 maintenance"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at + 30_000).setKind("resumed")
+            .setActor("operator:alice"))
+        .addDetectorEvents(DetectorEvent.newBuilder().setAt(at + 90_000).setKind("zone protected")
+            .setZone("eu-1a").setReason("5 of 8 live nodes SUSPECT").setActor("detector:r0"))
+        .build();
+    assertEquals("""
+        -   2026-11-30T11:02:02Z  -      paused          -                     rack 4 maintenance         operator:alice
+        v7  2026-11-30T11:02:03Z  obj-1  updated         SUSPECT (was ACTIVE)  lease expired              detector:r0
+        -   2026-11-30T11:02:33Z  -      resumed         -                     -                          operator:alice
+        v8  2026-11-30T11:03:03Z  obj-1  updated         DOWN (was SUSPECT)    grace expired              detector:r0
+        -   2026-11-30T11:03:33Z  eu-1a  zone protected  -                     5 of 8 live nodes SUSPECT  detector:r0
+        """, Formats.history(history, 0));
   }
 
   @Test

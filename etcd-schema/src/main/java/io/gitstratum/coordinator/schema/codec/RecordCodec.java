@@ -7,6 +7,7 @@ import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import io.gitstratum.coordinator.schema.records.DetectorEventRecord;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import io.gitstratum.coordinator.schema.records.SchemaRecord;
@@ -65,6 +66,10 @@ public final class RecordCodec {
 
   public static DetectorPauseRecord decodeDetectorPause(String key, byte[] value) {
     return decode(key, value, DetectorPauseRecord.newBuilder());
+  }
+
+  public static DetectorEventRecord decodeDetectorEvent(String key, byte[] value) {
+    return decode(key, value, DetectorEventRecord.newBuilder());
   }
 
   public static byte[] encodeVersion(long version) {

@@ -38,6 +38,9 @@ public sealed interface Key {
   /** {@code P/detector/pause}. */
   record DetectorPause() implements Key {}
 
+  /** {@code P/detector/events/<unix ms>-<unique>}. */
+  record DetectorEvent(long atMs) implements Key {}
+
   /** Anything else (the election keys, or keys outside the prefix). */
   record Other(String key) implements Key {}
 }

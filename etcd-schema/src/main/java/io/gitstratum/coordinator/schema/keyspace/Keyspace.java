@@ -119,6 +119,27 @@ public final class Keyspace {
     return prefix + "detector/pause";
   }
 
+  public String detectorEventsPrefix() {
+    return prefix + "detector/events/";
+  }
+
+  /**
+   * A detector event at {@code atMs}: the time in 20 digits (etcd's byte order is time order),
+   * then {@code unique} (8 hex digits) so that two events of one millisecond both stay.
+   */
+  public String detectorEvent(long atMs, String unique) {
+    return detectorEventsBefore(atMs) + "-" + unique;
+  }
+
+  /** Every detector event before {@code atMs} sorts before this key (a range end). */
+  public String detectorEventsBefore(long atMs) {
+    if (atMs < 0) {
+      throw new IllegalArgumentException("times start at 0: " + atMs);
+    }
+    String digits = Long.toString(atMs);
+    return detectorEventsPrefix() + "0".repeat(EVENT_DIGITS - digits.length()) + digits;
+  }
+
   /** The election prefix; jetcd's Election adds {@code /<lease id>} per candidate. */
   public String detectorElection() {
     return prefix + "election/detector";
@@ -169,6 +190,10 @@ public final class Keyspace {
         .or(() -> suffix(rest, "events/").flatMap(Keyspace::eventVersion).map(Key.Event::new))
         .or(() -> suffix(rest, "history/").flatMap(Keyspace::eventVersion)
             .map(Key.History::new))
+        .or(() -> suffix(rest, "detector/events/")
+            .filter(s -> s.length() > EVENT_DIGITS && s.charAt(EVENT_DIGITS) == '-')
+            .flatMap(s -> eventVersion(s.substring(0, EVENT_DIGITS)))
+            .map(Key.DetectorEvent::new))
         .orElseGet(() -> new Key.Other(key));
   }
 

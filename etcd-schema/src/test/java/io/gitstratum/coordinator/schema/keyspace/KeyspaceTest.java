@@ -47,11 +47,24 @@ class KeyspaceTest {
     assertEquals(new Key.Event(123), keys.parse(keys.event(123)));
     assertEquals(new Key.History(123), keys.parse(keys.history(123)));
     assertEquals(new Key.DetectorPause(), keys.parse(keys.detectorPause()));
+    assertEquals(new Key.DetectorEvent(1_733_000_000_000L),
+        keys.parse(keys.detectorEvent(1_733_000_000_000L, "0a1b2c3d")));
+  }
+
+  @Test
+  void detectorEventsSortByTimeAndARangeEndsBeforeATime() {
+    String early = keys.detectorEvent(999, "ffffffff");
+    String later = keys.detectorEvent(1000, "00000000");
+    assertTrue(early.compareTo(later) < 0, early + " before " + later);
+    assertTrue(early.compareTo(keys.detectorEventsBefore(1000)) < 0);
+    assertTrue(later.compareTo(keys.detectorEventsBefore(1000)) > 0);
+    assertTrue(later.startsWith(keys.detectorEventsPrefix() + "00000000000000001000-"), later);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"/gitstratum/other/nodes/x", "/gitstratum/prod-eu/nodes/",
-      "/gitstratum/prod-eu/events/12", "/gitstratum/prod-eu/history/7", "/gitstratum/prod-eu/events/0000000000000000000x",
+      "/gitstratum/prod-eu/events/12", "/gitstratum/prod-eu/history/7",
+      "/gitstratum/prod-eu/detector/events/12-ab", "/gitstratum/prod-eu/events/0000000000000000000x",
       "/gitstratum/prod-eu/election/detector/694d7a"})
   void unknownKeysAreOther(String key) {
     assertEquals(new Key.Other(key), keys.parse(key));

@@ -16,6 +16,7 @@ import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
+import io.gitstratum.coordinator.facade.detect.DetectorEvents;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.errors.Completions;
@@ -27,6 +28,7 @@ import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdAdminStore.RecordedChange;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeState;
+import io.gitstratum.coordinator.schema.records.DetectorEventKind;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -97,7 +99,8 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
           .setBy(ClientIdentity.current().actor()).setReason(request.getReason())
           .setAt(clock.millis()).build();
       return CompletableFuture.supplyAsync(() -> {
-        store.pause(pause);
+        store.pause(pause, DetectorEvents.record(DetectorEventKind.DETECTOR_EVENT_PAUSED,
+            pause.getBy(), pause.getReason(), pause.getAt(), ""));
         log.warn("SUSPECT->DOWN paused by {}: {}", pause.getBy(), pause.getReason());
         return state(Optional.of(pause));
       }, blocking);
@@ -110,9 +113,12 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
     StatusMapper.respondAsync("ResumeDetector", observer, () -> {
       authorizer.requireOperator();
       String by = ClientIdentity.current().actor();
+      long at = clock.millis();
       return CompletableFuture.supplyAsync(() -> {
-        store.resume();
-        log.info("SUSPECT->DOWN resumed by {}", by);
+        if (store.resume(DetectorEvents.record(DetectorEventKind.DETECTOR_EVENT_RESUMED, by, "",
+            at, ""))) {
+          log.info("SUSPECT->DOWN resumed by {}", by);
+        }
         return state(Optional.empty());
       }, blocking);
     });
@@ -195,15 +201,44 @@ public final class AdminService extends CoordinatorAdminGrpc.CoordinatorAdminImp
       // it starts before what is retained (then it reads on to the first retained ones).
       long page = request.getOldestFirst() && request.getNodeId().isEmpty()
           ? Math.min(current, since + limit) : current;
+      // ... and the newest page of all nodes only the newest versions, not all that is retained.
+      long from = !request.getOldestFirst() && request.getNodeId().isEmpty()
+          ? Math.max(since, current - limit) : since;
       return CompletableFuture.supplyAsync(() -> {
-        List<RecordedChange> changes = store.changes(since, page);
+        List<RecordedChange> changes = store.changes(from, page);
         if (changes.isEmpty() && page < current) {
           changes = store.changes(since, current);
         }
-        return ChangeHistory.answer(changes, request.getNodeId(), limit,
+        GetHistoryResponse answer = ChangeHistory.answer(changes, request.getNodeId(), limit,
             request.getOldestFirst());
+        return withDetectorEvents(answer, request.getNodeId().isEmpty(),
+            !request.getOldestFirst() || page >= current);
       }, blocking);
     });
+  }
+
+  /**
+   * The detector events in the answer's time span: from its first change (or the oldest
+   * retained, or ever) to its last change, or to now when {@code toNow} (the page ends at the
+   * newest change), and how far back the history goes. Only for all nodes' history.
+   */
+  private GetHistoryResponse withDetectorEvents(GetHistoryResponse answer, boolean allNodes,
+      boolean toNow) {
+    GetHistoryResponse.Builder with = answer.toBuilder();
+    List<EtcdAdminStore.ChangeTime> oldest = store.oldestChanges(1);
+    if (!oldest.isEmpty()) {
+      with.setOldestRetainedVersion(oldest.get(0).version()).setOldestRetainedAt(
+          oldest.get(0).atMs());
+    }
+    if (!allNodes) {
+      return with.build();
+    }
+    long from = answer.getChangesCount() > 0 && answer.getChanges(0).getAt() > 0
+        ? answer.getChanges(0).getAt() : with.getOldestRetainedAt();
+    long to = toNow || answer.getChangesCount() == 0 ? clock.millis() + 1
+        : answer.getChanges(answer.getChangesCount() - 1).getAt() + 1;
+    store.detectorEvents(from, to).forEach(e -> with.addDetectorEvents(DetectorEvents.toProto(e)));
+    return with.build();
   }
 
   private DetectorState state(Optional<DetectorPauseRecord> pause) {

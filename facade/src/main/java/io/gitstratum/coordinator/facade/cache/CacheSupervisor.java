@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.facade.cache;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.etcd.jetcd.Watch;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.errors.CoordinatorException;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.KvChange;
@@ -181,7 +182,7 @@ public final class CacheSupervisor implements AutoCloseable {
       // Not following etcd from now on: say so (readiness, HealthCheck) before the resync's read,
       // which can itself wait for an etcd that does not answer.
       cache.markUnsynced();
-      resync("watch silent for " + timeout);
+      resync("watch silent for " + Durations.format(timeout));
       return;
     }
     long etcdRevision;

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
  * @param downPerSecond most SUSPECT→DOWN transitions per second
  * @param flapSuspicions suspicions within {@code flapWindow} that make a node "flapping"
  * @param flapWindow the window of those suspicions
- * @param eventRetention change events kept in etcd's log (older ones are trimmed)
+ * @param eventRetention change events kept in etcd's log at most (older ones are trimmed)
+ * @param historyRetention changes (events and their history records) and detector events older
+ *     than this are trimmed; younger ones only when {@code eventRetention} is exceeded
  * @param sessionTtl lease of each replica's session: how fast another replica takes over the
  *     detector when this one dies (whole seconds)
  * @param zoneLabel the node label that names its zone
@@ -25,14 +27,17 @@ import picocli.CommandLine.Option;
  */
 public record DetectorSettings(Duration scanInterval, double massExpiryShare,
     int massExpiryMinSuspects, int downPerSecond, int flapSuspicions, Duration flapWindow,
-    int eventRetention, Duration sessionTtl, String zoneLabel, double pauseLimit,
-    double protectedDownInterval) {
+    int eventRetention, Duration historyRetention, Duration sessionTtl, String zoneLabel,
+    double pauseLimit, double protectedDownInterval) {
   public DetectorSettings {
     if (massExpiryShare <= 0 || massExpiryShare > 1) {
       throw new IllegalArgumentException("--mass-expiry-share must be in (0, 1]");
     }
     if (downPerSecond < 1 || eventRetention < 1 || flapSuspicions < 1) {
       throw new IllegalArgumentException("--down-rate and --event-retention must be >= 1");
+    }
+    if (historyRetention.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw new IllegalArgumentException("--history-retention must be at least 1m");
     }
     if (sessionTtl.getNano() != 0 || sessionTtl.compareTo(Duration.ofSeconds(2)) < 0) {
       throw new IllegalArgumentException("--session-ttl must be whole seconds, at least 2s");
@@ -48,8 +53,8 @@ public record DetectorSettings(Duration scanInterval, double massExpiryShare,
 
   public DetectorSettings withSessionTtl(Duration ttl) {
     return new DetectorSettings(scanInterval, massExpiryShare, massExpiryMinSuspects,
-        downPerSecond, flapSuspicions, flapWindow, eventRetention, ttl, zoneLabel, pauseLimit,
-        protectedDownInterval);
+        downPerSecond, flapSuspicions, flapWindow, eventRetention, historyRetention, ttl,
+        zoneLabel, pauseLimit, protectedDownInterval);
   }
 
   /** The flags of this concern; defaults live in the annotations only. */
@@ -83,17 +88,22 @@ public record DetectorSettings(Duration scanInterval, double massExpiryShare,
         description = "most SUSPECT->DOWN transitions per second (default ${DEFAULT-VALUE})")
     int downRate;
 
-    @Option(names = "--event-retention", defaultValue = "10000",
-        description = "change events kept in etcd for resuming watchers "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(names = "--event-retention", defaultValue = "100000",
+        description = "change events (and their history) kept in etcd at most, for resuming "
+            + "watchers and coordctl history (default ${DEFAULT-VALUE})")
     int eventRetention;
+
+    @Option(names = "--history-retention", defaultValue = "24h",
+        description = "changes and detector events older than this are trimmed; younger ones "
+            + "only beyond --event-retention (default ${DEFAULT-VALUE})")
+    Duration historyRetention;
 
     public DetectorSettings toSettings() {
       // Not flags: a quarter-second scan, three suspects before mass expiry counts, and three
       // suspicions in ten minutes for "flapping" suit every cluster size tried so far.
       return new DetectorSettings(Duration.ofMillis(250), massExpiryShare, 3, downRate, 3,
-          Duration.ofMinutes(10), eventRetention, sessionTtl, zoneLabel, pauseLimit,
-          protectedDownInterval);
+          Duration.ofMinutes(10), eventRetention, historyRetention, sessionTtl, zoneLabel,
+          pauseLimit, protectedDownInterval);
     }
   }
 }

@@ -2,12 +2,14 @@ package io.gitstratum.coordinator.facade.detect;
 
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
+import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.Command;
@@ -15,6 +17,7 @@ import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
+import io.gitstratum.coordinator.schema.records.DetectorEventKind;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -59,6 +62,9 @@ import org.slf4j.LoggerFactory;
 public final class FailureDetector implements TopologyCache.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailureDetector.class);
   private static final long TRIM_EVERY_MS = 5_000;
+  // Changes read per trim to find those past --history-retention: a backlog (a lowered
+  // retention, a detector long without leadership) goes in steps of this many per trim.
+  private static final int TRIM_READ = 1000;
   private static final long RECONCILE_EVERY_MS = 5_000;
 
   /** A full write queue or an etcd outage fails the decisions on every node alike. */
@@ -67,6 +73,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private final TopologyCache cache;
   private final TopologyWriter writer;
   private final EtcdTopologyStore store;
+  private final EtcdAdminStore events;
   private final LeaseKeepAlives keepAlives;
   private final Leadership leadership;
   private final Clock clock;
@@ -97,7 +104,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
    */
   @Inject
   public FailureDetector(TopologyCache cache, TopologyWriter writer, EtcdTopologyStore store,
-      LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
+      EtcdAdminStore events, LeaseKeepAlives keepAlives, Leadership leadership, Clock clock, DetectorSettings settings,
       LivenessSettings liveness, @Named("replicaId") String replicaId,
       @Named("detector") ScheduledExecutorService thread, FacadeMetrics metrics) {
     this.actor = "detector:" + replicaId;
@@ -106,6 +113,7 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.cache = cache;
     this.writer = writer;
     this.store = store;
+    this.events = events;
     this.leadership = leadership;
     this.clock = clock;
     this.settings = settings;
@@ -251,18 +259,41 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       if (!was.remove(zone.name())) {
         log.warn("zone {} disrupted: {} of {} live nodes SUSPECT; SUSPECT->DOWN there slowed to "
             + "one per {}", ZoneProtection.display(zone.name()), zone.suspect(), zone.live(),
-            interval);
+            Durations.format(interval));
+        record(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, zone.suspect() + " of "
+            + zone.live() + " live nodes SUSPECT; SUSPECT->DOWN slowed to one per "
+            + Durations.format(interval), nowMs, ZoneProtection.display(zone.name()));
       }
     }
-    was.forEach(zone -> log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
-        ZoneProtection.display(zone)));
+    was.forEach(zone -> {
+      log.info("zone {} no longer disrupted: SUSPECT->DOWN at the normal rate",
+          ZoneProtection.display(zone));
+      record(DetectorEventKind.DETECTOR_EVENT_ZONE_UNPROTECTED, "no longer disrupted", nowMs,
+          ZoneProtection.display(zone));
+    });
     if (now.pausedUntilMs() != before.pausedUntilMs() && now.paused(nowMs)) {
+      record(DetectorEventKind.DETECTOR_EVENT_DOWN_PAUSED, "every zone disrupted: SUSPECT->DOWN "
+          + "paused for " + Durations.format(Duration.ofMillis(now.pausedUntilMs() - nowMs)),
+          nowMs, "");
       log.warn("every zone disrupted: SUSPECT->DOWN paused until {} ({} from now), then one per "
           + "{} per zone", Instant.ofEpochMilli(now.pausedUntilMs()),
-          Duration.ofMillis(now.pausedUntilMs() - nowMs), interval);
+          Durations.format(Duration.ofMillis(now.pausedUntilMs() - nowMs)),
+          Durations.format(interval));
     } else if (before.paused(nowMs - 1) && !now.paused(nowMs) && now.protecting()) {
       log.warn("protection pause over with every zone still disrupted: SUSPECT->DOWN resumes at "
-          + "one per {} per zone", interval);
+          + "one per {} per zone", Durations.format(interval));
+    }
+  }
+
+  /**
+   * Keeps a protection event in the history; a failure costs the record only (logged), never
+   * the scan.
+   */
+  private void record(DetectorEventKind kind, String reason, long nowMs, String zone) {
+    try {
+      events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone));
+    } catch (RuntimeException e) {
+      log.warn("detector event not recorded ({} {}): {}", kind, zone, e.toString());
     }
   }
 
@@ -329,10 +360,18 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       return;
     }
     lastTrimMs = nowMs;
-    long keepFrom = version - settings.eventRetention() + 1;
+    long cutoffMs = nowMs - settings.historyRetention().toMillis();
+    // The oldest change alone first: only when it is past the retention are more read.
+    List<EtcdAdminStore.ChangeTime> oldest = events.oldestChanges(1);
+    if (!oldest.isEmpty() && oldest.get(0).atMs() < cutoffMs) {
+      oldest = events.oldestChanges(TRIM_READ);
+    }
+    long keepFrom = Math.max(version - settings.eventRetention() + 1,
+        HistoryRetention.firstYoungerThan(oldest, cutoffMs));
     if (keepFrom > 1) {
       store.trimEventsBefore(keepFrom);
     }
+    events.trimDetectorEventsBefore(cutoffMs);
   }
 
   @Override

@@ -55,6 +55,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * What Dagger cannot build from {@code @Inject} constructors alone: values taken apart from the
@@ -291,17 +292,19 @@ final class FacadeModule {
         () -> cache.detectorPause().isPresent());
     metrics.observeZones(() -> cache.state().topology(), detectorSettings.zoneLabel());
     metrics.observeEtcdMembers(() -> members.members().upByName());
+    Supplier<StatusReport.Snapshot> snapshot = () -> {
+      TopologyCache.State state = cache.state();
+      var topology = state.topology();
+      return new StatusReport.Snapshot(topology, rings.ringFor(topology),
+          leadership.leader(), listen.replicaId(), hub.subscriberCount(),
+          detector.protection(), cache.detectorPause(), reads.history(topology.version()),
+          reads.replicas(topology.version()), cache.isSynced(), state.revision(),
+          state.raftTerm(), members.members(), detectorSettings.zoneLabel(),
+          reads::lastHeartbeats, clock.millis());
+    };
     return new OpsHttpServer(listen.httpHost(), listen.httpPort(), metrics, cache::isSynced,
-        query -> {
-          TopologyCache.State state = cache.state();
-          var topology = state.topology();
-          return StatusReport.json(new StatusReport.Snapshot(topology, rings.ringFor(topology),
-              leadership.leader(), listen.replicaId(), hub.subscriberCount(),
-              detector.protection(), cache.detectorPause(), reads.changes(topology.version()),
-              reads.replicas(topology.version()), cache.isSynced(), state.revision(),
-              state.raftTerm(), members.members(), detectorSettings.zoneLabel(),
-              reads::lastHeartbeats, clock.millis()), query);
-        });
+        query -> StatusReport.json(snapshot.get(), query),
+        () -> StatusReport.firstView(snapshot.get()));
   }
 
   @Provides

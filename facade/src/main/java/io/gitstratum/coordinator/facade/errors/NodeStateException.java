@@ -11,7 +11,9 @@ public final class NodeStateException extends CoordinatorException {
   private final NodeState state;
 
   public NodeStateException(String nodeId, NodeState state, String rule) {
-    this("node " + nodeId + " is " + state + ": " + rule, nodeId, state);
+    // The message in the words coordctl prints (DRAINING); the metadata keeps the enum's name.
+    this("node " + nodeId + " is " + state.name().replace("NODE_STATE_", "") + ": " + rule,
+        nodeId, state);
   }
 
   private NodeStateException(String message, String nodeId, NodeState state) {

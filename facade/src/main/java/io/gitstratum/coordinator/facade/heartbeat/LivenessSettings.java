@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.heartbeat;
 
+import io.gitstratum.coordinator.facade.core.Durations;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -21,11 +22,16 @@ public record LivenessSettings(Duration heartbeatInterval, Duration suspectTimeo
         "--suspect-timeout and --down-timeout are etcd lease TTLs: whole seconds");
     require(suspectTimeout.compareTo(Duration.ofSeconds(2)) >= 0,
         "--suspect-timeout must be at least 2s (etcd's minimum lease TTL)");
+    // The values in effect are named: a flag given alone meets the other's default.
     require(downTimeout.compareTo(suspectTimeout) > 0,
-        "--down-timeout must be longer than --suspect-timeout");
+        "--down-timeout is " + Durations.format(downTimeout) + " (given, or its default) and "
+            + "must be longer than --suspect-timeout " + Durations.format(suspectTimeout)
+            + ": give a longer --down-timeout as well");
     require(!heartbeatShedAfter.isNegative(), "--heartbeat-shed-after must be >= 0");
     require(heartbeatInterval.compareTo(suspectTimeout) < 0,
-        "--heartbeat-interval must be shorter than --suspect-timeout");
+        "--heartbeat-interval is " + Durations.format(heartbeatInterval) + " (given, or its "
+            + "default) and must be shorter than --suspect-timeout "
+            + Durations.format(suspectTimeout) + ": give a shorter --heartbeat-interval as well");
   }
 
   /** These timeouts with {@code shedAfter} kept. */

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The replica's operations port: {@code /metrics} (Prometheus text format), {@code /healthz}
@@ -29,9 +30,10 @@ public final class OpsHttpServer implements AutoCloseable {
   /**
    * @param ready whether this replica should receive traffic
    * @param status the status page's data for a query, as JSON
+   * @param firstView the page's first view, rendered here (see StatusPage)
    */
   public OpsHttpServer(String host, int port, FacadeMetrics metrics, BooleanSupplier ready,
-      Function<StatusQuery, String> status) {
+      Function<StatusQuery, String> status, Supplier<String> firstView) {
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 64);
     } catch (IOException e) {
@@ -52,9 +54,9 @@ public final class OpsHttpServer implements AutoCloseable {
     });
     server.createContext("/status.json", exchange -> reply(exchange, 200, "application/json",
         status.apply(StatusQuery.parse(exchange.getRequestURI().getRawQuery()))));
-    byte[] page = resource("/status/index.html");
+    String page = new String(resource("/status/index.html"), StandardCharsets.UTF_8);
     server.createContext("/status", exchange -> reply(exchange, 200, "text/html; charset=utf-8",
-        page));
+        page.replace(StatusPage.MARKER, firstView.get()).getBytes(StandardCharsets.UTF_8)));
     server.createContext("/", exchange -> {
       if (exchange.getRequestURI().getPath().equals("/")) {
         exchange.getResponseHeaders().add("Location", "/status");

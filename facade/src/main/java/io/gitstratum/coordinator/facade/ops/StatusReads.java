@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,7 +38,21 @@ public final class StatusReads {
   /** A node's heartbeat time read this long ago is no longer shown (its page moved on). */
   static final long HEARTBEATS_KEPT_MS = 10_000;
 
-  private record Read(long version, long atMs, List<Change> changes, List<FacadeRecord> replicas) {}
+  /** Changes read per version move: the recent ones shown, and each problem node's last. */
+  static final int CHANGES_READ = 2_000;
+  /** Routine changes, left out of the recent ones shown (revivals hid the DOWN transitions). */
+  private static final Set<String> ROUTINE = Set.of("heartbeat revived");
+
+  /**
+   * What was read at {@code version}: the newest notable changes, each node's last change among
+   * the newest {@link #CHANGES_READ}, and the oldest retained change (version, unix ms).
+   */
+  private record Read(long version, long atMs, List<Change> changes, Map<String, Change> lastOf,
+      List<FacadeRecord> replicas, long oldestVersion, long oldestAtMs) {}
+
+  /** The history as the status page shows it; see {@link #history}. */
+  public record History(List<Change> notable, Map<String, Change> lastOf, long oldestVersion,
+      long oldestAtMs) {}
 
   /** When a node last heartbeated (unix ms; 0: it has no live lease), read at {@code readAtMs}. */
   private record Heartbeat(long atMs, long readAtMs) {}
@@ -50,7 +65,8 @@ public final class StatusReads {
   private final AtomicBoolean reading = new AtomicBoolean();
   private final AtomicBoolean readingHeartbeats = new AtomicBoolean();
   private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
-  private volatile Read last = new Read(-1, Long.MIN_VALUE / 2, List.of(), List.of());
+  private volatile Read last = new Read(-1, Long.MIN_VALUE / 2, List.of(), Map.of(), List.of(),
+      0, 0);
 
   /**
    * @param millis the clock that ages the replica list
@@ -66,9 +82,14 @@ public final class StatusReads {
     this.count = count;
   }
 
-  /** The newest changes read so far, oldest first; starts a read if {@code version} is newer. */
-  public List<Change> changes(long version) {
-    return current(version).changes();
+  /**
+   * The newest notable changes read so far (oldest first; routine revivals and reports left
+   * out), each node's last change, and how far back the history goes; starts a read if
+   * {@code version} is newer.
+   */
+  public History history(long version) {
+    Read read = current(version);
+    return new History(read.changes(), read.lastOf(), read.oldestVersion(), read.oldestAtMs());
   }
 
   /** The replicas as last read; starts a read if they are old. */
@@ -143,10 +164,16 @@ public final class StatusReads {
 
   private void read(long version) {
     try {
+      List<Change> read = store.changes(Math.max(0, version - CHANGES_READ), version).stream()
+          .map(ChangeHistory::change).toList();
+      Map<String, Change> lastOf = new HashMap<>();
+      read.forEach(c -> lastOf.put(c.getNodeId(), c));
+      List<Change> notable = read.stream().filter(c -> !ROUTINE.contains(c.getReason())).toList();
+      List<EtcdAdminStore.ChangeTime> oldest = store.oldestChanges(1);
       last = new Read(version, millis.getAsLong(),
-          store.changes(Math.max(0, version - count), version).stream()
-              .map(ChangeHistory::change).toList(),
-          store.replicas());
+          notable.subList(Math.max(0, notable.size() - count), notable.size()), lastOf,
+          store.replicas(), oldest.isEmpty() ? 0 : oldest.get(0).version(),
+          oldest.isEmpty() ? 0 : oldest.get(0).atMs());
     } catch (RuntimeException e) {
       log.debug("status page: etcd not read: {}", e.toString());
     } finally {

@@ -49,11 +49,16 @@ public final class StatusReport {
   public record Snapshot(Topology topology, ConsistentHashRing ring,
       Optional<Leadership.LeaderInfo> leader, String replicaId, int subscribers,
       ZoneProtection.State protection, Optional<DetectorPauseRecord> pause,
-      List<Change> recentChanges, List<FacadeRecord> replicas, boolean synced, long revision,
+      StatusReads.History history, List<FacadeRecord> replicas, boolean synced, long revision,
       long raftTerm, EtcdMemberHealth.Members etcdMembers, String zoneLabel, Function<List<String>, Map<String, Long>> lastHeartbeats,
       long nowMs) {}
 
   private StatusReport() {}
+
+  /** The page's first view, rendered by the replica (StatusPage). */
+  public static String firstView(Snapshot s) {
+    return StatusPage.firstView(s);
+  }
 
   public static String json(Snapshot s, StatusQuery query) {
     Topology topology = s.topology();
@@ -64,7 +69,17 @@ public final class StatusReport {
         .append(",\"leaderAddress\":").append(quote(s.leader().map(Leadership.LeaderInfo::address)
             .orElse("")))
         .append(",\"synced\":").append(s.synced())
-        .append(",\"version\":").append(topology.version())
+        .append(",\"version\":").append(topology.version());
+    StatusVerdict verdict = StatusVerdict.of(s);
+    StatusVerdict.Placement placement = StatusVerdict.Placement.of(s.ring());
+    out.append(",\"verdict\":{\"level\":").append(quote(verdict.level()))
+        .append(",\"text\":").append(quote(verdict.text()))
+        .append("},\"placement\":{\"members\":").append(placement.members())
+        .append(",\"serving\":").append(placement.serving())
+        .append(",\"replicationFactor\":").append(placement.replicationFactor())
+        .append(",\"placeable\":").append(placement.placeable())
+        .append("},\"history\":{\"oldestVersion\":").append(s.history().oldestVersion())
+        .append(",\"oldestAt\":").append(s.history().oldestAtMs()).append('}')
         .append(",\"etcd\":{\"revision\":").append(s.revision())
         .append(",\"raftTerm\":").append(s.raftTerm())
         .append(",\"membersCheckedAt\":").append(s.etcdMembers().checkedAtMs())
@@ -86,7 +101,7 @@ public final class StatusReport {
         .append(",\"replicas\":");
     list(out, s.replicas());
     out.append(",\"recentChanges\":");
-    list(out, s.recentChanges());
+    list(out, s.history().notable());
     // One pass over the nodes: counts by type, state and zone, the problems, the matches.
     Map<String, Map<String, Integer>> byType = new TreeMap<>();
     Map<String, Map<String, Integer>> byZone = new TreeMap<>();
@@ -109,10 +124,26 @@ public final class StatusReport {
     nested(out, byType);
     out.append(",\"byZone\":");
     nested(out, byZone);
-    problems.sort(Comparator.comparingInt((NodeInfo n) -> PROBLEMS.indexOf(n.getState())));
+    // Newest first: by when the node entered its state (its last change, when that is among the
+    // changes read and led to the state it has), then SUSPECT before DOWN before DRAINING.
+    Map<String, Change> lastOf = s.history().lastOf();
+    problems.sort(newestFirst(lastOf));
     List<NodeInfo> shownProblems = problems.subList(0, Math.min(MAX_PROBLEMS, problems.size()));
     out.append(",\"problems\":");
     list(out, shownProblems);
+    out.append(",\"problemSince\":{");
+    boolean firstSince = true;
+    for (NodeInfo node : shownProblems) {
+      Optional<Change> change = since(node, lastOf);
+      if (change.isPresent()) {
+        out.append(firstSince ? "" : ",").append(quote(node.getId()))
+            .append(":{\"at\":").append(change.get().getAt())
+            .append(",\"reason\":").append(quote(change.get().getReason()))
+            .append(",\"actor\":").append(quote(change.get().getActor())).append('}');
+        firstSince = false;
+      }
+    }
+    out.append('}');
     int from = Math.min(matching.size(), query.page() * query.size());
     List<NodeInfo> page = matching.subList(from, Math.min(matching.size(), from + query.size()));
     List<String> shown = new ArrayList<>();
@@ -135,6 +166,30 @@ public final class StatusReport {
     }
     numbers(out, pageShares);
     return out.append('}').toString();
+  }
+
+  /** The SUSPECT, DOWN and DRAINING nodes, newest first as the JSON lists them. */
+  static List<NodeInfo> problems(Snapshot s) {
+    List<NodeInfo> problems = new ArrayList<>();
+    for (NodeInfo node : s.topology().nodes()) {
+      if (PROBLEMS.contains(node.getState())) {
+        problems.add(node);
+      }
+    }
+    problems.sort(newestFirst(s.history().lastOf()));
+    return problems;
+  }
+
+  private static Comparator<NodeInfo> newestFirst(Map<String, Change> lastOf) {
+    return Comparator.comparingLong((NodeInfo n) -> -since(n, lastOf).map(Change::getAt)
+            .orElse(0L))
+        .thenComparingInt(n -> PROBLEMS.indexOf(n.getState()));
+  }
+
+  /** The change that put {@code node} in its state, when it is among those read. */
+  private static Optional<Change> since(NodeInfo node, Map<String, Change> lastOf) {
+    return Optional.ofNullable(lastOf.get(node.getId()))
+        .filter(c -> c.getState() == node.getState() && c.getAt() > 0);
   }
 
   /** A JSON object of numbers, in the map's order. */

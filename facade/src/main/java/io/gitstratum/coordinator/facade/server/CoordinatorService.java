@@ -5,6 +5,7 @@ import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.core.RequestValidator;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.detect.FailureDetector;
@@ -301,7 +302,7 @@ public final class CoordinatorService extends CoordinatorServiceGrpc.Coordinator
           cache.whenVersionRevision(current, timeout).handle((caughtUp, timedOut) -> {
             if (timedOut != null) {
               throw UnavailableException.notReady("the topology cache did not reach etcd "
-                  + "revision " + current + " within " + timeout);
+                  + "revision " + current + " within " + Durations.format(timeout));
             }
             return cache.state().topology();
           }));

@@ -6,15 +6,21 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.PutOption;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import io.gitstratum.coordinator.schema.records.DetectorEventRecord;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.schema.records.FacadeRecord;
 import jakarta.inject.Inject;
@@ -29,10 +35,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What the admin service and the status page read and write in etcd besides topology changes:
- * an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}), the change history
+ * an operator's pause of SUSPECT→DOWN ({@code P/detector/pause}) and the detector's events
+ * ({@code P/detector/events/}: pause, resume, zone protection), the change history
  * ({@code P/history/}, written by each topology commit beside its event) read back joined with
  * the change events, the running replicas ({@code P/facades/}), and how long ago node leases
  * were renewed. Every call blocks for at most the etcd timeout per request; thread-safe.
@@ -59,13 +67,74 @@ public final class EtcdAdminStore {
     this.pages = new PagedRange(kv, etcd.pageBytes(), this::await);
   }
 
-  public void pause(DetectorPauseRecord pause) {
-    await(kv.put(bytes(keys.detectorPause()), ByteSequence.from(RecordCodec.encode(pause))),
-        "detector pause");
+  /** The pause key, and its detector event, in one transaction. */
+  public void pause(DetectorPauseRecord pause, DetectorEventRecord event) {
+    await(kv.txn().Then(
+        Op.put(bytes(keys.detectorPause()), ByteSequence.from(RecordCodec.encode(pause)),
+            PutOption.DEFAULT),
+        put(event)).commit(), "detector pause");
   }
 
-  public void resume() {
-    await(kv.delete(bytes(keys.detectorPause())), "detector resume");
+  /**
+   * Ends an operator's pause and records that, in one transaction; true when there was a pause
+   * to end (otherwise nothing is written).
+   */
+  public boolean resume(DetectorEventRecord event) {
+    ByteSequence pause = bytes(keys.detectorPause());
+    return await(kv.txn().If(new Cmp(pause, Cmp.Op.GREATER, CmpTarget.version(0)))
+        .Then(Op.delete(pause, DeleteOption.DEFAULT), put(event)).commit(), "detector resume")
+        .isSucceeded();
+  }
+
+  /** A detector event of the detector itself (zone protection): not tied to any other write. */
+  public void record(DetectorEventRecord event) {
+    await(kv.txn().Then(put(event)).commit(), "detector event");
+  }
+
+  /** The detector events from {@code fromMs} up to (not including) {@code toMs}, oldest first. */
+  public List<DetectorEventRecord> detectorEvents(long fromMs, long toMs) {
+    List<DetectorEventRecord> events = new ArrayList<>();
+    if (toMs <= fromMs) {
+      return events;
+    }
+    pages.scan(bytes(keys.detectorEventsBefore(fromMs)), bytes(keys.detectorEventsBefore(toMs)),
+        0, false, kvp -> events.add(RecordCodec.decodeDetectorEvent(
+            kvp.getKey().toString(StandardCharsets.UTF_8), kvp.getValue().getBytes())));
+    return events;
+  }
+
+  /** Deletes the detector events older than {@code atMs}. */
+  public void trimDetectorEventsBefore(long atMs) {
+    await(kv.delete(bytes(keys.detectorEventsPrefix()), DeleteOption.builder()
+        .withRange(bytes(keys.detectorEventsBefore(atMs))).build()), "detector events trim");
+  }
+
+  /**
+   * The oldest retained changes' versions and times, at most {@code limit} of them, oldest first
+   * (a change without a record is left out): how far back the history goes, and which changes
+   * are older than a retention time.
+   */
+  public List<ChangeTime> oldestChanges(int limit) {
+    GetResponse found = await(kv.get(bytes(keys.historyPrefix()), GetOption.builder()
+        .isPrefix(true).withLimit(limit).build()), "history read");
+    List<ChangeTime> times = new ArrayList<>();
+    for (KeyValue kvp : found.getKvs()) {
+      String key = kvp.getKey().toString(StandardCharsets.UTF_8);
+      if (keys.parse(key) instanceof Key.History h) {
+        times.add(new ChangeTime(h.version(),
+            RecordCodec.decodeChange(key, kvp.getValue().getBytes()).getAt()));
+      }
+    }
+    return times;
+  }
+
+  /** A retained change's version and when it was written (unix ms). */
+  public record ChangeTime(long version, long atMs) {}
+
+  private Op put(DetectorEventRecord event) {
+    String unique = String.format("%08x", ThreadLocalRandom.current().nextInt());
+    return Op.put(bytes(keys.detectorEvent(event.getAt(), unique)),
+        ByteSequence.from(RecordCodec.encode(event)), PutOption.DEFAULT);
   }
 
   /** The running facade replicas ({@code P/facades/}, each on its replica's session lease). */

@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -147,10 +148,11 @@ final class KeepAliveLane {
             + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
       }
       log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
-          silent, timeout, index);
+          silent, Durations.format(timeout), index);
     }
     metrics.keepAliveStreamReset();
-    failAll(id, new TimeoutException("etcd did not answer lease keep-alive within " + timeout));
+    failAll(id, new TimeoutException("etcd did not answer lease keep-alive within "
+        + Durations.format(timeout)));
   }
 
   /** The next endpoint after the current one that is not being avoided (any, if all are). */

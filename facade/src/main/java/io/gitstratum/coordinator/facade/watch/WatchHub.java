@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.facade.watch;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.cache.TopologyResponses;
+import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.errors.ErrorReason;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.gitstratum.coordinator.facade.errors.WatcherLimitException;
@@ -214,7 +215,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     try {
       if (!cache.awaitVersion(version, timeout)) {
         throw UnavailableException.notReady("this replica did not reach version " + version
-            + " within " + timeout);
+            + " within " + Durations.format(timeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

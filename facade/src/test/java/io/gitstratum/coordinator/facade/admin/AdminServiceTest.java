@@ -8,10 +8,12 @@ import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.admin.ConfirmDownRequest;
 import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc;
 import io.gitstratum.coordinator.admin.CoordinatorAdminGrpc.CoordinatorAdminBlockingStub;
+import io.gitstratum.coordinator.admin.DetectorEvent;
 import io.gitstratum.coordinator.admin.DetectorState;
 import io.gitstratum.coordinator.admin.DrainNodeRequest;
 import io.gitstratum.coordinator.admin.GetDetectorStateRequest;
 import io.gitstratum.coordinator.admin.GetHistoryRequest;
+import io.gitstratum.coordinator.admin.GetHistoryResponse;
 import io.gitstratum.coordinator.admin.PauseDetectorRequest;
 import io.gitstratum.coordinator.admin.ResumeDetectorRequest;
 import io.gitstratum.coordinator.facade.it.FacadeHarness;
@@ -99,6 +101,20 @@ class AdminServiceTest {
           .until(() -> count(NodeState.NODE_STATE_DOWN) == 2);
       System.out.printf("after resume: 2 DOWN in %.2f s%n", (System.nanoTime() - resumed) / 1e9);
       assertEquals(8, count(NodeState.NODE_STATE_ACTIVE));
+      // The history has the pause and the resume, by whom and why, among the changes; a resume
+      // of nothing records nothing.
+      admin.resumeDetector(ResumeDetectorRequest.getDefaultInstance());
+      GetHistoryResponse history = admin.getHistory(GetHistoryRequest.newBuilder()
+          .setLimit(1000).build());
+      List<DetectorEvent> events = history.getDetectorEventsList();
+      assertEquals(List.of("paused", "resumed"), events.stream().map(DetectorEvent::getKind)
+          .toList(), history.toString());
+      assertEquals("rack 7 maintenance", events.get(0).getReason());
+      assertEquals(paused.getPausedBy(), events.get(0).getActor());
+      assertEquals(paused.getPausedBy(), events.get(1).getActor());
+      assertTrue(events.get(1).getAt() >= events.get(0).getAt());
+      assertTrue(history.getOldestRetainedAt() > 0, "how far back the history goes");
+      assertEquals(history.getChanges(0).getVersion(), history.getOldestRetainedVersion());
     }
   }
 
@@ -124,6 +140,14 @@ class AdminServiceTest {
       assertEquals(version, nodes.getTopology(GetTopologyRequest.newBuilder()
           .setLinearizable(true).build()).getVersion());
       assertEquals(3, count(NodeState.NODE_STATE_ACTIVE));
+      // Zone protection is in the history, by the detector, with what it saw.
+      List<DetectorEvent> events = admin.getHistory(GetHistoryRequest.getDefaultInstance())
+          .getDetectorEventsList();
+      assertTrue(events.stream().anyMatch(e -> e.getKind().equals("zone protected")
+          && e.getActor().startsWith("detector:") && e.getReason().contains("live nodes SUSPECT")),
+          events.toString());
+      assertTrue(events.stream().anyMatch(e -> e.getKind().equals("down paused")),
+          events.toString());
     }
   }
 

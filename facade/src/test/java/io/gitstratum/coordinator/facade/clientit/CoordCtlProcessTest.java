@@ -92,6 +92,10 @@ class CoordCtlProcessTest {
         "--count", "2");
     assertEquals(2, beats.out().lines().filter(l -> l.startsWith("heartbeat obj-1: topology "
         + "version ")).count(), beats.toString());
+    // The interval it keeps, and the one the facade advises, both as a flag is written.
+    assertTrue(beats.out().contains("; next in 100ms (the facade advises one every "),
+        beats.toString());
+    assertTrue(beats.out().contains("; no more (the facade advises one every "), beats.toString());
     assertEquals(NodeState.NODE_STATE_ACTIVE, node("obj-1").getState());
     for (int i = 2; i <= 4; i++) {
       client.heartbeat(HeartbeatRequest.newBuilder().setNodeId("obj-" + i)
@@ -108,7 +112,8 @@ class CoordCtlProcessTest {
         new String[] {"ring", "lookup", "repo/alpha"},
         new String[] {"health"},
         new String[] {"leader"},
-        new String[] {"watch", "--since", String.valueOf(version - 1), "--max-updates", "1"}));
+        new String[] {"watch", "--since", String.valueOf(version - 1), "--max-updates", "1"},
+        new String[] {"history", "--since", "1", "--limit", "2"}));
     reads.forEach(r -> assertEquals(0, r.code(), r.toString()));
 
     Result table = reads.get(0);
@@ -152,6 +157,16 @@ class CoordCtlProcessTest {
     // A replay (--since) knows the state before each change from the history.
     assertEquals("v" + version + " updated obj-4 OBJECT ACTIVE 10.0.0.4:7000 zone=z1 "
         + "(was JOINING)", reads.get(6).out().strip(), reads.get(6).toString());
+    // history --since pages forward from that version, and says where the next page starts.
+    List<String> page = reads.get(7).out().lines().toList();
+    assertEquals(3, page.size(), reads.get(7).toString());
+    assertTrue(page.get(0).startsWith("v2  ") && page.get(1).startsWith("v3  "), page.toString());
+    assertEquals("(more: --since 3)", page.get(2));
+
+    // A resume with nothing paused says so, rather than "resumed".
+    Result idle = ok("detector", "resume");
+    assertTrue(idle.out().startsWith("SUSPECT->DOWN was not paused by an operator: nothing to "
+        + "resume (0 nodes SUSPECT, 0 nodes DOWN)"), idle.toString());
 
     // drain: DRAINING, through the admin service
     Result drain = ok("drain", "obj-2");
@@ -212,7 +227,7 @@ class CoordCtlProcessTest {
           new String[] {"confirm-down", "ops-1"}));
       Result resume = third.get(0);
       assertEquals(0, resume.code(), resume.toString());
-      assertTrue(resume.out().startsWith("SUSPECT->DOWN resumed"), resume.toString());
+      assertTrue(resume.out().startsWith("SUSPECT->DOWN resumed ("), resume.toString());
       // Every replica's cache follows the pause key: the library's admin client sees it gone.
       Awaitility.await().atMost(Duration.ofSeconds(5))
           .until(() -> !client.admin().getDetectorState().getPaused());
@@ -221,7 +236,9 @@ class CoordCtlProcessTest {
       assertEquals(0, history.code(), history.toString());
       System.out.print("coordctl history --node ops-1:\n" + history.out());
       List<String> lines = history.out().lines().toList();
-      assertEquals(2, lines.size(), history.toString());
+      assertEquals(3, lines.size(), history.toString());
+      assertTrue(lines.get(2).matches("\\(history goes back to \\d{4}-\\S+Z\\)"),
+          history.toString());
       assertTrue(lines.get(0).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +added +JOINING +registered "
           + "+ip:\\S+"), history.toString());
       assertTrue(lines.get(1).matches("v\\d+ +\\d{4}-\\S+Z +ops-1 +updated +DRAINING \\(was "
@@ -231,7 +248,7 @@ class CoordCtlProcessTest {
       Result confirm = third.get(2);
       assertEquals(CoordCtl.ERROR, confirm.code(), confirm.toString());
       assertTrue(confirm.err().startsWith("coordctl: FAILED_PRECONDITION: node ops-1 is "
-          + "NODE_STATE_DRAINING: only a SUSPECT node can be confirmed DOWN"), confirm.toString());
+          + "DRAINING: only a SUSPECT node can be confirmed DOWN"), confirm.toString());
       assertEquals(1, confirm.err().lines().count(), confirm.toString());
       assertEquals(NodeState.NODE_STATE_DRAINING, node("ops-1").getState());
     } finally {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.facade.FacadeMain;
+import io.gitstratum.coordinator.facade.core.Durations;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -64,6 +65,42 @@ class FacadeCommandTest {
         Map.of(), new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
     assertEquals(2, parsed.exitCode());
     assertTrue(err.toString().startsWith("error: --suspect-timeout"), err.toString());
+  }
+
+  @Test
+  void aTimeoutGivenAloneNamesTheOtherFlagsValueInEffect() {
+    assertEquals("error: --heartbeat-interval is 10s (given, or its default) and must be shorter "
+        + "than --suspect-timeout 5s: give a shorter --heartbeat-interval as well",
+        refused("--suspect-timeout", "5s").lines().findFirst().orElseThrow());
+    assertEquals("error: --down-timeout is 60s (given, or its default) and must be longer than "
+        + "--suspect-timeout 90s: give a longer --down-timeout as well",
+        refused("--suspect-timeout", "90s").lines().findFirst().orElseThrow());
+  }
+
+  @Test
+  void aMistypedFlagGetsADidYouMean() {
+    String err = refused("--suspect-timout", "5s");
+    assertTrue(err.startsWith("error: Unknown options: '--suspect-timout'"), err);
+    assertTrue(err.contains("\ndid you mean --suspect-timeout?\n"), err);
+  }
+
+  @Test
+  void durationsInMessagesReadAsFlagsAreWritten() {
+    assertEquals("10s", Durations.format(Duration.ofSeconds(10)));
+    assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
+    assertEquals("1.5s", Durations.format(Duration.ofMillis(1500)));
+    assertEquals("60s", Durations.format(Duration.ofMinutes(1)));
+    assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
+    assertEquals("24h", Durations.format(Duration.ofHours(24)));
+  }
+
+  /** What the facade prints for a command line it refuses (exit code 2). */
+  private static String refused(String... args) {
+    StringWriter err = new StringWriter();
+    FacadeMain.Parsed parsed = FacadeMain.parse(args, Map.of(),
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, parsed.exitCode(), err.toString());
+    return err.toString();
   }
 
   private static FacadeConfig parseWith(Map<String, String> environment, String... args) {

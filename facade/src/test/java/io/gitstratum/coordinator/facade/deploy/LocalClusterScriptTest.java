@@ -78,6 +78,19 @@ class LocalClusterScriptTest {
     }
   }
 
+  /**
+   * deploy/run-local.sh keeps the status page (node addresses) on loopback as it does gRPC,
+   * unless told otherwise.
+   */
+  @Test
+  void runLocalListensOnLoopbackOnly() throws IOException {
+    String script = Files.readString(ROOT.resolve("deploy/run-local.sh"));
+    assertTrue(script.contains("listen=\"${GS_LISTEN:-127.0.0.1:9000}\""), "gRPC on loopback");
+    assertTrue(script.contains("http_listen=\"${GS_HTTP_LISTEN:-127.0.0.1:9090}\""),
+        "status page on loopback");
+    assertTrue(script.contains("--http-listen \"$http_listen\""), "passed to the facade");
+  }
+
   /** The {@code NAME_PORTS=(1 2 3)} lines of the script. */
   private static Map<String, List<Integer>> portArrays() throws IOException {
     Matcher m = Pattern.compile("(?m)^([A-Z_]+_PORTS)=\\(([0-9 ]*)\\)\\s*$")

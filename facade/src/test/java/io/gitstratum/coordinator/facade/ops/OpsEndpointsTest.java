@@ -102,7 +102,15 @@ class OpsEndpointsTest {
             && recent.contains("\"reason\":\"registered\"")
             && recent.contains("\"reason\":\"heartbeat reported\"");
       });
-      assertTrue(get(facade, "/status").body().contains("Recent changes"));
+      // The first view is rendered by the replica: useful without JavaScript.
+      String page = get(facade, "/status").body();
+      assertTrue(page.contains("Recent changes"));
+      // One object node for three replicas: what is wrong comes first, in words.
+      assertTrue(page.contains("<p id=\"verdict\" class=\"verdict verdict-failing\">failing: the "
+          + "ring cannot place a key's replicas: 1 of 1 object nodes serve (ACTIVE or DRAINING), 3 "
+          + "needed</p>"), page);
+      assertTrue(page.contains("<td colspan=6>no node SUSPECT, DOWN or DRAINING</td>"), page);
+      assertTrue(page.contains("<span id=\"history-from\">history from 20"), page);
       // When obj-1 last heartbeated, from its lease in etcd (read in the background): etcd
       // counts lease time in whole seconds, so the page's time is up to a second early.
       long before = System.currentTimeMillis();

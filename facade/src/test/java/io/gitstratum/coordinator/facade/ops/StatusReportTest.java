@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
@@ -38,6 +39,19 @@ class StatusReportTest {
   }
 
   private static final Topology TOPOLOGY = topology();
+  // The last changes of three problem nodes, as StatusReads finds them in the history.
+  private static final StatusReads.History HISTORY = new StatusReads.History(List.of(), Map.of(
+      "obj-00007", change("obj-00007", NodeState.NODE_STATE_DOWN, 4_000, "grace expired"),
+      "obj-01003", change("obj-01003", NodeState.NODE_STATE_SUSPECT, 3_000, "lease expired"),
+      "obj-00003", change("obj-00003", NodeState.NODE_STATE_SUSPECT, 1_000, "lease expired"),
+      // A change that did not lead to the node's state says nothing about since when.
+      "obj-02003", change("obj-02003", NodeState.NODE_STATE_ACTIVE, 4_500, "registered")),
+      10, 500);
+
+  private static Change change(String id, NodeState state, long at, String reason) {
+    return Change.newBuilder().setNodeId(id).setState(state).setAt(at).setReason(reason)
+        .setActor("detector:r1").build();
+  }
   private static final ConsistentHashRing RING =
       ConsistentHashRing.fromNodes(TOPOLOGY.nodes(), TOPOLOGY.ringConfig());
 
@@ -48,7 +62,7 @@ class StatusReportTest {
   private static String json(StatusQuery query,
       Function<List<String>, Map<String, Long>> lastHeartbeats) {
     return StatusReport.json(new StatusReport.Snapshot(TOPOLOGY, RING, Optional.empty(), "r1", 0,
-        ZoneProtection.State.NONE, Optional.empty(), List.of(), List.of(), true, 100, 2,
+        ZoneProtection.State.NONE, Optional.empty(), HISTORY, List.of(), true, 100, 2,
         new EtcdMemberHealth.Members(List.of(
             new EtcdMemberHealth.Member("etcd-0", "http://a:2379", true, ""),
             new EtcdMemberHealth.Member("etcd-1", "http://b:2379", false, "UNAVAILABLE")), 4_000),
@@ -67,10 +81,44 @@ class StatusReportTest {
     assertTrue(all.contains("\"nodes\":{\"total\":30000,\"page\":0,\"size\":100"), "paged");
     assertEquals(100, count(all, "\"id\":\"obj-\\d+\"") - StatusReport.MAX_PROBLEMS,
         "one page of nodes besides the problems");
-    // Problems: SUSPECT before DOWN, at most 50 of the 60.
-    int firstDown = all.indexOf("NODE_STATE_DOWN");
-    int lastSuspect = all.lastIndexOf("NODE_STATE_SUSPECT", all.indexOf("\"nodes\":"));
-    assertTrue(lastSuspect < firstDown, "SUSPECT first");
+    // Problems newest first where the history says since when, then SUSPECT before DOWN; at
+    // most 50 of the 60; with the change that put each in its state.
+    String problems = all.substring(all.indexOf("\"problems\":"), all.indexOf("\"problemSince\""));
+    List<String> order = Pattern.compile("\"id\":\"(obj-\\d+)\"").matcher(problems).results()
+        .map(m -> m.group(1)).toList();
+    assertEquals(List.of("obj-00007", "obj-01003", "obj-00003", "obj-02003"),
+        order.subList(0, 4), problems);
+    int firstOtherDown = problems.indexOf("NODE_STATE_DOWN", problems.indexOf("obj-02003"));
+    assertTrue(problems.lastIndexOf("NODE_STATE_SUSPECT") < firstOtherDown, "SUSPECT first");
+    assertTrue(all.contains("\"problemSince\":{\"obj-00007\":{\"at\":4000,\"reason\":"
+        + "\"grace expired\",\"actor\":\"detector:r1\"},\"obj-01003\":{\"at\":3000,"), all);
+    assertTrue(all.contains("\"history\":{\"oldestVersion\":10,\"oldestAt\":500}"), all);
+  }
+
+  @Test
+  void aVerdictSaysWhatIsWrongWorstFirstAndWhetherTheRingPlaces() {
+    String all = json(StatusQuery.ALL);
+    assertTrue(all.contains("\"verdict\":{\"level\":\"degraded\",\"text\":\"degraded: 1 of 2 "
+        + "etcd members does not answer (etcd-1); no detector leader: nothing turns silent nodes "
+        + "SUSPECT or DOWN; 30 nodes DOWN; 30 nodes SUSPECT\"}"), all);
+    assertTrue(all.contains("\"placement\":{\"members\":30000,\"serving\":29940,"
+        + "\"replicationFactor\":3,\"placeable\":true}"), all);
+    // Two serving object nodes for three replicas: the ring cannot place, and that comes first.
+    List<NodeInfo> few = List.of(node("a", NodeState.NODE_STATE_ACTIVE),
+        node("b", NodeState.NODE_STATE_DRAINING), node("c", NodeState.NODE_STATE_SUSPECT));
+    Topology small = Topology.of(3, few, TOPOLOGY.ringConfig());
+    StatusVerdict verdict = StatusVerdict.of(new StatusReport.Snapshot(small,
+        ConsistentHashRing.fromNodes(few, small.ringConfig()), Optional.empty(), "r1", 0,
+        ZoneProtection.State.NONE, Optional.empty(), HISTORY, List.of(), true, 100, 2,
+        new EtcdMemberHealth.Members(List.of(), 0), "zone", ids -> Map.of(), 5_000));
+    assertEquals("failing", verdict.level());
+    assertTrue(verdict.text().startsWith("failing: the ring cannot place a key's replicas: 2 of 3 "
+        + "object nodes serve (ACTIVE or DRAINING), 3 needed; no detector leader"), verdict.text());
+  }
+
+  private static NodeInfo node(String id, NodeState state) {
+    return NodeInfo.newBuilder().setId(id).setAddress("10.0.0.1").setPort(7000)
+        .setType(NodeType.NODE_TYPE_OBJECT).setState(state).build();
   }
 
   @Test
