@@ -37,7 +37,8 @@ public final class FacadeMetrics {
   public static final List<String> ETCD_OPERATIONS = List.of("schema_check",
       "ring_config_bootstrap", "topology_read", "paged_read", "version_read", "topology_commit",
       "commit_check", "lease_grant", "lease_keep_alive", "lease_time_to_live", "event_trim",
-      "detector_pause", "detector_resume", "replicas_read");
+      "detector_pause", "detector_resume", "replicas_read", "detector_event",
+      "detector_events_trim", "history_read");
   /** What a read of etcd found after an unanswered commit (CommitCheck.Outcome, lower case). */
   public static final List<String> UNANSWERED_OUTCOMES =
       List.of("committed", "not_committed", "unknown");

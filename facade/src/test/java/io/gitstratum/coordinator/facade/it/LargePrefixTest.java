@@ -110,9 +110,11 @@ class LargePrefixTest {
     Keyspace keys = FacadeHarness.keys(cluster);
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       seed(harness, keys, FULL_SYNC_NODES);
-      // Stalled streams are ended after three keepalive intervals: 1.5 s here.
+      // Stalled streams are ended after three keepalive intervals: 3 s here. A reader's 5 MB
+      // full_sync must leave gRPC's buffers within that window too, or it counts as stalled:
+      // with 1.5 s, readers on a machine short of CPU were ended (5 of 12 left, 2 runs of 5).
       FacadeServer facade = harness.start(cluster, config -> config.withWatch(
-          new WatchSettings(Duration.ofMillis(500), 1024, 10_000, 100, 10_000)));
+          new WatchSettings(Duration.ofSeconds(1), 1024, 10_000, 100, 10_000)));
       CoordinatorServiceBlockingStub stub = harness.stub(facade);
 
       // gRPC's default 4 MiB receive limit: an error naming the limit, not a hang.
