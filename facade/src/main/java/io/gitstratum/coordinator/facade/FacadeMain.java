@@ -74,13 +74,17 @@ public final class FacadeMain {
     }
   }
 
+  @SuppressWarnings("unused") // kept reachable for the life of the process
+  private static volatile EmbeddedEtcdLock embeddedDirLock;
+
   private static void run(FacadeConfig config) throws IOException {
     LocalEtcdCluster embedded = null;
     EtcdSettings etcdSettings = config.etcd();
     if (etcdSettings.embeddedDir() != null) {
-      // Held until the process ends: released by the operating system, never closed here.
-      @SuppressWarnings({"unused", "resource"})
-      EmbeddedEtcdLock held = EmbeddedEtcdLock.acquire(etcdSettings.embeddedDir());
+      // Held until the process ends: released by the operating system, never closed here. A
+      // static field, not a local: an unreachable FileChannel is closed by the garbage
+      // collector, and its lock goes with it (a second run-local.sh started all the same).
+      embeddedDirLock = EmbeddedEtcdLock.acquire(etcdSettings.embeddedDir());
       try {
         embedded = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
             .members(1)
