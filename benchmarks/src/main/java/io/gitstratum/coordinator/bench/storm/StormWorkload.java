@@ -85,6 +85,7 @@ public final class StormWorkload implements Workload {
         + ".lease_grant.c32.per_s"), "x", "registrations/s over raw lease grants/s");
     report.figure(SECTION, p + ".vs_raw_register_txns", perS / figure(report, raw
         + ".register_txn.c32.per_s"), "x", "registrations/s over raw register-shaped txns/s");
+    RingFollow.measure(replica, fleet, (int) registered, CALLERS, report, SECTION);
   }
 
   private static double figure(Report report, String name) {
