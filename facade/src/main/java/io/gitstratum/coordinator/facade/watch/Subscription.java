@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -29,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>The drain enforces guarantee 4 by construction: it sends an event only if its
  * previous_version is the last version sent, skips events already covered, and turns any gap
  * into a full_sync, so no path can skip a change silently. A queue overflow (a slow reader)
- * empties the queue and leads to {@code lagged} then {@code full_sync}; memory per stream is
- * bounded by the queue capacity and gRPC's outbound window. A full_sync waits for its turn at the
+ * empties the queue and catches up from the hub's shared buffer of recent changes, the way a
+ * resuming stream does; only a stream that fell behind even that buffer gets {@code lagged}
+ * then {@code full_sync}. So a storm of changes costs a slow reader a replay, not the whole
+ * topology, and memory per stream stays bounded by the queue capacity, one replay list of
+ * shared events and gRPC's outbound window. A full_sync waits for its turn at the
  * {@link FullSyncGate} (sending keepalives meanwhile) and holds its share of the gate until gRPC
  * reports the stream ready again.
  *
@@ -50,6 +54,7 @@ final class Subscription {
   private final LongSupplier nanoTime;
   private final Function<Throwable, StatusRuntimeException> errors;
   private final FullSyncGate gate;
+  private final Function<Long, Optional<List<TopologyUpdate>>> recent;
 
   private final Queue<TopologyUpdate> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -76,8 +81,10 @@ final class Subscription {
       Supplier<Topology> current, Function<Topology, GetTopologyResponse> fullSync,
       LongSupplier serverTime, LongSupplier nanoTime,
       Executor executor, int capacity, Runnable onClose,
-      Function<Throwable, StatusRuntimeException> errors, FullSyncGate gate) {
+      Function<Throwable, StatusRuntimeException> errors, FullSyncGate gate,
+      Function<Long, Optional<List<TopologyUpdate>>> recent) {
     this.errors = errors;
+    this.recent = recent;
     this.gate = gate;
     this.stream = stream;
     this.lastDelivered = sinceVersion;
@@ -242,6 +249,15 @@ final class Subscription {
       while (queue.poll() != null) {
         queued.decrementAndGet();
         dropped++;
+      }
+      // Events offered from here on queue again; whatever the read below misses is a gap that
+      // deliver() turns into a full_sync, so no order of the two can skip a change.
+      Optional<List<TopologyUpdate>> missed = needsFullSync ? Optional.empty()
+          : recent.apply(lastDelivered);
+      if (missed.isPresent()) {
+        replay = missed.get();
+        replayed = 0;
+        return true;
       }
       long now = current.get().version();
       send(TopologyUpdate.newBuilder().setVersion(lastDelivered).setPreviousVersion(lastDelivered)

@@ -166,7 +166,7 @@ public final class WatchHub implements TopologyCache.Listener, AutoCloseable {
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(stream, since, () -> cache.state().topology(),
         responses::of, clock::millis, nanoTime, senders, settings.queueCapacity(),
-        () -> subscriptions.remove(self[0]), errors, gate);
+        () -> subscriptions.remove(self[0]), errors, gate, buffer::after);
     self[0] = subscription;
     subscription.listen();
     // Live events queue up from here on; the replay decided below covers everything before.

@@ -7,8 +7,9 @@ import picocli.CommandLine.Option;
  * Limits of the watch fan-out on one replica.
  *
  * @param keepaliveInterval an idle stream gets a keepalive at least this often
- * @param queueCapacity change events queued per stream before it is declared lagged
- * @param bufferCapacity recent change events kept in memory for resuming streams
+ * @param queueCapacity change events queued per stream before it catches up from the buffer
+ * @param bufferCapacity recent change events kept in memory for resuming and catching-up
+ *     streams; a stream further behind is lagged
  * @param maxSubscribers streams this replica accepts; more get RESOURCE_EXHAUSTED
  * @param replayLimit most events replayed from etcd's log to one resuming stream (else full_sync)
  */
@@ -33,12 +34,14 @@ public record WatchSettings(Duration keepaliveInterval, int queueCapacity, int b
     Duration keepalive;
 
     @Option(names = "--watch-queue", defaultValue = "1024",
-        description = "updates queued per watch stream before it is lagged "
+        description = "updates queued per watch stream before it catches up from the "
+            + "--watch-buffer "
             + "(default ${DEFAULT-VALUE})")
     int queue;
 
     @Option(names = "--watch-buffer", defaultValue = "10000",
-        description = "recent updates kept in memory for resuming watchers "
+        description = "recent updates kept in memory for resuming and catching-up watchers; "
+            + "a stream further behind is lagged "
             + "(default ${DEFAULT-VALUE})")
     int buffer;
 

@@ -85,9 +85,9 @@ class GitstratumClientCompatTest {
   @Test
   void gitstratumsClientWorksUnchanged(TestInfo test) throws Exception {
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
-      // Queue 1 per stream: a reader that pauses is lagged at once.
+      // Queue 1 per stream and a buffer of 10 changes: a reader that pauses is lagged at once.
       FacadeServer server = harness.start(FacadeHarness.clusterFor(test), c -> c.withWatch(
-          new WatchSettings(Duration.ofSeconds(10), 1, 10_000, 100, 10_000)));
+          new WatchSettings(Duration.ofSeconds(10), 1, 10, 100, 10_000)));
       ManagedChannel channel = connect(server);
       try {
         speak(server, channel);

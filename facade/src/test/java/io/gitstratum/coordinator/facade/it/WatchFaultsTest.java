@@ -79,10 +79,40 @@ class WatchFaultsTest {
 
   @Test
   void aSubscriberThatStopsReadingIsLaggedThenFullSynced(TestInfo test) throws Exception {
+    // Further behind than its queue and the replica's buffer of recent changes: lagged.
+    List<TopologyUpdate> all = stopReadingWhile2000Register(test, 100);
+    int lagged = indexOf(all, TopologyUpdate::hasLagged);
+    assertTrue(lagged > 0, "a lagged message arrived");
+    assertTrue(all.get(lagged + 1).hasFullSync(), "a full_sync follows lagged");
+    long changes = all.stream().filter(WatchRecorder::isChange).count();
+    assertTrue(changes < 2000, "the replica dropped events instead of buffering all of them: "
+        + changes);
+    WatchRecorder.assertGapFree(all, 0);
+  }
+
+  @Test
+  void aSubscriberThatStopsReadingWithinTheBufferCatchesUpWithoutAFullSync(TestInfo test)
+      throws Exception {
+    // Further behind than its queue (100), within the replica's buffer (10,000).
+    List<TopologyUpdate> all = stopReadingWhile2000Register(test, 10_000);
+    assertEquals(-1, indexOf(all, TopologyUpdate::hasLagged), "no lagged");
+    assertEquals(1, all.stream().filter(TopologyUpdate::hasFullSync).count(),
+        "the opening full_sync only");
+    assertEquals(2000, all.stream().filter(WatchRecorder::isChange).count(), "every change");
+    WatchRecorder.assertGapFree(all, 0);
+  }
+
+  /**
+   * A stream whose reader stops after the opening full_sync while 2,000 nodes register through
+   * a replica with a queue of 100 per stream and a buffer of {@code buffer} recent changes; then
+   * it reads everything up to version 2,000. Returns what it read.
+   */
+  private List<TopologyUpdate> stopReadingWhile2000Register(TestInfo test, int buffer)
+      throws Exception {
     String cluster = FacadeHarness.clusterFor(test);
     try (FacadeHarness harness = new FacadeHarness(etcd.endpoints())) {
       FacadeServer a = harness.start(cluster, c -> c.withWatch(
-          new WatchSettings(Duration.ofSeconds(10), 100, 10_000, 100, 10_000)));
+          new WatchSettings(Duration.ofSeconds(10), 100, buffer, 100, 10_000)));
       // A small HTTP/2 window, so that a reader that stops requesting pushes back on the server.
       ManagedChannel slowChannel = NettyChannelBuilder.forAddress("127.0.0.1", a.port())
           .usePlaintext().flowControlWindow(16 * 1024).build();
@@ -116,16 +146,9 @@ class WatchFaultsTest {
       call.request(Integer.MAX_VALUE);
       Awaitility.await().atMost(WAIT).until(() -> !got.isEmpty()
           && got.get(got.size() - 1).getVersion() == 2000);
-      List<TopologyUpdate> all = List.copyOf(got);
-      int lagged = indexOf(all, TopologyUpdate::hasLagged);
-      assertTrue(lagged > 0, "a lagged message arrived");
-      assertTrue(all.get(lagged + 1).hasFullSync(), "a full_sync follows lagged");
-      long changes = all.stream().filter(WatchRecorder::isChange).count();
-      assertTrue(changes < 2000, "the replica dropped events instead of buffering all of them: "
-          + changes);
-      WatchRecorder.assertGapFree(all, 0);
       call.cancel("done", null);
       slowChannel.shutdownNow();
+      return List.copyOf(got);
     }
   }
 

@@ -9,6 +9,7 @@ import io.gitstratum.coordinator.facade.errors.StatusMapper;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class SubscriptionTest {
   private Subscription subscription(long sinceVersion) {
     Subscription subscription = new Subscription(stream, sinceVersion, Topology::empty,
         topology -> topology.toResponse().build(), () -> 42L, now::get, Runnable::run, 100,
-        closedByHub::incrementAndGet, StatusMapper::toException, gate);
+        closedByHub::incrementAndGet, StatusMapper::toException, gate, since -> Optional.empty());
     subscription.listen();
     return subscription;
   }

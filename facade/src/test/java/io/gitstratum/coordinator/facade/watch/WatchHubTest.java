@@ -153,8 +153,27 @@ class WatchHubTest {
   }
 
   @Test
-  void aStreamThatFallsBehindItsQueueIsToldItLaggedThenGetsAFullSync() {
+  void aStreamThatOverflowsItsQueueCatchesUpFromTheBufferWithoutAFullSync() {
     hub(2, 100, 100, 100);
+    FakeStream fast = subscribe(0);
+    FakeStream slow = subscribe(0);
+    slow.ready = false;
+
+    commit();
+    commit();
+    commit(); // one more than its queue holds, all three still in the replica's buffer
+    commit();
+    slow.becomeReady();
+    assertEquals(sent(fast), sent(slow), "the same changes in the same order, no lagged");
+    assertEquals(0, hub.queuedUpdates());
+
+    commit();
+    assertEquals("node_added 4->5", sent(slow).get(5));
+  }
+
+  @Test
+  void aStreamThatFallsBehindTheBufferIsToldItLaggedThenGetsAFullSync() {
+    hub(2, 2, 100, 100); // the buffer keeps 2 of the 3 missed changes
     FakeStream fast = subscribe(0);
     FakeStream slow = subscribe(0);
     slow.ready = false; // its client stops reading: gRPC's buffers for it are full
