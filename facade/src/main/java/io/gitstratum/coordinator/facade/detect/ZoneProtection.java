@@ -6,12 +6,12 @@ import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.ProtectedZone;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Mass-expiry protection judged per zone (pure, time passed in). When most live nodes of a zone
@@ -84,6 +84,12 @@ public final class ZoneProtection {
    * costs no protection.
    */
   static final long JUDGE_EVERY_MS = 500;
+  /**
+   * Judging takes at most this share of the detector's thread: a judgement that took longer than
+   * {@code JUDGE_EVERY_MS / JUDGE_SHARE_DIVISOR} (large topologies on a busy machine) spaces the
+   * next one out by that many times its own length.
+   */
+  static final int JUDGE_SHARE_DIVISOR = 5;
 
   private final String zoneLabel;
   private final double share;
@@ -98,6 +104,7 @@ public final class ZoneProtection {
   private long judgedVersion = -1;
   private long judgedStamp = -1;
   private long judgedAtMs = Long.MIN_VALUE / 2;
+  private long judgeEveryMs = JUDGE_EVERY_MS;
   private List<Zone> judged = List.of();
   private boolean everyZoneJudged;
 
@@ -136,14 +143,18 @@ public final class ZoneProtection {
    * disrupted.
    *
    * @param livenessStamp changes whenever a liveness key did: an unchanged version and stamp are
-   *     not judged again, and a changed one at most every {@link #JUDGE_EVERY_MS}: judging counts
-   *     every node, and during a storm both change with every batch
+   *     not judged again, and a changed one at most every {@link #JUDGE_EVERY_MS} (or five times
+   *     as long as the last judgement took, if longer): judging counts every node, and during a
+   *     storm both change with every batch
    */
   public State observe(Topology topology, LivenessView liveness, long livenessStamp,
       long nowMs) {
     boolean changed = topology.version() != judgedVersion || livenessStamp != judgedStamp;
-    if (changed && nowMs - judgedAtMs >= JUDGE_EVERY_MS) {
+    if (changed && nowMs - judgedAtMs >= judgeEveryMs) {
+      long started = System.nanoTime();
       Judgement j = judge(topology, liveness);
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      judgeEveryMs = Math.max(JUDGE_EVERY_MS, JUDGE_SHARE_DIVISOR * tookMs);
       judgedVersion = topology.version();
       judgedStamp = livenessStamp;
       judgedAtMs = nowMs;
@@ -197,7 +208,7 @@ public final class ZoneProtection {
   private record Judgement(List<Zone> disrupted, boolean everyZone) {}
 
   private Judgement judge(Topology topology, LivenessView liveness) {
-    Map<String, int[]> counts = new TreeMap<>(); // zone -> {live, lease lost}
+    Map<String, int[]> counts = new HashMap<>(); // zone -> {live, lease lost}
     for (NodeInfo node : topology.nodes()) {
       if (LIVE.contains(node.getState())) {
         int[] c = counts.computeIfAbsent(zoneOf(node), z -> new int[2]);
@@ -228,6 +239,7 @@ public final class ZoneProtection {
     // unlabelled node, a rack of two) neither vetoes the pause nor causes it.
     boolean everyZone = everyLargeZone && (anyLargeZone ? !disrupted.isEmpty() : true)
         && lost >= minSuspects && lost > share * live;
+    disrupted.sort(Comparator.comparing(Zone::name));
     return new Judgement(List.copyOf(disrupted), everyZone);
   }
 }
