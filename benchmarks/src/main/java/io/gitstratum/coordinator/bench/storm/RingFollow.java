@@ -40,6 +40,12 @@ final class RingFollow {
       if (!watcher.awaitSynced(Duration.ofSeconds(120))) {
         throw new IllegalStateException("the ring follower did not load the topology in 120 s");
       }
+      // Listeners hear the first full_sync on their own thread, maybe after awaitSynced returned:
+      // counted before it, that sync would pass for a lagged one during the storm.
+      long heard = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (resyncs.get() == 0 && System.nanoTime() < heard) {
+        Thread.sleep(1);
+      }
       int loaded = resyncs.get();
       long started = System.nanoTime();
       AsyncStorm.Outcome o = AsyncStorm.run(changes, callers, Duration.ofSeconds(300),
