@@ -3,7 +3,7 @@ package io.gitstratum.coordinator.bench;
 import io.gitstratum.coordinator.bench.report.Target;
 import java.util.List;
 
-/** The targets of issues 8 and 23, by the figure names the workloads report. */
+/** The targets of issues 8, 23 and 26, by the figure names the workloads report. */
 final class Targets {
   private Targets() {}
 
@@ -58,6 +58,9 @@ final class Targets {
         Target.atLeast("capacity_nodes",
             "Capacity: nodes heartbeating every 10 s on one replica and one etcd",
             "facade.capacity.nodes", 30_000),
+        Target.ratioAtLeast("capacity_vs_raw",
+            "Capacity knee vs etcd's own: the same counts of leases kept alive over one stream",
+            "facade.capacity.nodes", "raw.capacity.nodes", 0.5),
         Target.atLeast("storm_register_per_s",
             "Registration storm, 1,000 concurrent callers: registrations per second",
             "facade.storm.register.per_s", 2_000),

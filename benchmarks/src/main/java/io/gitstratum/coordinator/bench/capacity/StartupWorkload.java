@@ -8,6 +8,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.FacadeProcess;
@@ -60,6 +61,12 @@ public final class StartupWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    // seeding 100,000 nodes, the raw paged read, three replica starts, the fan-outs
+    return Duration.ofSeconds(s.mode().equals("quick") ? 120 : 180);
   }
 
   @Override

@@ -54,17 +54,19 @@ public final class FacadeProcess implements AutoCloseable {
   /**
    * Starts a replica and waits until its gRPC health check answers SERVING.
    *
+   * @param launcher a command prefix such as {@code taskset -c 0} (pinning), or empty
    * @param jvmArgs extra JVM flags (GC log, flight recorder)
    * @param etcdWatchersBefore etcd's watcher count before the start, for attributing watchers
    */
-  public static FacadeProcess start(Path jar, FacadeProfile profile, String etcdEndpoint,
-      List<String> jvmArgs, Path logDir, Duration timeout, double etcdWatchersBefore)
-      throws IOException, InterruptedException {
+  public static FacadeProcess start(List<String> launcher, Path jar, FacadeProfile profile,
+      String etcdEndpoint, List<String> jvmArgs, Path logDir, Duration timeout,
+      double etcdWatchersBefore) throws IOException, InterruptedException {
     int grpc = freePort();
     int http = freePort();
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve("facade-" + profile.cluster() + ".log");
-    List<String> cmd = new ArrayList<>(List.of("java"));
+    List<String> cmd = new ArrayList<>(launcher); // taskset execs java: the pid stays the same
+    cmd.add("java");
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar.toString(),
         "--listen", "127.0.0.1:" + grpc,

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.bench.facade;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
@@ -7,6 +8,7 @@ import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
 import io.gitstratum.coordinator.bench.measure.Parallel;
 import io.gitstratum.coordinator.bench.measure.PromText;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
@@ -25,6 +27,11 @@ public final class HeartbeatWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return s.facadeWarmup().plus(s.closedLoops(2)).plusSeconds(15); // 1,000 nodes set up
   }
 
   @Override
@@ -75,8 +82,8 @@ public final class HeartbeatWorkload implements Workload {
                   Map.of("outcome", "written"))) / r.totalOps(), "1",
           "heartbeats that went through the write path (facade /metrics)");
       report.figure(SECTION, c + ".errors", r.errors(), "1", r.firstError());
-      cores.forEach((name, value) -> report.figure(SECTION, c + ".cpu_" + name + "_cores",
-          value, "cores", "warm-up and window"));
+      CpuFigures.report(report, SECTION, c, cpu, cores, r.totalOps(), "heartbeat",
+          "warm-up and window");
     }
   }
 

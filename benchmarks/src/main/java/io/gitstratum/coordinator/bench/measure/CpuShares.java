@@ -20,6 +20,7 @@ public final class CpuShares {
   private final Map<String, ProcessCpu> start = new LinkedHashMap<>();
   private long machineBusyTicks;
   private long startNanos;
+  private double wallSeconds = Double.NaN;
 
   private CpuShares() {}
 
@@ -43,11 +44,16 @@ public final class CpuShares {
       cores.put(e.getKey(), used);
       named += used;
     }
-    double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+    wallSeconds = (System.nanoTime() - startNanos) / 1e9;
     double busy = (machineBusyTicks() - machineBusyTicks) / (double) TICKS_PER_SECOND
         / wallSeconds;
     cores.put("others", Math.max(0, busy - named));
     return cores;
+  }
+
+  /** The window's length in seconds, once {@link #end} closed it (NaN before). */
+  public double wallSeconds() {
+    return wallSeconds;
   }
 
   /** All CPUs' busy ticks so far: everything but idle and iowait on the "cpu" line. */

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.bench.storm;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.FacadeProfile;
@@ -29,6 +30,12 @@ public final class StormWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    // README: about 4 minutes (--quick 1.5) on two cores, plus the storms' raw baselines
+    return Duration.ofSeconds(s.mode().equals("quick") ? 150 : 330);
   }
 
   @Override
