@@ -31,7 +31,8 @@ md=benchmarks/PROFILE.md
     echo "CPU per operation in the same run (µs; \`cpu_<process>_us_per_<op>\` in the report):"
     echo
     grep -E "^\| \`facade\.${workload}\.[^\`]*_us_per_" "$out/report.md" \
-      | awk -F'|' '{gsub(/ /, "", $2); gsub(/ /, "", $3); print "- " $2 " " $3}' || true
+      | awk -F'|' '{gsub(/ /, "", $2); gsub(/ /, "", $3); gsub(/ /, "", $4); print "- " $2 " " $3 " " $4}' \
+      || true
     echo
     echo '```'
     java -cp "$jar" io.gitstratum.coordinator.bench.report.JfrSummary "$jfr" --top 15 \

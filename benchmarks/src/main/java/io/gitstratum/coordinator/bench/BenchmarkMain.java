@@ -187,8 +187,10 @@ public final class BenchmarkMain {
       rig.cpuSeconds().forEach((process, seconds) -> report.figure(RIG_SECTION,
           "rig." + name + ".cpu_" + process + "_s", seconds, "s",
           "CPU (user + system, /proc/<pid>/stat) over the process's life in this workload"));
-      report.note(RIG_SECTION, name + ": " + rig.placement().entrySet().stream()
+      String placement = name + ": " + String.join("; ", rig.placement().entrySet().stream()
           .map(e -> e.getKey() + " " + e.getValue()).sorted().toList());
+      report.note(RIG_SECTION, placement);
+      System.out.println("# rig " + placement);
     } catch (Exception e) {
       log.error("{}: the rig failed", workload.section(), e);
       report.failed(workload.section(), e);

@@ -81,19 +81,6 @@ public final class Rig implements AutoCloseable {
     return started;
   }
 
-  /**
-   * Replaces etcd with a fresh, empty member (same settings), for a workload that has no raw
-   * baseline to share an etcd with: it then measures the facade and one etcd rather than what
-   * the earlier workloads left in etcd. Stops the facade replica first.
-   */
-  public void restartEtcdEmpty() throws IOException, InterruptedException {
-    stopFacade();
-    jetcd.close();
-    stopEtcd();
-    etcd = freshEtcd();
-    jetcd = newJetcd();
-  }
-
   public BenchSettings settings() {
     return settings;
   }
@@ -229,8 +216,10 @@ public final class Rig implements AutoCloseable {
   public Map<String, Double> cpuSeconds() throws IOException {
     Map<String, Double> all = new java.util.LinkedHashMap<>();
     all.put("driver", ProcessCpu.self().cpuNanos() / 1e9);
-    all.put("facade", cpuSeconds.getOrDefault("facade", 0.0) + (facade == null ? 0
-        : ProcessCpu.sample(facade.pid()).cpuNanos() / 1e9));
+    if (facade != null || cpuSeconds.containsKey("facade")) { // raw baselines start none
+      all.put("facade", cpuSeconds.getOrDefault("facade", 0.0) + (facade == null ? 0
+          : ProcessCpu.sample(facade.pid()).cpuNanos() / 1e9));
+    }
     all.put("etcd", cpuSeconds.getOrDefault("etcd", 0.0)
         + ProcessCpu.sample(etcdPid()).cpuNanos() / 1e9);
     return all;

@@ -84,5 +84,10 @@ final class WorkloadRunner {
     }
     report.figure(BenchmarkMain.RIG_SECTION, "rig." + name + ".wall_s", wall, "s",
         "budget " + allowance.toSeconds() + " s (JVM, etcd and replica start included)");
+    if (wall > allowance.toSeconds()) {
+      report.note(BenchmarkMain.RIG_SECTION, String.format(java.util.Locale.ROOT,
+          "%s took %.0f s, over its budget of %d s (the watchdog allows %d s more)", name, wall,
+          allowance.toSeconds(), TimeBudget.GRACE.toSeconds()));
+    }
   }
 }

@@ -62,11 +62,6 @@ public final class CapacityWorkload implements Workload {
 
   @Override
   public void run(Rig rig, Report report) throws Exception {
-    // No baseline shares this etcd, so it starts empty: the earlier workloads leave hundreds of
-    // thousands of revisions and tens of thousands of idle leases behind, which roughly triple
-    // etcd's CPU per keep-alive (measured: about 1 core at 2,500 heartbeats/s against 0.3-0.4
-    // on an empty etcd at 3,000/s).
-    rig.restartEtcdEmpty();
     FacadeProcess facade = rig.facade(FacadeProfile.CAPACITY);
     long heapEmpty = HeapProbe.liveHeapBytes(facade.pid());
     CoordinatorServiceBlockingStub registrar = CoordinatorServiceGrpc.newBlockingStub(
@@ -164,10 +159,9 @@ public final class CapacityWorkload implements Workload {
         + "send time. Nodes register in chunks of 1,000 and heartbeat from then on. A step passes "
         + "with p99 < 50 ms, no error and no SUSPECT/DOWN on a watch stream (every node keeps "
         + "heartbeating, so any is false). CPU in cores over the measured window, from "
-        + "/proc/<pid>/stat (this machine has " + Runtime.getRuntime().availableProcessors()
-        + "): facade = the replica JVM, etcd = the etcd process, driver = this load generator. "
-        + "The probe has no raw baseline to share an etcd with, so it starts on an empty etcd "
-        + "member (same settings) instead of the one the earlier workloads filled.");
+        + "/proc/<pid>/stat: facade = the replica JVM, etcd = the etcd process, driver = this "
+        + "load generator. Its raw baseline is the raw capacity probe (same steps, its own "
+        + "fresh etcd).");
     report.figure(SECTION, "facade.capacity.nodes", capacity, "nodes",
         "largest step with heartbeat p99 < 50 ms, no errors, no false SUSPECT");
     if (capacity > 0) {

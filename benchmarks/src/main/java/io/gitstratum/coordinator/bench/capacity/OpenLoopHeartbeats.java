@@ -7,10 +7,12 @@ import com.google.rpc.RetryInfo;
 import io.gitstratum.coordinator.bench.facade.Nodes;
 import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceStub;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -36,6 +38,8 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
 
   private final List<CoordinatorServiceStub> stubs;
   private final IntFunction<String> idOf;
+  /** Each node's heartbeat, built once: a heartbeat allocates no request of its own. */
+  private volatile HeartbeatRequest[] requests = new HeartbeatRequest[0];
   private final PhasedSchedule schedule;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicReference<Recording> recording = new AtomicReference<>();
@@ -55,6 +59,14 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
 
   /** Heartbeats for nodes {@code 0..n-1} from now on; a new node starts at its next phase. */
   public void nodes(int n) {
+    HeartbeatRequest[] current = requests;
+    if (n > current.length) {
+      HeartbeatRequest[] grown = Arrays.copyOf(current, n);
+      for (int i = current.length; i < n; i++) {
+        grown[i] = Nodes.beat(idOf.apply(i));
+      }
+      requests = grown; // published before the schedule sends to the new nodes
+    }
     schedule.nodes(n);
   }
 
@@ -87,7 +99,7 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
       return;
     }
     stubs.get(node % stubs.size()).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .heartbeat(Nodes.beat(idOf.apply(node)), new StreamObserver<HeartbeatResponse>() {
+        .heartbeat(requests[node], new StreamObserver<HeartbeatResponse>() {
           @Override
           public void onNext(HeartbeatResponse value) {}
 

@@ -4,7 +4,9 @@ import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
+import io.gitstratum.coordinator.bench.measure.ForeignLoad;
 import io.gitstratum.coordinator.bench.report.CpuFigures;
+import io.gitstratum.coordinator.bench.report.Figure;
 import io.gitstratum.coordinator.bench.report.Report;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +32,9 @@ public final class RawCapacityWorkload implements Workload {
   @Override
   public Duration budget(BenchSettings s) {
     // Grants run at thousands per second; each step is one warm interval and one hold.
+    // One step may be measured twice when other work disturbed it.
     return INTERVAL.plus(s.capacityHold()).plusSeconds(8)
-        .multipliedBy(s.capacitySteps().size()).plusSeconds(10);
+        .multipliedBy(s.capacitySteps().size() + 1).plusSeconds(10);
   }
 
   @Override
@@ -41,8 +44,10 @@ public final class RawCapacityWorkload implements Workload {
     Duration hold = rig.settings().capacityHold();
     int granted = 0;
     int capacity = 0;
+    boolean retried = false;
     try (OpenLoopKeepAlives load = new OpenLoopKeepAlives(rig.etcdEndpoint(), max, INTERVAL)) {
-      for (int n : steps) {
+      for (int k = 0; k < steps.size(); k++) {
+        int n = steps.get(k);
         if (!rig.budget().allows(INTERVAL.plus(hold).plusSeconds(8))) {
           report.note(SECTION, "stopped before " + n + " leases: the workload's time budget was "
               + "nearly spent");
@@ -78,7 +83,18 @@ public final class RawCapacityWorkload implements Workload {
             "etcd LeaseKeepAlive requests per answered renewal");
         CpuFigures.report(report, SECTION, s, cpu, cores, r.latencies().count(), "keepalive",
             "over the measured window, per answered renewal");
-        if (p99 >= P99_LIMIT_MS || errors > 0 || r.latencies().count() == 0) {
+        boolean passed = p99 < P99_LIMIT_MS && errors == 0 && r.latencies().count() > 0;
+        double others = cores.getOrDefault("others", 0.0);
+        if (!passed && errors == 0 && !retried && others >= ForeignLoad.QUIET_CORES) {
+          // As the facade's probe does: other work took CPU in the window, so measure it again.
+          report.note(SECTION, n + " leases measured again: other processes used "
+              + Figure.format(others) + " cores during the first window");
+          retried = true;
+          k--;
+          continue;
+        }
+        retried = false;
+        if (!passed) {
           report.note(SECTION, n + " leases failed: p99 " + p99 + " ms, errors " + errors);
           break;
         }

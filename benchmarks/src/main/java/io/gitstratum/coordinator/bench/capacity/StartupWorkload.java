@@ -71,7 +71,6 @@ public final class StartupWorkload implements Workload {
 
   @Override
   public void run(Rig rig, Report report) throws Exception {
-    rig.restartEtcdEmpty(); // no other workload's keys and leases in this etcd
     Keyspace keys = Keyspace.of(Keyspace.DEFAULT_ROOT, FacadeProfile.LARGE.cluster());
     // What a start costs whatever the prefix holds: the JVM, wiring, connecting, the election.
     double emptySeconds = secondsSinceStart(rig.facade(FacadeProfile.LARGE));

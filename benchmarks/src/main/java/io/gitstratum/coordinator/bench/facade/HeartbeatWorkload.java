@@ -12,6 +12,7 @@ import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -39,17 +40,22 @@ public final class HeartbeatWorkload implements Workload {
     FacadeProcess facade = rig.facade(FacadeProfile.WRITES);
     CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(
         facade.newChannel());
+    // Built once: the callers allocate nothing per heartbeat but what gRPC does.
+    HeartbeatRequest[] beats = new HeartbeatRequest[NODES];
+    for (int i = 0; i < NODES; i++) {
+      beats[i] = Nodes.beat(id(i));
+    }
     Parallel.Outcome registered = Parallel.forEach(0, NODES, 32, Duration.ofSeconds(60),
         i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).registerNode(Nodes.register(id(i))));
     // The first heartbeat moves a node JOINING -> ACTIVE (a write); the measured ones renew only.
     Parallel.Outcome activated = Parallel.forEach(0, NODES, 32, Duration.ofSeconds(60),
-        i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(Nodes.beat(id(i))));
+        i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(beats[i]));
     if (registered.failures() + activated.failures() > 0) {
       throw new IllegalStateException("setup failed: " + registered + " " + activated);
     }
     ClosedLoop.run("heartbeat-warmup", 32, Duration.ZERO, rig.settings().facadeWarmup(),
         5_000_000, (caller, seq) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-            .heartbeat(Nodes.beat(id((int) ((caller + seq * 32) % NODES)))));
+            .heartbeat(beats[(int) ((caller + seq * 32) % NODES)]));
     report.note(SECTION, "1,000 registered nodes, made ACTIVE by one heartbeat each before "
         + "measuring; then callers heartbeat them round robin, so every measured heartbeat is a "
         + "routine one (the lease renewal over the replica's shared LeaseKeepAlive stream).");
@@ -63,7 +69,7 @@ public final class HeartbeatWorkload implements Workload {
       var s = rig.settings();
       LoopResult r = ClosedLoop.run("heartbeat", callers, s.warmup(), s.window(), 5_000_000,
           (caller, seq) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-              .heartbeat(Nodes.beat(id((int) ((caller + seq * callers) % NODES)))));
+              .heartbeat(beats[(int) ((caller + seq * callers) % NODES)]));
       Map<String, Double> cores = cpu.end();
       double requests = rig.etcdKeepAliveRequests() - requestsBefore;
       double streams = rig.etcdKeepAliveStreams() - streamsBefore;

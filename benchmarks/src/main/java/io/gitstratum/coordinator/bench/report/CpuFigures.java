@@ -22,9 +22,8 @@ public final class CpuFigures {
    */
   public static void report(Report report, String section, String prefix, CpuShares window,
       Map<String, Double> cores, double ops, String op, String during) {
-    int machine = Runtime.getRuntime().availableProcessors();
     cores.forEach((name, value) -> report.figure(section, prefix + ".cpu_" + name + "_cores",
-        value, "cores", during + " (this process sees " + machine + " CPU)"));
+        value, "cores", during));
     if (ops <= 0) {
       return;
     }

@@ -40,8 +40,6 @@ public final class StormWorkload implements Workload {
 
   @Override
   public void run(Rig rig, Report report) throws Exception {
-    // Measured against one etcd holding nothing else, whatever ran before.
-    rig.restartEtcdEmpty();
     try {
       new FleetStorms(rig, report, rig.settings().stormFleet()).run();
     } catch (Exception | AssertionError e) {
