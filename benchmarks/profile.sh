@@ -35,8 +35,12 @@ md=benchmarks/PROFILE.md
       || true
     echo
     echo '```'
-    java -cp "$jar" io.gitstratum.coordinator.bench.report.JfrSummary "$jfr" --top 15 \
-      | sed "s|^$out/profiles/||"
+    if [ -s "$jfr" ]; then
+      java -cp "$jar" io.gitstratum.coordinator.bench.report.JfrSummary "$jfr" --top 15 2>&1 \
+        | sed "s|^$out/profiles/||" || echo "(JfrSummary could not read $jfr)"
+    else
+      echo "(empty recording: the replica was killed before it could write it)"
+    fi
     echo '```'
   done
 } > "$md"

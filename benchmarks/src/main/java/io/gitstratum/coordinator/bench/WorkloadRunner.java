@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * another's heap, threads or etcd data.
  */
 final class WorkloadRunner {
-  /** Beyond a workload's own budget: its JVM's watchdog (30 s grace) and shutdown hooks. */
-  private static final Duration KILL_AFTER = Duration.ofSeconds(45);
+  /** Past a workload's own budget: its JVM's watchdog (30 s grace) and shutdown hooks (20 s). */
+  private static final Duration KILL_AFTER = Duration.ofSeconds(60);
   private static final List<String> GENERATOR_JVM = List.of("-Xms1g", "-Xmx4g");
 
   private final Pinning pinning;
@@ -41,7 +41,7 @@ final class WorkloadRunner {
     return workload.budget(settings).plus(Workload.START_AND_STOP);
   }
 
-  /** Runs {@code workload} in its own JVM and adds its figures (or its failure) to {@code report}. */
+  /** Runs {@code workload} in its own JVM; adds its figures (or its failure) to {@code report}. */
   void run(Workload workload, Report report) throws IOException, InterruptedException {
     String name = BenchmarkMain.nameOf(workload);
     Path results = resultsDir.resolve(name + ".tsv");

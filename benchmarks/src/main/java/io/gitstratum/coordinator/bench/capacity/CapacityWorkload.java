@@ -150,7 +150,8 @@ public final class CapacityWorkload implements Workload {
           reportOverload(report, w, n, capacity, w.errors() + reg.failures(),
               falseSuspects.get() - suspectsBefore);
         } else {
-          report.note(SECTION, "no step past the knee: the workload's time budget was nearly spent");
+          report.note(SECTION, "no step past the knee: the workload's time budget was nearly "
+              + "spent");
         }
       }
     }

@@ -27,9 +27,10 @@ import java.util.function.IntFunction;
  * Open-loop heartbeats: every node heartbeats once per {@code interval} at its own fixed phase
  * ({@link PhasedSchedule}), whatever the replica's answers do. Latency counts from the
  * scheduled send time, so a stalled replica or a late sender shows up in the tail instead of
- * slowing the load down (no coordinated omission). Calls in flight are capped; past the cap a heartbeat counts as an error.
- * A heartbeat the replica refuses as overloaded is sent once more after the delay it names, as
- * the shipped client does (with one replica there is no other to try).
+ * slowing the load down (no coordinated omission). Calls in flight are capped; past the cap a
+ * heartbeat counts as an error. A heartbeat the replica refuses as overloaded is sent once more
+ * after the delay it names, as the shipped client does (with one replica there is no other to
+ * try). Each node's request is built once.
  *
  * <p>One scheduler thread; answers arrive on gRPC's threads. {@link #close()} stops sending.
  */

@@ -47,7 +47,9 @@ public final class FacadeProcess implements AutoCloseable {
     this.httpPort = httpPort;
     this.logFile = logFile;
     this.etcdWatchersBefore = etcdWatchersBefore;
-    this.hook = new Thread(process::destroyForcibly, "facade-kill-" + profile);
+    // A watchdog's exit stops the replica as close() does: SIGTERM first, so that it dumps its
+    // flight recording and closes its etcd session.
+    this.hook = new Thread(this::close, "facade-stop-" + profile);
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
@@ -186,7 +188,7 @@ public final class FacadeProcess implements AutoCloseable {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // the JVM is already exiting; the hook kills the process
+      // the JVM is already exiting (this may be the hook itself)
     }
   }
 
