@@ -4,9 +4,11 @@
 # disk under benchmarks/target/etcd) and facade replicas pinned to CPU 0; each workload is stopped
 # once its own budget is spent. Prints one "name value unit" line per figure, the pinning, each
 # process's CPU per operation and per workload, the facade/baseline ratios, and writes
-# benchmarks/target/report.md. The runner prints the run's budget (the sum of the selected
-# workloads' budgets) first: about 32 minutes for a full run, 19 for --quick; the run's wall
-# time is the report's rig.run.wall_s. Without taskset or with one CPU it runs unpinned and says so.
+# benchmarks/target/report.md. The runner prints the run's budget first (--plan prints only
+# that): the sum of the selected workloads' caps, 2,252 s (37.5 min) for a full run and 1,631 s
+# (27 min) for --quick, sized for a busy two-core machine; the run's wall time is the report's
+# rig.run.wall_s, each workload's rig.NAME.wall_s. Without taskset or with one CPU it runs
+# unpinned and says so.
 # Options: --quick, --profile (JFR of each replica into benchmarks/target/profiles; see
 #          profile.sh), --only raw,watch (workload subset), --capacity-steps 5000,10000,...,
 #          --storm-nodes 100000,10000 (registration storm, fleet storms), --no-pin

@@ -21,6 +21,8 @@ public final class CpuShares {
   private long machineBusyTicks;
   private long startNanos;
   private double wallSeconds = Double.NaN;
+  private long startEpochMs;
+  private long endEpochMs;
 
   private CpuShares() {}
 
@@ -32,6 +34,7 @@ public final class CpuShares {
     }
     shares.machineBusyTicks = machineBusyTicks();
     shares.startNanos = System.nanoTime();
+    shares.startEpochMs = System.currentTimeMillis();
     return shares;
   }
 
@@ -45,6 +48,7 @@ public final class CpuShares {
       named += used;
     }
     wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+    endEpochMs = System.currentTimeMillis();
     double busy = (machineBusyTicks() - machineBusyTicks) / (double) TICKS_PER_SECOND
         / wallSeconds;
     cores.put("others", Math.max(0, busy - named));
@@ -54,6 +58,16 @@ public final class CpuShares {
   /** The window's length in seconds, once {@link #end} closed it (NaN before). */
   public double wallSeconds() {
     return wallSeconds;
+  }
+
+  /** When the window began, in epoch milliseconds (to find it in a flight recording). */
+  public long startEpochMs() {
+    return startEpochMs;
+  }
+
+  /** When {@link #end} closed the window, in epoch milliseconds (0 before). */
+  public long endEpochMs() {
+    return endEpochMs;
   }
 
   /** All CPUs' busy ticks so far: everything but idle and iowait on the "cpu" line. */

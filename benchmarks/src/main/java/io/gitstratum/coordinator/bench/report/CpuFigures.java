@@ -11,7 +11,8 @@ public final class CpuFigures {
   private CpuFigures() {}
 
   /**
-   * Prints {@code prefix.cpu_<process>_cores} for every process of the window and
+   * Records the window's times (for profiles) and prints {@code prefix.cpu_<process>_cores}
+   * for every process of the window and
    * {@code prefix.cpu_<process>_us_per_<op>} (CPU microseconds per operation: user + system time
    * from /proc over the window, divided by {@code ops}) for each but {@code others}.
    *
@@ -22,6 +23,7 @@ public final class CpuFigures {
    */
   public static void report(Report report, String section, String prefix, CpuShares window,
       Map<String, Double> cores, double ops, String op, String during) {
+    report.window(prefix, window.startEpochMs(), window.endEpochMs());
     cores.forEach((name, value) -> report.figure(section, prefix + ".cpu_" + name + "_cores",
         value, "cores", during));
     if (ops <= 0) {

@@ -19,13 +19,14 @@ class ReportTest {
   Path dir;
 
   @Test
-  void savedFiguresNotesAndFailuresMergeIntoTheRunnersReportWithoutPrintingAgain()
+  void savedFiguresNotesFailuresAndWindowsMergeIntoTheRunnersReportWithoutPrintingAgain()
       throws Exception {
     Report workload = new Report(new PrintStream(new ByteArrayOutputStream(), true,
         StandardCharsets.UTF_8));
     workload.figure("Facade: Heartbeat", "facade.heartbeat.c1.per_s", 2452.5, "1/s",
         "a note\twith a tab\nand a line break");
     workload.note("Facade: Heartbeat", "1,000 nodes");
+    workload.window("facade.heartbeat.c1", 1_000, 2_000);
     workload.failed("Facade: Heartbeat", new IllegalStateException("setup failed"));
     Path file = dir.resolve("heartbeat.tsv");
     workload.save(file);
@@ -46,5 +47,10 @@ class ReportTest {
     assertTrue(report.contains("- 1,000 nodes"), report);
     assertTrue(report.contains("Facade: Heartbeat: java.lang.IllegalStateException: setup failed"),
         report);
+    // The measured window's times travel on, for profile.sh to cut the flight recording.
+    Path again = dir.resolve("again.tsv");
+    runner.save(again);
+    assertTrue(Files.readAllLines(again).contains("window\tfacade.heartbeat.c1\t1000\t2000"),
+        Files.readString(again));
   }
 }
