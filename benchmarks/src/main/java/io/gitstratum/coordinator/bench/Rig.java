@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.gitstratum.coordinator.bench.facade.FacadeProcess;
 import io.gitstratum.coordinator.bench.facade.FacadeProfile;
 import io.gitstratum.coordinator.bench.measure.ForeignLoad;
+import io.gitstratum.coordinator.bench.measure.ProcessCpu;
 import io.gitstratum.coordinator.bench.measure.PromText;
 import io.gitstratum.coordinator.etcdlocal.LocalEtcdCluster;
 import java.io.IOException;
@@ -14,28 +15,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What every workload runs against: one etcd member (data on disk, default raft timers and
- * fsync), a jetcd client for the raw baselines, and at most one facade replica at a time (in
- * its own JVM). Owns all of them; {@link #close()} stops everything.
+ * What one workload runs against, inside that workload's load-generator JVM: one fresh etcd
+ * member (data on disk, default raft timers and fsync), a jetcd client for the raw baselines, and
+ * at most one facade replica at a time (in its own JVM). etcd and the replica are pinned to the
+ * server CPU ({@link Pinning}). Owns all of them; {@link #close()} stops everything. Keeps the
+ * CPU each process used over its life ({@link #cpuSeconds()}) and where it ran.
  */
 public final class Rig implements AutoCloseable {
   private final BenchSettings settings;
   private final TimeBudget budget;
-  private LocalEtcdCluster etcd;
   private final Path facadeJar;
   private final Path outDir;
   private final boolean profile;
+  private LocalEtcdCluster etcd;
+  private final Pinning pinning;
+  private final String tag;
+  private final Map<String, Double> cpuSeconds = new java.util.LinkedHashMap<>();
+  private final Map<String, String> placement = new java.util.LinkedHashMap<>();
   private Client jetcd;
   private FacadeProcess facade;
 
-  private Rig(BenchSettings settings, TimeBudget budget, LocalEtcdCluster etcd, Path facadeJar,
-      Path outDir, boolean profile) {
+  private Rig(BenchSettings settings, TimeBudget budget, Path facadeJar, Path outDir,
+      boolean profile, Pinning pinning, String tag) throws IOException, InterruptedException {
     this.settings = settings;
     this.budget = budget;
-    this.etcd = etcd;
     this.facadeJar = facadeJar;
     this.outDir = outDir;
     this.profile = profile;
+    this.pinning = pinning;
+    this.tag = tag;
+    long self = ProcessHandle.current().pid();
+    placement.put("driver", "pid " + self + " on CPU " + Pinning.cpusAllowed(self));
+    this.etcd = freshEtcd();
     this.jetcd = newJetcd();
   }
 
@@ -43,34 +54,31 @@ public final class Rig implements AutoCloseable {
    * Starts a fresh single-member etcd with its data under {@code outDir/etcd} (deleted first).
    *
    * @param profile record a JFR profile of every facade replica into {@code outDir/profiles}
+   * @param tag the workload's name: its replicas' logs and profiles are named after it
    */
   public static Rig start(BenchSettings settings, TimeBudget budget, Path facadeJar, Path outDir,
-      boolean profile) throws IOException {
+      boolean profile, Pinning pinning, String tag) throws IOException, InterruptedException {
     java.nio.file.Files.createDirectories(outDir.resolve("logs"));
     if (profile) {
       writeSamplingSettings(outDir.resolve("profiles"));
     }
-    return new Rig(settings, budget, freshEtcd(outDir), facadeJar, outDir, profile);
+    return new Rig(settings, budget, facadeJar, outDir, profile, pinning, tag);
   }
 
-  private static LocalEtcdCluster freshEtcd(Path outDir) throws IOException {
+  private LocalEtcdCluster freshEtcd() throws IOException, InterruptedException {
     Path dataDir = outDir.resolve("etcd");
     deleteTree(dataDir);
-    return LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
+    LocalEtcdCluster started = LocalEtcdCluster.start(LocalEtcdCluster.Options.builder()
         .members(1).baseDir(dataDir).build());
-  }
-
-  /**
-   * Replaces etcd with a fresh, empty member (same settings), for a workload that has no raw
-   * baseline to share an etcd with: it then measures the facade and one etcd rather than what
-   * the earlier workloads left in etcd. Stops the facade replica first.
-   */
-  public void restartEtcdEmpty() throws IOException {
-    stopFacade();
-    jetcd.close();
-    etcd.close();
-    etcd = freshEtcd(outDir);
-    jetcd = newJetcd();
+    long pid = started.member(0).pid().orElseThrow();
+    try {
+      pinning.pinToServerCpu(pid);
+    } catch (IOException | InterruptedException e) {
+      started.close();
+      throw e;
+    }
+    placement.put("etcd", "pid " + pid + " on CPU " + Pinning.cpusAllowed(pid));
+    return started;
   }
 
   public BenchSettings settings() {
@@ -171,8 +179,9 @@ public final class Rig implements AutoCloseable {
     }
     stopFacade();
     double watchersBefore = settledEtcdWatchers();
-    facade = FacadeProcess.start(facadeJar, profile, etcdEndpoint(), facadeJvmArgs(profile),
-        outDir.resolve("logs"), Duration.ofSeconds(90), watchersBefore);
+    facade = started(FacadeProcess.start(pinning.serverLauncher(), facadeJar, profile,
+        etcdEndpoint(), facadeJvmArgs(profile), logDir(), Duration.ofSeconds(90),
+        watchersBefore));
     return facade;
   }
 
@@ -183,18 +192,70 @@ public final class Rig implements AutoCloseable {
   public FacadeProcess facadeVia(FacadeProfile profile, String etcdEndpoint)
       throws IOException, InterruptedException {
     stopFacade();
-    facade = FacadeProcess.start(facadeJar, profile, etcdEndpoint, facadeJvmArgs(profile),
-        outDir.resolve("logs"), Duration.ofSeconds(90), settledEtcdWatchers());
+    facade = started(FacadeProcess.start(pinning.serverLauncher(), facadeJar, profile,
+        etcdEndpoint, facadeJvmArgs(profile), logDir(), Duration.ofSeconds(90),
+        settledEtcdWatchers()));
     return facade;
+  }
+
+  private FacadeProcess started(FacadeProcess replica) {
+    placement.put("facade " + replica.profile().cluster(), "pid " + replica.pid() + " on CPU "
+        + Pinning.cpusAllowed(replica.pid()));
+    return replica;
+  }
+
+  private Path logDir() {
+    return outDir.resolve("logs").resolve(tag);
+  }
+
+  /**
+   * CPU seconds each process of this rig used over its life so far (user + system from
+   * /proc/<pid>/stat, read just before it stopped): facade (all replicas together), etcd (all
+   * members together) and driver (this JVM).
+   */
+  public Map<String, Double> cpuSeconds() throws IOException {
+    Map<String, Double> all = new java.util.LinkedHashMap<>();
+    all.put("driver", ProcessCpu.self().cpuNanos() / 1e9);
+    if (facade != null || cpuSeconds.containsKey("facade")) { // raw baselines start none
+      all.put("facade", cpuSeconds.getOrDefault("facade", 0.0) + (facade == null ? 0
+          : ProcessCpu.sample(facade.pid()).cpuNanos() / 1e9));
+    }
+    all.put("etcd", cpuSeconds.getOrDefault("etcd", 0.0)
+        + ProcessCpu.sample(etcdPid()).cpuNanos() / 1e9);
+    return all;
+  }
+
+  /** Where each process of this rig ran: pid and allowed CPUs, by role. */
+  public Map<String, String> placement() {
+    return Map.copyOf(placement);
+  }
+
+  public Pinning pinning() {
+    return pinning;
+  }
+
+  /** Adds a process's CPU so far to its role's total, just before it stops. */
+  private void charge(String role, long pid) {
+    try {
+      cpuSeconds.merge(role, ProcessCpu.sample(pid).cpuNanos() / 1e9, Double::sum);
+    } catch (IOException e) {
+      // already gone: its CPU is lost to the total, which the report's per-window figures cover
+    }
+  }
+
+  private void stopEtcd() {
+    charge("etcd", etcdPid());
+    etcd.close();
   }
 
   /** The GC log of {@code profile}'s replica (unified logging, gc=info). */
   public Path facadeGcLog(FacadeProfile profile) {
-    return outDir.resolve("logs/facade-" + profile.cluster() + "-gc.log");
+    return logDir().resolve("facade-" + profile.cluster() + "-gc.log");
   }
 
   public void stopFacade() {
     if (facade != null) {
+      charge("facade", facade.pid());
       facade.close();
       facade = null;
     }
@@ -206,7 +267,7 @@ public final class Rig implements AutoCloseable {
     args.add("-Xlog:gc:file=" + facadeGcLog(p));
     if (profile) {
       args.add("-XX:StartFlightRecording=settings=" + outDir.resolve("profiles/sampling.jfc")
-          + ",filename=" + outDir.resolve("profiles/facade-" + p.cluster() + ".jfr"));
+          + ",filename=" + outDir.resolve("profiles/" + tag + "-facade-" + p.cluster() + ".jfr"));
     }
     return args;
   }
@@ -219,7 +280,7 @@ public final class Rig implements AutoCloseable {
   public void close() {
     stopFacade();
     jetcd.close();
-    etcd.close();
+    stopEtcd();
   }
 
   /**

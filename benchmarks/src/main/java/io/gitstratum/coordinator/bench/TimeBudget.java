@@ -8,7 +8,11 @@ import java.time.Duration;
  * overstays its budget by the grace period anyway.
  */
 public final class TimeBudget {
-  private static final Duration GRACE = Duration.ofSeconds(30);
+  /** The exit code of a JVM the watchdog stopped. */
+  public static final int EXCEEDED = 3;
+
+  /** How long past its budget the watchdog lets a run go on. */
+  public static final Duration GRACE = Duration.ofSeconds(30);
 
   private final long deadline;
 
@@ -25,11 +29,12 @@ public final class TimeBudget {
       } catch (InterruptedException e) {
         return;
       }
-      System.err.println("benchmark: time budget " + budget + " exceeded, stopping");
+      System.err.println("benchmark: time budget " + budget.toSeconds()
+          + " s exceeded by " + GRACE.toSeconds() + " s, stopping");
       try {
         onExpiry.run();
       } finally {
-        System.exit(3);
+        System.exit(EXCEEDED);
       }
     }, "bench-watchdog");
     watchdog.setDaemon(true);

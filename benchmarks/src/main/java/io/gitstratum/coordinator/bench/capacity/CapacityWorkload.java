@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.bench.capacity;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.FacadeProcess;
@@ -12,6 +13,7 @@ import io.gitstratum.coordinator.bench.measure.HeapProbe;
 import io.gitstratum.coordinator.bench.measure.Parallel;
 import io.gitstratum.coordinator.bench.measure.ProcessCpu;
 import io.gitstratum.coordinator.bench.report.Figure;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
@@ -45,12 +47,21 @@ public final class CapacityWorkload implements Workload {
   }
 
   @Override
+  public Duration budget(BenchSettings s) {
+    List<Integer> steps = s.capacitySteps();
+    Duration total = Duration.ZERO;
+    int registered = 0;
+    for (int k = 0; k < steps.size(); k++) {
+      total = total.plus(needed(steps.get(k) - registered,
+          k == steps.size() - 1 ? s.capacityLastHold() : s.capacityHold()));
+      registered = Math.max(registered, steps.get(k));
+    }
+    // One step past the knee at 1.5 x the largest passing step, when the steps did not go there.
+    return total.plus(needed(registered / 2, s.capacityHold()));
+  }
+
+  @Override
   public void run(Rig rig, Report report) throws Exception {
-    // No baseline shares this etcd, so it starts empty: the earlier workloads leave hundreds of
-    // thousands of revisions and tens of thousands of idle leases behind, which roughly triple
-    // etcd's CPU per keep-alive (measured: about 1 core at 2,500 heartbeats/s against 0.3-0.4
-    // on an empty etcd at 3,000/s).
-    rig.restartEtcdEmpty();
     FacadeProcess facade = rig.facade(FacadeProfile.CAPACITY);
     long heapEmpty = HeapProbe.liveHeapBytes(facade.pid());
     CoordinatorServiceBlockingStub registrar = CoordinatorServiceGrpc.newBlockingStub(
@@ -79,7 +90,7 @@ public final class CapacityWorkload implements Workload {
         Duration hold = k == steps.size() - 1 ? rig.settings().capacityLastHold()
             : rig.settings().capacityHold();
         if (!rig.budget().allows(needed(n - registered, hold))) {
-          report.note(SECTION, "stopped before " + n + " nodes: the run's time budget was "
+          report.note(SECTION, "stopped before " + n + " nodes: the workload's time budget was "
               + "nearly spent");
           break;
         }
@@ -139,7 +150,8 @@ public final class CapacityWorkload implements Workload {
           reportOverload(report, w, n, capacity, w.errors() + reg.failures(),
               falseSuspects.get() - suspectsBefore);
         } else {
-          report.note(SECTION, "no step past the knee: the run's time budget was nearly spent");
+          report.note(SECTION, "no step past the knee: the workload's time budget was nearly "
+              + "spent");
         }
       }
     }
@@ -148,10 +160,9 @@ public final class CapacityWorkload implements Workload {
         + "send time. Nodes register in chunks of 1,000 and heartbeat from then on. A step passes "
         + "with p99 < 50 ms, no error and no SUSPECT/DOWN on a watch stream (every node keeps "
         + "heartbeating, so any is false). CPU in cores over the measured window, from "
-        + "/proc/<pid>/stat (this machine has " + Runtime.getRuntime().availableProcessors()
-        + "): facade = the replica JVM, etcd = the etcd process, driver = this load generator. "
-        + "The probe has no raw baseline to share an etcd with, so it starts on an empty etcd "
-        + "member (same settings) instead of the one the earlier workloads filled.");
+        + "/proc/<pid>/stat: facade = the replica JVM, etcd = the etcd process, driver = this "
+        + "load generator. Its raw baseline is the raw capacity probe (same steps, its own "
+        + "fresh etcd).");
     report.figure(SECTION, "facade.capacity.nodes", capacity, "nodes",
         "largest step with heartbeat p99 < 50 ms, no errors, no false SUSPECT");
     if (capacity > 0) {
@@ -213,7 +224,7 @@ public final class CapacityWorkload implements Workload {
   }
 
   /** One measured window of {@code n} nodes heartbeating. */
-  private record Window(OpenLoopHeartbeats.Recording recording, Duration hold,
+  private record Window(OpenLoopHeartbeats.Recording recording, Duration hold, CpuShares cpu,
       Map<String, Double> cores, double txns, double keepAlives) {
     double p99() {
       return recording.latencies().percentileMs(99);
@@ -248,13 +259,8 @@ public final class CapacityWorkload implements Workload {
       report.figure(SECTION, s + ".etcd_keepalives_per_accepted",
           keepAlives / Math.max(1, accepted), "1", "etcd LeaseKeepAlive requests (all clients) "
               + "per accepted heartbeat; target 1");
-      double etcdCores = cores.getOrDefault("etcd", 0.0);
-      report.figure(SECTION, s + ".etcd_cpu_us_per_heartbeat",
-          etcdCores * hold.toSeconds() * 1e6 / Math.max(1, accepted), "us",
-          "etcd CPU per accepted heartbeat: one etcd core feeds 1e6 / this heartbeats per second");
-      cores.forEach((name, value) -> report.figure(SECTION, s + ".cpu_" + name + "_cores",
-          value, "cores", "of " + Runtime.getRuntime().availableProcessors()
-              + " cores, over the measured window"));
+      CpuFigures.report(report, SECTION, s, cpu, cores, accepted, "heartbeat",
+          "over the measured window, per accepted heartbeat");
     }
   }
 
@@ -273,7 +279,7 @@ public final class CapacityWorkload implements Workload {
     double txns = rig.etcdHandled("Txn") - txnsBefore;
     double keepAlives = rig.etcdKeepAliveRequests() - keepAlivesBefore;
     Thread.sleep(1_000); // answers to the last heartbeats of the window
-    return new Window(r, hold, cores, txns, keepAlives);
+    return new Window(r, hold, cpu, cores, txns, keepAlives);
   }
 
   private static String id(int i) {

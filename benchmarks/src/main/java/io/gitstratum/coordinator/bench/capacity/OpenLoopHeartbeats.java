@@ -7,11 +7,12 @@ import com.google.rpc.RetryInfo;
 import io.gitstratum.coordinator.bench.facade.Nodes;
 import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceStub;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import io.gitstratum.coordinator.proto.HeartbeatResponse;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -20,30 +21,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
-import java.util.stream.IntStream;
 
 /**
- * Open-loop heartbeats: every node heartbeats once per {@code interval} at its own fixed phase,
- * whatever the replica's answers do. Node i's phase is the fractional part of i times the golden
- * ratio, so the first n nodes are spread evenly over the interval for any n, and adding nodes
- * never moves the existing ones. Latency counts from the scheduled send time, so a stalled
- * replica or a late sender shows up in the tail instead of slowing the load down (no
- * coordinated omission). Calls in flight are capped; past the cap a heartbeat counts as an error.
- * A heartbeat the replica refuses as overloaded is sent once more after the delay it names, as
- * the shipped client does (with one replica there is no other to try).
+ * Open-loop heartbeats: every node heartbeats once per {@code interval} at its own fixed phase
+ * ({@link PhasedSchedule}), whatever the replica's answers do. Latency counts from the
+ * scheduled send time, so a stalled replica or a late sender shows up in the tail instead of
+ * slowing the load down (no coordinated omission). Calls in flight are capped; past the cap a
+ * heartbeat counts as an error. A heartbeat the replica refuses as overloaded is sent once more
+ * after the delay it names, as the shipped client does (with one replica there is no other to
+ * try). Each node's request is built once.
  *
  * <p>One scheduler thread; answers arrive on gRPC's threads. {@link #close()} stops sending.
  */
 public final class OpenLoopHeartbeats implements AutoCloseable {
   private static final int MAX_IN_FLIGHT = 20_000;
-  private static final double GOLDEN = 0.6180339887498949;
 
   private final List<CoordinatorServiceStub> stubs;
   private final IntFunction<String> idOf;
-  private final long intervalNanos;
-  private final Thread scheduler;
+  /** Each node's heartbeat, built once: a heartbeat allocates no request of its own. */
+  private volatile HeartbeatRequest[] requests = new HeartbeatRequest[0];
+  private final PhasedSchedule schedule;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicReference<Recording> recording = new AtomicReference<>();
   private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
@@ -52,22 +50,25 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
       });
-  private volatile int nodes;
-  private volatile boolean closed;
 
   public OpenLoopHeartbeats(List<CoordinatorServiceStub> stubs, IntFunction<String> idOf,
       Duration interval) {
     this.stubs = List.copyOf(stubs);
     this.idOf = idOf;
-    this.intervalNanos = interval.toNanos();
-    this.scheduler = new Thread(this::run, "open-loop-heartbeats");
-    this.scheduler.setDaemon(true);
-    this.scheduler.start();
+    this.schedule = new PhasedSchedule("open-loop-heartbeats", interval, this::send);
   }
 
   /** Heartbeats for nodes {@code 0..n-1} from now on; a new node starts at its next phase. */
   public void nodes(int n) {
-    this.nodes = n;
+    HeartbeatRequest[] current = requests;
+    if (n > current.length) {
+      HeartbeatRequest[] grown = Arrays.copyOf(current, n);
+      for (int i = current.length; i < n; i++) {
+        grown[i] = Nodes.beat(idOf.apply(i));
+      }
+      requests = grown; // published before the schedule sends to the new nodes
+    }
+    schedule.nodes(n);
   }
 
   /** Starts recording the heartbeats sent from now on (replacing any recording). */
@@ -80,55 +81,6 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
   /** Stops recording; answers to heartbeats already sent still land in it. */
   public void stopRecording() {
     recording.set(null);
-  }
-
-  private long phase(int node) {
-    double fraction = (node * GOLDEN) % 1.0;
-    return (long) (fraction * intervalNanos);
-  }
-
-  private void run() {
-    int n = 0;
-    long[] phases = new long[0]; // sorted
-    int[] byPhase = new int[0];
-    int next = 0; // index into the sorted phases, within the current cycle
-    long cycleStart = System.nanoTime();
-    while (!closed) {
-      long now = System.nanoTime();
-      if (now - cycleStart >= intervalNanos) {
-        // Finish the cycle that ended, then start the next one.
-        for (; next < n; next++) {
-          send(byPhase[next], cycleStart + phases[next]);
-        }
-        cycleStart += intervalNanos;
-        next = 0;
-        continue;
-      }
-      long elapsed = now - cycleStart;
-      while (next < n && phases[next] <= elapsed && !closed) {
-        send(byPhase[next], cycleStart + phases[next]);
-        next++;
-      }
-      int target = nodes;
-      if (target != n) {
-        n = target;
-        byPhase = IntStream.range(0, n).boxed()
-            .sorted(Comparator.comparingLong(this::phase))
-            .mapToInt(Integer::intValue).toArray();
-        phases = new long[n];
-        for (int i = 0; i < n; i++) {
-          phases[i] = phase(byPhase[i]);
-        }
-        // Continue the current cycle: every node whose phase has passed was sent above, and a
-        // new node whose phase has passed starts in the next cycle.
-        next = 0;
-        while (next < n && phases[next] <= elapsed) {
-          next++;
-        }
-      }
-      long wake = next < n ? phases[next] - elapsed : intervalNanos - elapsed;
-      LockSupport.parkNanos(Math.max(50_000, Math.min(5_000_000, wake)));
-    }
   }
 
   private void send(int node, long scheduled) {
@@ -148,7 +100,7 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
       return;
     }
     stubs.get(node % stubs.size()).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .heartbeat(Nodes.beat(idOf.apply(node)), new StreamObserver<HeartbeatResponse>() {
+        .heartbeat(requests[node], new StreamObserver<HeartbeatResponse>() {
           @Override
           public void onNext(HeartbeatResponse value) {}
 
@@ -161,7 +113,7 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
             Optional<Duration> retryAfter = shed(t);
             if (retryAfter.isPresent()) {
               r.rejected.add(System.nanoTime() - scheduled);
-              if (!retry && !closed) {
+              if (!retry && !schedule.closed()) {
                 retries.schedule(() -> send(node, System.nanoTime(), true),
                     retryAfter.get().toMillis(), TimeUnit.MILLISECONDS);
               }
@@ -208,14 +160,8 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
+    schedule.close();
     retries.shutdownNow();
-    scheduler.interrupt();
-    try {
-      scheduler.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** The heartbeats of one measured window. */
@@ -234,6 +180,10 @@ public final class OpenLoopHeartbeats implements AutoCloseable {
     /** Heartbeats refused at once (REPLICA_OVERLOADED), from the scheduled send time. */
     public Latencies rejected() {
       return rejected;
+    }
+
+    void countSent() {
+      sent.incrementAndGet();
     }
 
     void failed(String why) {

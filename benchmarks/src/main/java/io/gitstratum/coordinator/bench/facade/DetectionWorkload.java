@@ -6,6 +6,7 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.Latencies;
@@ -34,6 +35,11 @@ public final class DetectionWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return Duration.ofSeconds(5L * s.detectionSamples() + 25); // paired with raw leases
   }
 
   @Override

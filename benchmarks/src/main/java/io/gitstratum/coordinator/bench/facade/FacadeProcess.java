@@ -47,24 +47,28 @@ public final class FacadeProcess implements AutoCloseable {
     this.httpPort = httpPort;
     this.logFile = logFile;
     this.etcdWatchersBefore = etcdWatchersBefore;
-    this.hook = new Thread(process::destroyForcibly, "facade-kill-" + profile);
+    // A watchdog's exit stops the replica as close() does: SIGTERM first, so that it dumps its
+    // flight recording and closes its etcd session.
+    this.hook = new Thread(this::close, "facade-stop-" + profile);
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
   /**
    * Starts a replica and waits until its gRPC health check answers SERVING.
    *
+   * @param launcher a command prefix such as {@code taskset -c 0} (pinning), or empty
    * @param jvmArgs extra JVM flags (GC log, flight recorder)
    * @param etcdWatchersBefore etcd's watcher count before the start, for attributing watchers
    */
-  public static FacadeProcess start(Path jar, FacadeProfile profile, String etcdEndpoint,
-      List<String> jvmArgs, Path logDir, Duration timeout, double etcdWatchersBefore)
-      throws IOException, InterruptedException {
+  public static FacadeProcess start(List<String> launcher, Path jar, FacadeProfile profile,
+      String etcdEndpoint, List<String> jvmArgs, Path logDir, Duration timeout,
+      double etcdWatchersBefore) throws IOException, InterruptedException {
     int grpc = freePort();
     int http = freePort();
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve("facade-" + profile.cluster() + ".log");
-    List<String> cmd = new ArrayList<>(List.of("java"));
+    List<String> cmd = new ArrayList<>(launcher); // taskset execs java: the pid stays the same
+    cmd.add("java");
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar.toString(),
         "--listen", "127.0.0.1:" + grpc,
@@ -184,7 +188,7 @@ public final class FacadeProcess implements AutoCloseable {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // the JVM is already exiting; the hook kills the process
+      // the JVM is already exiting (this may be the hook itself)
     }
   }
 

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.bench.facade;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
@@ -7,9 +8,11 @@ import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
 import io.gitstratum.coordinator.bench.measure.Parallel;
 import io.gitstratum.coordinator.bench.measure.PromText;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
+import io.gitstratum.coordinator.proto.HeartbeatRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,21 +31,31 @@ public final class HeartbeatWorkload implements Workload {
   }
 
   @Override
+  public Duration budget(BenchSettings s) {
+    return s.facadeWarmup().plus(s.closedLoops(2)).plusSeconds(15); // 1,000 nodes set up
+  }
+
+  @Override
   public void run(Rig rig, Report report) throws Exception {
     FacadeProcess facade = rig.facade(FacadeProfile.WRITES);
     CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(
         facade.newChannel());
+    // Built once: the callers allocate nothing per heartbeat but what gRPC does.
+    HeartbeatRequest[] beats = new HeartbeatRequest[NODES];
+    for (int i = 0; i < NODES; i++) {
+      beats[i] = Nodes.beat(id(i));
+    }
     Parallel.Outcome registered = Parallel.forEach(0, NODES, 32, Duration.ofSeconds(60),
         i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).registerNode(Nodes.register(id(i))));
     // The first heartbeat moves a node JOINING -> ACTIVE (a write); the measured ones renew only.
     Parallel.Outcome activated = Parallel.forEach(0, NODES, 32, Duration.ofSeconds(60),
-        i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(Nodes.beat(id(i))));
+        i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(beats[i]));
     if (registered.failures() + activated.failures() > 0) {
       throw new IllegalStateException("setup failed: " + registered + " " + activated);
     }
     ClosedLoop.run("heartbeat-warmup", 32, Duration.ZERO, rig.settings().facadeWarmup(),
         5_000_000, (caller, seq) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-            .heartbeat(Nodes.beat(id((int) ((caller + seq * 32) % NODES)))));
+            .heartbeat(beats[(int) ((caller + seq * 32) % NODES)]));
     report.note(SECTION, "1,000 registered nodes, made ACTIVE by one heartbeat each before "
         + "measuring; then callers heartbeat them round robin, so every measured heartbeat is a "
         + "routine one (the lease renewal over the replica's shared LeaseKeepAlive stream).");
@@ -56,7 +69,7 @@ public final class HeartbeatWorkload implements Workload {
       var s = rig.settings();
       LoopResult r = ClosedLoop.run("heartbeat", callers, s.warmup(), s.window(), 5_000_000,
           (caller, seq) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-              .heartbeat(Nodes.beat(id((int) ((caller + seq * callers) % NODES)))));
+              .heartbeat(beats[(int) ((caller + seq * callers) % NODES)]));
       Map<String, Double> cores = cpu.end();
       double requests = rig.etcdKeepAliveRequests() - requestsBefore;
       double streams = rig.etcdKeepAliveStreams() - streamsBefore;
@@ -75,8 +88,8 @@ public final class HeartbeatWorkload implements Workload {
                   Map.of("outcome", "written"))) / r.totalOps(), "1",
           "heartbeats that went through the write path (facade /metrics)");
       report.figure(SECTION, c + ".errors", r.errors(), "1", r.firstError());
-      cores.forEach((name, value) -> report.figure(SECTION, c + ".cpu_" + name + "_cores",
-          value, "cores", "warm-up and window"));
+      CpuFigures.report(report, SECTION, c, cpu, cores, r.totalOps(), "heartbeat",
+          "warm-up and window");
     }
   }
 

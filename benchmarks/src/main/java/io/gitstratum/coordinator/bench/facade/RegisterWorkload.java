@@ -1,11 +1,13 @@
 package io.gitstratum.coordinator.bench.facade;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
 import io.gitstratum.coordinator.bench.measure.PromText;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
@@ -26,6 +28,11 @@ public final class RegisterWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return s.facadeWarmup().plus(s.closedLoops(2)).plusSeconds(10);
   }
 
   @Override
@@ -70,8 +77,8 @@ public final class RegisterWorkload implements Workload {
             "as the replica times it (facade /metrics)");
       }
       report.figure(SECTION, c + ".errors", r.errors(), "1", r.firstError());
-      cores.forEach((name, value) -> report.figure(SECTION, c + ".cpu_" + name + "_cores",
-          value, "cores", "warm-up and window"));
+      CpuFigures.report(report, SECTION, c, cpu, cores, r.totalOps(), "registration",
+          "warm-up and window");
     }
     report.note(SECTION, "Each registration grants the node's lease (one etcd request) and "
         + "commits through the replica's group-commit writer; the call answers once the "

@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.bench.facade;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ArrivalRound;
@@ -9,7 +10,9 @@ import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.HeapProbe;
 import io.gitstratum.coordinator.bench.measure.Latencies;
 import io.gitstratum.coordinator.bench.measure.ProcessCpu;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
+import java.time.Duration;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetTopologyRequest;
@@ -36,6 +39,12 @@ public final class WatchWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    // 11,000 streams opened and synced, two rounds of changes, three heap probes
+    return Duration.ofMillis(2 * 400L * s.watchRounds()).plusSeconds(75);
   }
 
   @Override
@@ -127,8 +136,9 @@ public final class WatchWorkload implements Workload {
         Thread.sleep(10);
       }
     }
-    cpu.end().forEach((name, value) -> report.figure(SECTION, w + ".cpu_" + name + "_cores",
-        value, "cores", "during the measured changes (a change at a time)"));
+    CpuFigures.report(report, SECTION, w, cpu, cpu.end(), (double) (rounds - missed) * size,
+        "stream_event", "during the measured changes (a change at a time); per change and stream "
+            + "(" + size + " stream messages and one etcd write per change)");
     report.figure(SECTION, w + ".p50_ms", fromRpc.percentileMs(50), "ms",
         "RegisterNode sent -> last of " + size + " streams, " + fromRpc.count() + " changes");
     report.figure(SECTION, w + ".p99_ms", fromRpc.percentileMs(99), "ms");

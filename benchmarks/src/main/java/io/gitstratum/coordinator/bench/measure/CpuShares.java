@@ -20,6 +20,9 @@ public final class CpuShares {
   private final Map<String, ProcessCpu> start = new LinkedHashMap<>();
   private long machineBusyTicks;
   private long startNanos;
+  private double wallSeconds = Double.NaN;
+  private long startEpochMs;
+  private long endEpochMs;
 
   private CpuShares() {}
 
@@ -31,6 +34,7 @@ public final class CpuShares {
     }
     shares.machineBusyTicks = machineBusyTicks();
     shares.startNanos = System.nanoTime();
+    shares.startEpochMs = System.currentTimeMillis();
     return shares;
   }
 
@@ -43,11 +47,27 @@ public final class CpuShares {
       cores.put(e.getKey(), used);
       named += used;
     }
-    double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+    wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+    endEpochMs = System.currentTimeMillis();
     double busy = (machineBusyTicks() - machineBusyTicks) / (double) TICKS_PER_SECOND
         / wallSeconds;
     cores.put("others", Math.max(0, busy - named));
     return cores;
+  }
+
+  /** The window's length in seconds, once {@link #end} closed it (NaN before). */
+  public double wallSeconds() {
+    return wallSeconds;
+  }
+
+  /** When the window began, in epoch milliseconds (to find it in a flight recording). */
+  public long startEpochMs() {
+    return startEpochMs;
+  }
+
+  /** When {@link #end} closed the window, in epoch milliseconds (0 before). */
+  public long endEpochMs() {
+    return endEpochMs;
   }
 
   /** All CPUs' busy ticks so far: everything but idle and iowait on the "cpu" line. */

@@ -9,13 +9,16 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.Nodes;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
+import java.time.Duration;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +41,11 @@ public final class RawCasWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return s.closedLoops(2).plusSeconds(15); // c1, c32; cleanup
   }
 
   @Override
@@ -105,8 +113,8 @@ public final class RawCasWorkload implements Workload {
     if (r.errors() > 0) {
       report.figure(SECTION, c + ".errors", r.errors(), "1", r.firstError());
     }
-    cores.forEach((name, value) -> report.figure(SECTION, c + ".cpu_" + name + "_cores",
-        value, "cores", "warm-up and window"));
+    CpuFigures.report(report, SECTION, c, cpu, cores, r.totalOps(), "commit",
+        "warm-up and window");
   }
 
   /** The version key as a caller last saw it. */

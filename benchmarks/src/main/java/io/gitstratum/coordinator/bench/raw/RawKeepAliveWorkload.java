@@ -2,12 +2,15 @@ package io.gitstratum.coordinator.bench.raw;
 
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,11 @@ public final class RawKeepAliveWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return s.closedLoops(2).plusSeconds(10); // 1,000 grants, c1, c32
   }
 
   @Override
@@ -65,8 +73,8 @@ public final class RawKeepAliveWorkload implements Workload {
         if (r.errors() > 0) {
           report.figure(SECTION, c + ".errors", r.errors(), "1", r.firstError());
         }
-        cores.forEach((name, value) -> report.figure(SECTION, c + ".cpu_" + name + "_cores",
-            value, "cores", "warm-up and window"));
+        CpuFigures.report(report, SECTION, c, cpu, cores, r.totalOps(), "keepalive",
+            "warm-up and window");
       }
     } finally {
       List<CompletableFuture<?>> revokes = new ArrayList<>();

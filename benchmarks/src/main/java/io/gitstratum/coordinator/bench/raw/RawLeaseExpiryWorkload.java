@@ -6,6 +6,7 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.Latencies;
@@ -27,6 +28,11 @@ public final class RawLeaseExpiryWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return Duration.ofSeconds(4L * s.detectionSamples() + 15); // TTL 2 s each, one after another
   }
 
   @Override

@@ -1,11 +1,13 @@
 package io.gitstratum.coordinator.bench.raw;
 
 import io.etcd.jetcd.Lease;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import java.time.Duration;
 import java.util.Map;
@@ -28,6 +30,11 @@ public final class RawLeaseGrantWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return s.closedLoops(1).plusSeconds(20); // grants, then revoking them
   }
 
   @Override
@@ -64,7 +71,7 @@ public final class RawLeaseGrantWorkload implements Workload {
     if (r.errors() > 0) {
       report.figure(section, prefix + ".errors", r.errors(), "1", r.firstError());
     }
-    cores.forEach((name, value) -> report.figure(section,
-        prefix + ".cpu_" + name + "_cores", value, "cores", "warm-up and window"));
+    CpuFigures.report(report, section, prefix, cpu, cores, r.totalOps(), "grant",
+        "warm-up and window");
   }
 }

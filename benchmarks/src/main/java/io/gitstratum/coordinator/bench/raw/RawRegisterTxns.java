@@ -12,6 +12,7 @@ import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.measure.ClosedLoop;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.LoopResult;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
@@ -85,8 +86,8 @@ public final class RawRegisterTxns {
     if (r.errors() > 0) {
       report.figure(section, prefix + ".errors", r.errors(), "1", r.firstError());
     }
-    cores.forEach((name, value) -> report.figure(section, prefix + ".cpu_" + name + "_cores",
-        value, "cores", "warm-up and window"));
+    CpuFigures.report(report, section, prefix, cpu, cores, r.totalOps(), "txn",
+        "warm-up and window");
   }
 
   private static ByteSequence bytes(String s) {

@@ -4,12 +4,15 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.measure.ArrivalRound;
 import io.gitstratum.coordinator.bench.measure.CpuShares;
 import io.gitstratum.coordinator.bench.measure.Latencies;
+import io.gitstratum.coordinator.bench.report.CpuFigures;
 import io.gitstratum.coordinator.bench.report.Report;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +35,11 @@ public final class RawWatchWorkload implements Workload {
   @Override
   public String section() {
     return SECTION;
+  }
+
+  @Override
+  public Duration budget(BenchSettings s) {
+    return Duration.ofMillis(150L * s.watchRounds()).plusSeconds(30); // 1,000 watchers set up
   }
 
   @Override
@@ -82,9 +90,9 @@ public final class RawWatchWorkload implements Workload {
         }
         Thread.sleep(10);
       }
-      cpu.end().forEach((name, value) -> report.figure(SECTION,
-          "raw.watch.w1000.cpu_" + name + "_cores", value, "cores",
-          "during the measured changes (a change at a time)"));
+      CpuFigures.report(report, SECTION, "raw.watch.w1000", cpu, cpu.end(),
+          (double) (rig.settings().watchRounds() - missed) * WATCHERS, "watcher_event",
+          "during the measured changes (a change at a time); per change and watcher");
       report.note(SECTION, "1,000 jetcd watchers on one key over " + CLIENTS + " clients; a round "
           + "puts the key and times put sent -> the last watcher's event.");
       report.figure(SECTION, "raw.watch.w1000.setup_ms", setupMs, "ms",

@@ -16,8 +16,10 @@ import jdk.jfr.consumer.RecordingFile;
 /**
  * Summarises the CPU samples of a flight recording (as {@code run.sh --profile} writes them):
  * samples by thread pool, by top frame, and by project method anywhere on the stack
- * (inclusive). Usage: {@code JfrSummary FILE.jfr [--last SECONDS] [--top N]}; {@code --last}
- * keeps only the final seconds of the recording (the end of a long run).
+ * (inclusive). Usage: {@code JfrSummary FILE.jfr [--last SECONDS] [--between FROM TO]
+ * [--top N]}; {@code --last} keeps only the final seconds of the recording (the end of a long
+ * run), {@code --between} only the samples between two epoch-millisecond times (a measured
+ * window, as the results files of the benchmark's workloads record them).
  */
 public final class JfrSummary {
   private static final String PROJECT = "io.gitstratum.";
@@ -30,9 +32,16 @@ public final class JfrSummary {
     int top = rest.contains("--top") ? Integer.parseInt(rest.get(rest.indexOf("--top") + 1)) : 25;
     long lastSeconds = rest.contains("--last")
         ? Long.parseLong(rest.get(rest.indexOf("--last") + 1)) : Long.MAX_VALUE;
+    Instant from = rest.contains("--between")
+        ? Instant.ofEpochMilli(Long.parseLong(rest.get(rest.indexOf("--between") + 1)))
+        : Instant.MIN;
+    Instant to = rest.contains("--between")
+        ? Instant.ofEpochMilli(Long.parseLong(rest.get(rest.indexOf("--between") + 2)))
+        : Instant.MAX;
     List<RecordedEvent> samples = RecordingFile.readAllEvents(file).stream()
         .filter(e -> e.getEventType().getName().equals("jdk.ExecutionSample"))
         .filter(e -> e.getStackTrace() != null)
+        .filter(e -> !e.getStartTime().isBefore(from) && !e.getStartTime().isAfter(to))
         .toList();
     Instant end = samples.stream().map(RecordedEvent::getStartTime).max(Instant::compareTo)
         .orElse(Instant.EPOCH);

@@ -27,6 +27,7 @@ public final class Report {
   private final Map<String, List<String>> notes = new LinkedHashMap<>();
   private final List<String> failures = new ArrayList<>();
   private final List<Target> targets = new ArrayList<>();
+  private final Map<String, long[]> windows = new LinkedHashMap<>();
   private final Instant started = Instant.now();
 
   public Report(PrintStream out) {
@@ -57,6 +58,14 @@ public final class Report {
     figure(section, name + ".p50_ms", delays.percentileMs(50), "ms");
     figure(section, name + ".max_ms", delays.maxMs(), "ms");
     figure(section, name + ".samples", delays.count(), "1", "of " + expected + " attempted");
+  }
+
+  /**
+   * When the measured window {@code prefix} (a figure name prefix) ran, in epoch milliseconds:
+   * saved with the figures, so that profile.sh can summarise a flight recording over just it.
+   */
+  public synchronized void window(String prefix, long startEpochMs, long endEpochMs) {
+    windows.put(prefix, new long[] {startEpochMs, endEpochMs});
   }
 
   /** A sentence for the report's section on how {@code section} was measured. */
@@ -117,7 +126,7 @@ public final class Report {
         .append(".\n\n");
     md.append("| machine | |\n|---|---|\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-    md.append("\n## Targets (issues 8 and 23)\n\n");
+    md.append("\n## Targets (issues 8, 23 and 26)\n\n");
     md.append("| target | facade | baseline | value | goal | status | disturbed |\n"
         + "|---|---|---|---|---|---|---|\n");
     for (Target.Outcome o : outcomes()) {
@@ -164,6 +173,44 @@ public final class Report {
     Figure f = figures.get(name);
     return f == null ? "`" + name + "` (missing)"
         : "`" + name + "` " + Figure.format(f.value()) + " " + f.unit();
+  }
+
+  /**
+   * Writes every figure, note and failure to {@code file}, one tab-separated record a line, for
+   * the runner to {@link #merge} (a workload's JVM hands its results over this way).
+   */
+  public synchronized void save(Path file) throws IOException {
+    StringBuilder out = new StringBuilder();
+    figures.values().forEach(f -> out.append(String.join("\t", "figure", clean(f.section()),
+        clean(f.name()), Double.toString(f.value()), clean(f.unit()), clean(f.note())))
+        .append('\n'));
+    notes.forEach((section, list) -> list.forEach(n -> out.append(String.join("\t", "note",
+        clean(section), clean(n))).append('\n')));
+    failures.forEach(f -> out.append("failed\t").append(clean(f)).append('\n'));
+    windows.forEach((prefix, w) -> out.append(String.join("\t", "window", clean(prefix),
+        Long.toString(w[0]), Long.toString(w[1]))).append('\n'));
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, out.toString());
+  }
+
+  /** Adds what {@link #save} wrote, without printing the figures again. */
+  public synchronized void merge(Path file) throws IOException {
+    for (String line : Files.readAllLines(file)) {
+      String[] f = line.split("\t", -1);
+      switch (f[0]) {
+        case "figure" -> figures.put(f[2],
+            new Figure(f[1], f[2], Double.parseDouble(f[3]), f[4], f[5]));
+        case "note" -> notes.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
+        case "failed" -> failures.add(f[1]);
+        case "window" -> windows.put(f[1],
+            new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])});
+        default -> throw new IOException("unknown record in " + file + ": " + line);
+      }
+    }
+  }
+
+  private static String clean(String text) {
+    return text.replace('\t', ' ').replace('\n', ' ');
   }
 
   public synchronized boolean hasFailures() {

@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.bench.storm;
 
+import io.gitstratum.coordinator.bench.BenchSettings;
 import io.gitstratum.coordinator.bench.Rig;
 import io.gitstratum.coordinator.bench.Workload;
 import io.gitstratum.coordinator.bench.facade.FacadeProfile;
@@ -32,9 +33,13 @@ public final class StormWorkload implements Workload {
   }
 
   @Override
+  public Duration budget(BenchSettings s) {
+    // README: about 4 minutes (--quick 1.5) on two cores, plus the storms' raw baselines
+    return Duration.ofSeconds(s.mode().equals("quick") ? 150 : 330);
+  }
+
+  @Override
   public void run(Rig rig, Report report) throws Exception {
-    // Measured against one etcd holding nothing else, whatever ran before.
-    rig.restartEtcdEmpty();
     try {
       new FleetStorms(rig, report, rig.settings().stormFleet()).run();
     } catch (Exception | AssertionError e) {
