@@ -55,7 +55,7 @@ class HistoryCheckTest {
   static final EtcdExtension etcd = EtcdExtension.threeMembers();
 
   private static final int REPLICAS = 3;
-  private static final int CLIENTS = 6;
+  private static final int CLIENTS = 10;
   private static final int WATCHERS = 3;
   private static final int NODES = 12;
   private static final int SHOWN = 25;
