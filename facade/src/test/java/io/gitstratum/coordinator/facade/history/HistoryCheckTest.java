@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.history;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.facade.history.HistoryDriver.Run;
 import io.gitstratum.coordinator.facade.history.HistoryDriver.Settings;
@@ -76,7 +77,9 @@ class HistoryCheckTest {
     List<Violation> violations = HistoryChecker.check(run.history());
     Duration checked = Duration.ofNanos(System.nanoTime() - checking);
     System.out.println(summary(settings, run, checked));
-    if (!violations.isEmpty()) {
+    if (violations.isEmpty()) {
+      assertTamperingNoticed(run.history());
+    } else {
       Path file = write(settings, run, violations);
       throw new AssertionError(String.format("%s: %d violations of the sequential model "
           + "(whole history in %s); replay with -Dhistory.seeds=%d -Dhistory.operations=%d "
@@ -85,6 +88,42 @@ class HistoryCheckTest {
           String.join("\n  ", run.faults()), violations.stream().limit(SHOWN)
               .map(Violation::toString).collect(Collectors.joining("\n  "))));
     }
+  }
+
+  /**
+   * The checker is not vacuous on a real history: each lie planted in this one (an answer moved
+   * to the next version, a change cut from etcd's log, a node missing from one cache) is found.
+   */
+  private static void assertTamperingNoticed(History h) {
+    List<Operation> ops = new ArrayList<>(h.operations());
+    ops.stream().filter(op -> op.outcome() instanceof Ok ok && !ok.alreadyRegistered()
+        && op.kind() == Operation.Kind.REGISTER).findFirst().ifPresent(op -> {
+          ops.set(op.id(), new Operation(op.id(), op.client(), op.replica(), op.kind(),
+              op.nodeId(), op.generation(), op.address(), op.port(), op.invokedNanos(),
+              op.completedNanos(), new Ok(((Ok) op.outcome()).version() + 1, false)));
+          assertRejected("an answer moved to the next version", Violation.Rule.ACK_NOT_VISIBLE,
+              new History(h.log(), ops, h.watches(), h.end()));
+        });
+    List<LoggedEvent> log = new ArrayList<>(h.log());
+    log.remove(log.size() / 2);
+    assertRejected("a change cut from the log", Violation.Rule.LOG_NOT_DENSE,
+        new History(log, h.operations(), h.watches(), h.end()));
+    Map<String, History.Snapshot> caches = new TreeMap<>(h.end().replicas());
+    String replica = caches.keySet().iterator().next();
+    History.Snapshot cache = caches.get(replica);
+    if (!cache.nodes().isEmpty()) {
+      caches.put(replica, new History.Snapshot(cache.version(),
+          cache.nodes().subList(1, cache.nodes().size())));
+      assertRejected("a node missing from a cache", Violation.Rule.FINAL_STATE, new History(
+          h.log(), h.operations(), h.watches(), new History.End(h.end().etcdVersion(),
+              h.end().etcdNodes(), caches)));
+    }
+  }
+
+  private static void assertRejected(String lie, Violation.Rule rule, History tampered) {
+    List<Violation> found = HistoryChecker.check(tampered);
+    assertTrue(found.stream().anyMatch(v -> v.rule() == rule), lie + " went unnoticed: expected "
+        + rule + ", found " + found.stream().limit(5).toList());
   }
 
   private static String summary(Settings settings, Run run, Duration checked) {
