@@ -72,7 +72,13 @@ class HistoryCheckTest {
   }
 
   private static void check(Settings settings) throws Exception {
-    Run run = HistoryDriver.run(settings, etcd.endpoints(), "history-" + settings.seed());
+    Run run;
+    try {
+      run = HistoryDriver.run(settings, etcd.endpoints(), "history-" + settings.seed());
+    } catch (Exception | AssertionError e) {
+      throw new AssertionError(settings + ": the run failed before its history could be "
+          + "checked; replay with -Dhistory.seeds=" + settings.seed(), e);
+    }
     long checking = System.nanoTime();
     List<Violation> violations = HistoryChecker.check(run.history());
     Duration checked = Duration.ofNanos(System.nanoTime() - checking);

@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one seeded history against real replicas: several clients register, re-register,
  * deregister and heartbeat a small pool of nodes through several replicas, watchers follow the
- * topology and move between replicas, and a fault thread delays and black-holes etcd members
- * (through {@link FaultyEtcd}) and stops and restarts replicas. Records every answer and every
+ * topology and move between replicas, and a fault thread delays (all members or one),
+ * black-holes and resets etcd members (through {@link FaultyEtcd}) and stops and restarts
+ * replicas. Records every answer and every
  * watched message, and at the end etcd's log, its node records and each replica's cache, for
  * {@link HistoryChecker}.
  *
@@ -304,7 +305,7 @@ public final class HistoryDriver {
   private void injectFaults() throws InterruptedException {
     Random random = new Random(settings.seed());
     while (!done()) {
-      int kind = random.nextInt(5);
+      int kind = random.nextInt(7);
       long from = System.nanoTime();
       String fault;
       switch (kind) {
@@ -330,6 +331,21 @@ public final class HistoryDriver {
           hold(down);
           slot.start();
           fault = "replica " + stopped + " stopped, restarted as " + slot.current.name();
+        }
+        case 3 -> {
+          // One slow member: a commit may land through it after a check read another.
+          int member = random.nextInt(faulty.size());
+          Duration delay = Duration.ofMillis(500 + random.nextInt(1500));
+          faulty.proxy(member).delayResponses(delay);
+          hold(Duration.ofMillis(1000 + random.nextInt(3000)));
+          faulty.pass(member);
+          fault = "etcd member " + member + " answers " + delay.toMillis() + " ms late";
+        }
+        case 4 -> {
+          int member = random.nextInt(faulty.size());
+          faulty.reset(member);
+          hold(Duration.ofMillis(500 + random.nextInt(1500)));
+          fault = "etcd member " + member + "'s connections reset";
         }
         default -> {
           hold(Duration.ofMillis(500 + random.nextInt(1500)));
