@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * recorded against the sequential model. A failure names the seed, the faults, the violations,
  * and the file under {@code facade/target/history/} that holds the whole history.
  *
- * <p>CI runs two seeds of up to 1,500 calls or 20 s each. By hand, longer, with system
+ * <p>CI runs two seeds of up to 1,500 calls or 16 s each. By hand, longer, with system
  * properties (or the environment variables in brackets):
  *
  * <pre>
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *   <li>{@code history.seeds} ({@code HISTORY_SEEDS}): comma-separated seeds, or {@code random}
  *       for one new seed (printed); default {@code 1,2}
  *   <li>{@code history.operations} ({@code HISTORY_OPERATIONS}): calls per seed; default 1500
- *   <li>{@code history.seconds} ({@code HISTORY_SECONDS}): at most this long per seed; default 20
+ *   <li>{@code history.seconds} ({@code HISTORY_SECONDS}): at most this long per seed; default 16
  * </ul>
  *
  * <p>A seed replays the requests each client sends and the faults, in order; the answers and the
@@ -65,7 +65,7 @@ class HistoryCheckTest {
   Stream<DynamicTest> historiesFitTheSequentialModel() {
     int operations = Integer.parseInt(setting("history.operations", "HISTORY_OPERATIONS", "1500"));
     Duration duration = Duration.ofSeconds(
-        Long.parseLong(setting("history.seconds", "HISTORY_SECONDS", "20")));
+        Long.parseLong(setting("history.seconds", "HISTORY_SECONDS", "16")));
     return seeds().stream().map(seed -> DynamicTest.dynamicTest("seed " + seed, () ->
         assertTimeoutPreemptively(duration.plusSeconds(150), () -> check(new Settings(seed,
             operations, duration, REPLICAS, CLIENTS, WATCHERS, NODES)))));
