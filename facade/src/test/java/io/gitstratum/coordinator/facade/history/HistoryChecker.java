@@ -13,10 +13,12 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -31,8 +33,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>The log is dense and every change in it is possible on the topology before it.
  *   <li>Every logged change was asked for: by a call sent before the change reached the log's
- *       watch, whose answer names that version or is unknown (UNAVAILABLE, a deadline); SUSPECT
- *       and DOWN come from the failure detector.
+ *       watch, whose answer names that version or is unknown (UNAVAILABLE, a deadline), and
+ *       each call made at most one change; SUSPECT and DOWN come from the failure detector.
  *   <li>Each acknowledged write is visible at exactly its version: a new registration is the
  *       node_added of that version; an already_registered answer finds the node, with that
  *       generation and address, at that version; a deregistration finds it gone. A heartbeat's
@@ -84,28 +86,68 @@ public final class HistoryChecker {
     violations.add(new Violation(rule, detail));
   }
 
+  /**
+   * Every logged change was asked for, and each call made at most one change (a call is one
+   * transition; a copy sent again must not apply twice): the changes are matched to the calls
+   * that could have made them, one each (Kuhn's augmenting paths), and a change left without a
+   * call is a violation.
+   */
   private void explainChanges() {
+    List<TopologyUpdate> asked = new ArrayList<>();
+    List<List<Integer>> candidates = new ArrayList<>();
     for (LoggedEvent event : history.log()) {
       TopologyUpdate u = event.update();
-      long v = u.getVersion();
       if (u.hasHashRingConfigUpdated()) {
         continue; // written by a replica at start, asked for by no client
       }
-      String id = u.hasNodeRemoved() ? u.getNodeRemoved()
-          : u.hasNodeAdded() ? u.getNodeAdded().getId() : u.getNodeUpdated().getId();
-      Optional<NodeInfo> before = model.node(id, v - 1);
+      String id = nodeId(u);
+      Optional<NodeInfo> before = model.node(id, u.getVersion() - 1);
       if (u.hasNodeUpdated() && before.isPresent() && byDetector(before.get(), u.getNodeUpdated())) {
         continue;
       }
-      boolean explained = byNode.getOrDefault(id, List.of()).stream()
+      List<Integer> calls = byNode.getOrDefault(id, List.of()).stream()
           .filter(op -> op.invokedNanos() < event.arrivedNanos())
-          .anyMatch(op -> couldHaveWritten(op, u, before));
-      if (!explained) {
+          .filter(op -> couldHaveWritten(op, u, before)).map(Operation::id).toList();
+      if (calls.isEmpty()) {
         violation(Rule.UNEXPLAINED_CHANGE, TopologyModel.brief(u) + " (before it: "
             + before.map(TopologyModel::brief).orElse("absent") + "): no call sent before it"
             + " arrived asked for it; calls for " + id + ": " + near(id, event.arrivedNanos()));
+        continue;
+      }
+      asked.add(u);
+      candidates.add(calls);
+    }
+    Map<Integer, Integer> changeOf = new HashMap<>();
+    for (int change = 0; change < asked.size(); change++) {
+      if (!augment(change, candidates, changeOf, new HashSet<>())) {
+        TopologyUpdate u = asked.get(change);
+        List<Integer> calls = candidates.get(change);
+        violation(Rule.UNEXPLAINED_CHANGE, TopologyModel.brief(u) + ": each call that could have"
+            + " made it made another change: " + byNode.get(nodeId(u)).stream()
+                .filter(op -> calls.contains(op.id())).limit(8)
+                .map(Operation::toString).collect(Collectors.joining("; ", "[", "]")));
       }
     }
+  }
+
+  /** Finds a call for {@code change}, moving other changes to other calls if need be. */
+  private static boolean augment(int change, List<List<Integer>> candidates,
+      Map<Integer, Integer> changeOf, Set<Integer> visited) {
+    for (int call : candidates.get(change)) {
+      if (visited.add(call)) {
+        Integer holder = changeOf.get(call);
+        if (holder == null || augment(holder, candidates, changeOf, visited)) {
+          changeOf.put(call, change);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String nodeId(TopologyUpdate u) {
+    return u.hasNodeRemoved() ? u.getNodeRemoved()
+        : u.hasNodeAdded() ? u.getNodeAdded().getId() : u.getNodeUpdated().getId();
   }
 
   /** SUSPECT and DOWN are the failure detector's: same process, same address. */

@@ -111,6 +111,20 @@ class HistoryCheckerTest {
     assertOnly(Rule.UNEXPLAINED_CHANGE);
   }
 
+  /** A copy of a commit applied twice: a's registration appears again after its removal. */
+  @Test
+  void oneCallMakesAtMostOneChange() {
+    ops.set(4, register(4, "r1", "a", 45, 80, new Unknown("UNAVAILABLE")));
+    log.add(new LoggedEvent(added(5, A), 52));
+    end = new History.End(5, List.of(A, B), Map.of());
+    assertEquals(List.of(), check(), "the unknown registration made v5");
+    ops.add(deregister(5, "r0", "a", 55, 63, new Ok(6, false)));
+    log.add(new LoggedEvent(removed(6, "a"), 62));
+    log.add(new LoggedEvent(added(7, A), 72));
+    end = new History.End(7, List.of(A, B), Map.of());
+    assertOnly(Rule.UNEXPLAINED_CHANGE);
+  }
+
   @Test
   void theDetectorMayMarkANodeSuspect() {
     ops.remove(3);
