@@ -40,6 +40,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -135,9 +136,18 @@ public final class HistoryDriver {
     try (FaultyEtcd faulty = FaultyEtcd.start(etcdEndpoints);
         FacadeHarness harness = new FacadeHarness(faulty.endpoints());
         Client direct = Client.builder().endpoints(etcdEndpoints.toArray(String[]::new)).build();
-        EventLogWatch events = EventLogWatch.follow(direct, FacadeHarness.keys(cluster))) {
+        EventLogWatch events = follow(direct, FacadeHarness.keys(cluster))) {
       return new HistoryDriver(settings, faulty, harness, cluster).drive(direct, events);
     }
+  }
+
+  /**
+   * The recording watch, once the direct client answers: its first reads, right after etcd
+   * started on a busy machine, can miss their 5 s deadline.
+   */
+  private static EventLogWatch follow(Client direct, Keyspace keys) {
+    return Awaitility.await().atMost(SETTLE).ignoreExceptions()
+        .until(() -> EventLogWatch.follow(direct, keys), Objects::nonNull);
   }
 
   private Run drive(Client direct, EventLogWatch events) throws Exception {
