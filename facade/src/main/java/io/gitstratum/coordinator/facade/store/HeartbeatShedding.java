@@ -16,7 +16,8 @@ package io.gitstratum.coordinator.facade.store;
  *       neither.
  *   <li>While pressed, a heartbeat is refused only when its lease can afford it: with the
  *       queue's wait taken off, the lease outlasts {@code spare} (the node's next regular
- *       heartbeat plus one etcd timeout for that renewal). A lease closer to its end, or one
+ *       heartbeat plus one etcd timeout for that renewal, and at least half the lease, past
+ *       which the client library retries at once). A lease closer to its end, or one
  *       this replica does not know (renewed elsewhere, or not at all yet), is admitted: the
  *       heartbeats that would otherwise cost their node its liveness go first.
  *   <li>Whatever the lease, a renewal is refused once the oldest one waiting has waited the
@@ -27,7 +28,7 @@ package io.gitstratum.coordinator.facade.store;
  *     shedding off entirely
  * @param timeoutNanos the etcd timeout: the longest a renewal is waited for
  * @param spareNanos how much lease a refused node must keep: its heartbeat interval plus the
- *     etcd timeout
+ *     etcd timeout, at least half the lease's TTL
  */
 record HeartbeatShedding(long shedAfterNanos, long timeoutNanos, long spareNanos) {
   /** Renewals that must be waiting on a stream before a standing queue sheds. */

@@ -81,13 +81,18 @@ public final class LeaseKeepAlives implements AutoCloseable {
    *     heartbeats (see {@link HeartbeatShedding}; zero: never)
    * @param nodeLeaseTtl the TTL of node leases (the suspect timeout)
    * @param heartbeatInterval the interval nodes are advised: a heartbeat is refused only while
-   *     its lease would outlast the node's next one by an etcd timeout
+   *     its lease would outlast the node's next one by an etcd timeout, and has more than half
+   *     of {@code nodeLeaseTtl} left
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, Duration heartbeatInterval,
       FacadeMetrics metrics) {
+    // A refused node keeps more than half its lease too: the client library retries a refused
+    // heartbeat at once only past that, so refusals are never met by immediate retries.
+    Duration spare = heartbeatInterval.plus(timeout);
+    Duration half = nodeLeaseTtl.dividedBy(2);
     this.shedding = new HeartbeatShedding(shedAfter.toNanos(), timeout.toNanos(),
-        heartbeatInterval.plus(timeout).toNanos());
+        (spare.compareTo(half) > 0 ? spare : half).toNanos());
     this.renewedUntil = CacheBuilder.newBuilder().expireAfterWrite(nodeLeaseTtl).build();
     this.metrics = metrics;
     this.channels = List.copyOf(channels);

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gitstratum.coordinator.facade.store.HeartbeatShedding.Backlog;
 import org.junit.jupiter.api.Test;
 
-/** The deadline rule with the defaults: shed after 50 ms, etcd timeout 3 s, interval 10 s. */
+/**
+ * The deadline rule with the defaults: shed after 50 ms, etcd timeout 3 s, heartbeat interval
+ * 10 s, leases of 30 s (a refused lease must keep the longer of 10 + 3 s and half of 30 s).
+ */
 class HeartbeatSheddingTest {
   private static final long MS = 1_000_000;
   private static final long S = 1_000 * MS;
-  private static final long SPARE = 13 * S; // heartbeat interval + etcd timeout
+  private static final long SPARE = 15 * S;
   private final HeartbeatShedding policy = new HeartbeatShedding(50 * MS, 3 * S, SPARE);
   private final Backlog standing = new Backlog(16, 60 * MS, 500 * MS);
 
@@ -18,7 +21,7 @@ class HeartbeatSheddingTest {
   void aStandingQueueShedsOnlyLeasesThatCanAffordIt() {
     assertTrue(policy.refuse(standing, 29 * S), "renewed a moment ago");
     assertTrue(policy.refuse(standing, 20 * S), "renewed one interval ago");
-    assertFalse(policy.refuse(standing, 13 * S), "refused now, its next heartbeat comes late");
+    assertFalse(policy.refuse(standing, 15 * S), "half its lease left or less");
     assertFalse(policy.refuse(standing, 2 * S), "about to expire");
   }
 
