@@ -217,7 +217,8 @@ final class FacadeModule {
   static LeaseKeepAlives keepAlives(EtcdConnector connector, EtcdSettings etcd,
       LivenessSettings liveness, FacadeMetrics metrics) {
     return new LeaseKeepAlives(connector.channels(), connector.token(), etcd.timeout(),
-        liveness.heartbeatShedAfter(), liveness.suspectTimeout(), metrics);
+        liveness.heartbeatShedAfter(), liveness.suspectTimeout(), liveness.heartbeatInterval(),
+        metrics);
   }
 
   @Provides

@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
  * @param downTimeout silence before DOWN (whole seconds, longer than {@code suspectTimeout})
  * @param heartbeatShedAfter a heartbeat is refused at once (UNAVAILABLE, REPLICA_OVERLOADED, with
  *     a RetryInfo) while lease renewals have kept waiting this long for etcd on its stream (a
- *     standing queue, see LeaseKeepAlives): past its capacity a replica sheds the excess instead
- *     of queueing it, never a heartbeat whose lease is more than half gone; zero never sheds
+ *     standing queue, see LeaseKeepAlives) and its lease can afford to wait: past its capacity a
+ *     replica sheds the excess by deadline instead of queueing it, never a heartbeat whose lease
+ *     would run out before the node's next one; zero never sheds
  */
 public record LivenessSettings(Duration heartbeatInterval, Duration suspectTimeout,
     Duration downTimeout, Duration heartbeatShedAfter) {
@@ -62,8 +63,8 @@ public record LivenessSettings(Duration heartbeatInterval, Duration suspectTimeo
 
     @Option(names = "--heartbeat-shed-after", defaultValue = "50ms",
         description = "refuse heartbeats at once (UNAVAILABLE with a retry delay) while lease "
-            + "renewals keep waiting this long for etcd; 0s never refuses "
-            + "(default ${DEFAULT-VALUE})")
+            + "renewals keep waiting this long for etcd, only those whose leases can wait; 0s "
+            + "never refuses (default ${DEFAULT-VALUE})")
     Duration heartbeatShedAfter;
 
     @Option(names = "--suspect-timeout", defaultValue = "30s",

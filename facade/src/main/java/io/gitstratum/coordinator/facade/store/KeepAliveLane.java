@@ -63,7 +63,11 @@ final class KeepAliveLane {
   @GuardedBy("lock")
   private long lastAnsweredNanos;
 
-  /** Since when every renewal answered has waited at least shedAfter; 0: the last did not. */
+  /**
+   * Since when every renewal answered has waited at least shedAfter with more still waiting; 0:
+   * the last did not, or it left the queue empty (a burst that drained, then a pause, is not the
+   * start of a standing queue).
+   */
   @GuardedBy("lock")
   private long slowSince;
 
@@ -228,10 +232,10 @@ final class KeepAliveLane {
       long now = System.nanoTime();
       lastAnsweredNanos = now;
       Long sent = sentAt.pollFirst();
-      if (sent != null && now - sent >= shedAfterNanos) {
+      if (sent != null && now - sent >= shedAfterNanos && !sentAt.isEmpty()) {
         slowSince = slowSince == 0 ? now : slowSince;
       } else {
-        slowSince = 0;
+        slowSince = 0; // a fast answer, or the queue drained: no queue stands
       }
       Queue<CompletableFuture<Long>> queue = waiting.get(response.getID());
       caller = queue == null ? null : queue.poll();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +56,11 @@ public final class LeaseKeepAlives implements AutoCloseable {
   private final FacadeMetrics metrics;
   private final KeepAliveLane[] lanes = new KeepAliveLane[LANES];
   private final HeartbeatShedding shedding;
-  /** Leases a heartbeat renewed within half the node lease TTL: the ones that may be refused. */
-  private final Cache<Long, Boolean> renewedRecently;
+  /**
+   * Per lease this replica renewed: {@code System.nanoTime()} by which it expires at the
+   * earliest (the last answered renewal's send time plus its TTL). Entries outlive no lease.
+   */
+  private final Cache<Long, Long> renewedUntil;
   private final LogThrottle shedLog = new LogThrottle(SHED_LOG_INTERVAL);
   // Per endpoint: System.nanoTime() until which it is avoided (0: never was silent). Shared by
   // the lanes, which read and write it holding its monitor.
@@ -68,20 +72,28 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, FacadeMetrics metrics) {
-    this(channels, token, timeout, Duration.ZERO, Duration.ofSeconds(1), metrics);
+    this(channels, token, timeout, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(1),
+        metrics);
   }
 
   /**
    * @param shedAfter how long renewals must keep waiting before {@link #heartbeatAsync} refuses
    *     heartbeats (see {@link HeartbeatShedding}; zero: never)
-   * @param nodeLeaseTtl the TTL of node leases (the suspect timeout): a heartbeat is refused
-   *     only while its lease has more than half of it left
+   * @param nodeLeaseTtl the TTL of node leases (the suspect timeout)
+   * @param heartbeatInterval the interval nodes are advised: a heartbeat is refused only while
+   *     its lease would outlast the node's next one by an etcd timeout, and has more than half
+   *     of {@code nodeLeaseTtl} left
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
-      Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, FacadeMetrics metrics) {
-    this.shedding = new HeartbeatShedding(shedAfter.toNanos(), timeout.toNanos() / 2);
-    this.renewedRecently = CacheBuilder.newBuilder()
-        .expireAfterWrite(nodeLeaseTtl.dividedBy(2)).build();
+      Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, Duration heartbeatInterval,
+      FacadeMetrics metrics) {
+    // A refused node keeps more than half its lease too: the client library retries a refused
+    // heartbeat at once only past that, so refusals are never met by immediate retries.
+    Duration spare = heartbeatInterval.plus(timeout);
+    Duration half = nodeLeaseTtl.dividedBy(2);
+    this.shedding = new HeartbeatShedding(shedAfter.toNanos(), timeout.toNanos(),
+        (spare.compareTo(half) > 0 ? spare : half).toNanos());
+    this.renewedUntil = CacheBuilder.newBuilder().expireAfterWrite(nodeLeaseTtl).build();
     this.metrics = metrics;
     this.channels = List.copyOf(channels);
     this.token = token;
@@ -113,9 +125,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
 
   /**
    * A node's heartbeat renewal: as {@link #keepAliveAsync}, but refused at once, with nothing
-   * sent, when its stream is past what etcd keeps up with ({@link HeartbeatShedding}): past the
-   * replica's capacity, refusing the excess early keeps the accepted heartbeats fast instead of
-   * letting every one of them queue until they all time out.
+   * sent, when its stream is past what etcd keeps up with and its lease can afford to wait
+   * ({@link HeartbeatShedding}): past the replica's capacity, refusing the excess early keeps
+   * the accepted heartbeats fast instead of letting every one of them queue until they all time
+   * out, and the leases closest to their end are the ones renewed.
    *
    * @throws UnavailableException {@code REPLICA_OVERLOADED}, with a retry delay
    */
@@ -123,26 +136,27 @@ public final class LeaseKeepAlives implements AutoCloseable {
     KeepAliveLane lane = laneOf(leaseId);
     if (shedding.shedAfterNanos() > 0) {
       HeartbeatShedding.Backlog backlog = lane.backlog();
-      if (shedding.refuse(backlog, renewedRecently.getIfPresent(leaseId) != null)) {
+      if (shedding.refuse(backlog, leaseLeftNanos(leaseId))) {
         long waited = backlog.oldestWaitNanos();
         metrics.heartbeatShed();
         logShedding(waited);
         throw UnavailableException.overloaded(Duration.ofNanos(waited), RETRY_AFTER_SHED);
       }
     }
-    return send(lane, leaseId).thenApply(ttl -> {
-      if (ttl > 0 && shedding.shedAfterNanos() > 0) {
-        renewedRecently.put(leaseId, Boolean.TRUE);
-      }
-      return ttl;
-    });
+    return send(lane, leaseId);
+  }
+
+  /** How long {@code leaseId} has left at least, from its last renewal here; 0: not known. */
+  private long leaseLeftNanos(long leaseId) {
+    Long until = renewedUntil.getIfPresent(leaseId);
+    return until == null ? 0 : Math.max(0, until - System.nanoTime());
   }
 
   /** One line per {@link #SHED_LOG_INTERVAL} at most, with the heartbeats refused meanwhile. */
   private void logShedding(long waitedNanos) {
     shedLog.log("shed", held -> log.warn("refusing heartbeats: lease renewals wait {} ms for "
-        + "etcd (more than --heartbeat-shed-after); {} refused since the last such "
-        + "line",
+        + "etcd; {} refused since the last such line (only leases that outlast the nodes' next "
+        + "heartbeat)",
         waitedNanos / 1_000_000, held + 1));
   }
 
@@ -158,6 +172,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
         .handle((ttl, error) -> {
           metrics.etcdDone("lease keep-alive", start, error == null);
           if (error == null) {
+            remember(leaseId, start, ttl);
             return ttl;
           }
           Throwable cause = Completions.cause(error);
@@ -166,6 +181,18 @@ public final class LeaseKeepAlives implements AutoCloseable {
                   + timeout, cause)
               : new UnavailableException("etcd lease keep-alive failed: " + cause, cause);
         });
+  }
+
+  /** etcd renewed the lease after {@code sentNanos}: it lasts its TTL from then at least. */
+  private void remember(long leaseId, long sentNanos, long ttlSeconds) {
+    if (shedding.shedAfterNanos() <= 0) {
+      return;
+    }
+    if (ttlSeconds > 0) {
+      renewedUntil.put(leaseId, sentNanos + TimeUnit.SECONDS.toNanos(ttlSeconds));
+    } else {
+      renewedUntil.invalidate(leaseId);
+    }
   }
 
   @Override
