@@ -3,8 +3,11 @@ package io.gitstratum.coordinator.facade.detect;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.Durations;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
+import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
@@ -96,6 +99,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private long lastReconcileMs;
   private Optional<DetectorPauseRecord> lastPause = Optional.empty();
   private boolean leading;
+  /** The election win this detector decides under ({@link Leadership#tenure}); 0: none. */
+  private long tenure;
+  /** A win etcd refused a decision of: not decided under again, whatever the election says. */
+  private long fencedOut;
   private long lastTrimMs;
   private ScheduledFuture<?> scans;
 
@@ -208,15 +215,18 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
 
   private void whileLeading(Consumer<Topology> work) {
     try {
-      if (!leadership.isLeader()) {
+      long now = leadership.tenure();
+      if (now == 0 || now == fencedOut) {
         if (leading) {
           log.info("failure detector stopped: this replica no longer leads");
           decisions.clear();
           graceRestarted.clear();
         }
         leading = false;
+        tenure = 0;
         return;
       }
+      tenure = now;
       if (!cache.isSynced()) {
         return;
       }
@@ -324,13 +334,15 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private void decide(DetectorDecisions.Decision decision, long nowMs) {
     String id = decision.nodeId();
     boolean suspect = decision.kind() == DetectorDecisions.Kind.SUSPECT;
+    // The fence: etcd writes the decision only while this win's election key is still there.
+    LivenessGuard fence = new LivenessGuard.ElectionHeld(tenure);
     Command<OptionalLong> command = suspect
-        ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id)
+        ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id).guardedBy(fence)
         // A pause that lands while the decision waits in the queue: its guard fails the commit,
         // and the writer, once its cache has the pause, asks again and gets nothing to write.
         : (view, liveness) -> cache.detectorPause().isPresent()
             ? new Transition<>(List.of(), OptionalLong.empty())
-            : TopologyTransitions.down(view, liveness, id);
+            : TopologyTransitions.down(view, liveness, id).guardedBy(fence);
     CompletableFuture<OptionalLong> written;
     try {
       written = writer.submit(actor, command);
@@ -342,7 +354,9 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
     written.whenComplete((version, error) -> thread.execute(() -> {
       decisions.written(decision, error == null && version.isPresent(), nowMs);
-      if (error != null) {
+      if (error != null && Completions.cause(error) instanceof FencedOutException fenced) {
+        fencedOut(fenced.createRevision());
+      } else if (error != null) {
         warnings.log("write", held -> log.warn("failure detector could not write its decision "
             + "on {}: {}{}", id, error.toString(), LogThrottle.heldBack(held)));
         onLiveness(id); // look again now, not at the next reconciliation
@@ -353,6 +367,26 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
             suspect ? "lease expired" : "grace period over", version.getAsLong());
       }
     }));
+  }
+
+  /**
+   * etcd refused a decision of the win {@code refused}: another replica leads (or none does
+   * yet). A known outcome: stop deciding now, say so once, and retry nothing.
+   */
+  private void fencedOut(long refused) {
+    if (refused == fencedOut) {
+      return; // the other decisions in flight under that win, refused alike
+    }
+    fencedOut = refused;
+    log.warn("failure detector stopped: etcd refused its decision, this replica no longer leads "
+        + "(election won at revision {})", refused);
+    leadership.deposed(refused);
+    if (leading) {
+      leading = false;
+      tenure = 0;
+      decisions.clear();
+      graceRestarted.clear();
+    }
   }
 
   private void trim(long version, long nowMs) {

@@ -9,9 +9,16 @@ package io.gitstratum.coordinator.facade.store;
  * @param versionModRevision when it lost: the version key's mod revision now
  * @param guardRevision when it lost: the newest mod revision among the guarded liveness keys
  *     (0 when none exists); the cache must have applied it before the batch is rebuilt
+ * @param fenced when it lost: the detector's election key was not the one its fence names
+ *     ({@code LivenessGuard.ElectionHeld}), so the detector's decisions in it can never commit
  */
 public record CommitResult(boolean committed, long revision, long versionModRevision,
-    long guardRevision) {
+    long guardRevision, boolean fenced) {
+  public CommitResult(boolean committed, long revision, long versionModRevision,
+      long guardRevision) {
+    this(committed, revision, versionModRevision, guardRevision, false);
+  }
+
   public static CommitResult committedAt(long revision) {
     return new CommitResult(true, revision, 0, 0);
   }

@@ -1,6 +1,7 @@
 package io.gitstratum.coordinator.facade.write;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
@@ -66,6 +67,8 @@ final class BatchCommit {
    * @return false when it lost (the cache has caught up with why on return)
    * @throws UnavailableException when etcd could not be written, or its outcome is unknown
    * @throws TxnRefusedException when etcd refused it: nothing was applied, its leases are free
+   * @throws FencedOutException when the detector's fence failed: nothing was applied, and the
+   *     detector's decisions in the batch never will be
    */
   boolean commit(TopologyCache.State seen, TopologyWrites topology, List<LivenessEffect> effects,
       Set<LivenessGuard> guards) throws InterruptedException {
@@ -92,6 +95,7 @@ final class BatchCommit {
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
+      fenceCheck(result, guards);
       cache.awaitVersionRevision(result.versionModRevision(), timeout);
       cache.awaitRevision(result.guardRevision(), timeout);
       return false;
@@ -145,7 +149,9 @@ final class BatchCommit {
           return true;
         }
         if (again.versionModRevision() == expected) {
-          // A guard stopped this copy; an earlier one may still land, so nothing is revoked.
+          // A guard stopped this copy; an earlier one may still land, so nothing is revoked
+          // (not even when the fence failed: an earlier copy fails the same fence).
+          fenceCheck(again, guards);
           cache.awaitRevision(again.guardRevision(), timeout);
           return false;
         }
@@ -155,6 +161,17 @@ final class BatchCommit {
       } catch (TxnRefusedException e) {
         // This copy applied nothing; whether an earlier one did, the next check tells.
         last = new UnavailableException(e.getMessage(), e);
+      }
+    }
+  }
+
+  /** A lost commit whose detector fence failed is a known outcome: not leader any more. */
+  private static void fenceCheck(CommitResult lost, Set<LivenessGuard> guards) {
+    if (lost.fenced()) {
+      for (LivenessGuard guard : guards) {
+        if (guard instanceof LivenessGuard.ElectionHeld held) {
+          throw new FencedOutException(held.createRevision());
+        }
       }
     }
   }

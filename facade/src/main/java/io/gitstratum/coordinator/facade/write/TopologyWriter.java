@@ -4,6 +4,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.client.topology.TopologyView;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
@@ -50,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * The write path, with group commit. Callers hand in commands; one writer thread per replica
  * takes the pending commands, applies them one after another to the cached topology, and commits
  * them all as ONE compare-and-swap transaction on the version key (and on the liveness keys the
- * detector's decisions rest on). A batch closes before the next command would take it past
- * etcd's transaction limits ({@link TxnLimits}: operations and request bytes, counted from what
+ * detector's decisions rest on, and the detector's election key: a deposed detector's decisions
+ * fail with {@link FencedOutException}, the others in the batch go again). A batch closes
+ * before the next command would take it past etcd's transaction limits ({@link TxnLimits}: operations and request bytes, counted from what
  * each command writes); the rest go first into the next one. A transaction etcd refuses all the
  * same applied nothing: it is split in two and retried at once, never sent again as it was.
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
@@ -269,7 +271,8 @@ public final class TopologyWriter implements AutoCloseable {
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
-        decided.add(new Decided(pending, transition.response()));
+        decided.add(new Decided(pending, transition.response(),
+            transition.guards().stream().anyMatch(LivenessGuard.ElectionHeld.class::isInstance)));
       }
       if (decided.isEmpty()) {
         return;
@@ -285,6 +288,12 @@ public final class TopologyWriter implements AutoCloseable {
       } catch (UnavailableException e) {
         failAll(batch, e);
         return;
+      } catch (FencedOutException e) {
+        // A deposed detector's decisions are refused for good; the rest of the batch (other
+        // callers' commands) goes again at once without them.
+        metrics.casConflict();
+        decided.stream().filter(Decided::fenced).forEach(d -> d.pending.fail(e));
+        continue;
       } catch (TxnRefusedException e) {
         metrics.commitRefused(e.refusal().name().toLowerCase(Locale.ROOT));
         if (e.refusal().forSize() && decided.size() > 1) {
@@ -428,7 +437,8 @@ public final class TopologyWriter implements AutoCloseable {
     }
   }
 
-  private record Decided(Pending<?> pending, Object response) {
+  /** @param fenced whether its transition carries the detector's election fence */
+  private record Decided(Pending<?> pending, Object response, boolean fenced) {
     void complete() {
       pending.completeUnchecked(response);
     }
