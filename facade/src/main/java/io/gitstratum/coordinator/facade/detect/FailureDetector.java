@@ -69,6 +69,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   // retention, a detector long without leadership) goes in steps of this many per trim.
   private static final int TRIM_READ = 1000;
   private static final long RECONCILE_EVERY_MS = 5_000;
+  // Changes a new leader reads back to rebuild its memory (DetectorMemory): bounded, so taking
+  // over stays one bounded read; a storm of more decisions within the flap window is recalled
+  // from its newest ones.
+  private static final int RECALL_CHANGES = 10_000;
 
   /** A full write queue or an etcd outage fails the decisions on every node alike. */
   private final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
@@ -87,6 +91,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   /** How the change history names this detector: {@code detector:<replica>}. */
   private final String actor;
   private final long downTimeoutMs;
+  private final long pauseLimitMs;
+  private final long slowIntervalMs;
   private final DetectorDecisions decisions;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
   // Counts liveness key changes: zone protection judges again only when it or the version moved.
@@ -127,9 +133,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.thread = thread;
     long downMs = liveness.downTimeout().toMillis();
     this.downTimeoutMs = downMs;
+    this.pauseLimitMs = Math.round(settings.pauseLimit() * downMs);
+    this.slowIntervalMs = Math.round(settings.protectedDownInterval() * downMs);
     this.zones = new ZoneProtection(settings.zoneLabel(), settings.massExpiryShare(),
-        settings.massExpiryMinSuspects(), Math.round(settings.pauseLimit() * downMs),
-        Math.round(settings.protectedDownInterval() * downMs));
+        settings.massExpiryMinSuspects(), pauseLimitMs, slowIntervalMs);
     this.decisions = new DetectorDecisions(new FlapDamper(settings.flapSuspicions(),
         settings.flapWindow(), liveness.suspectTimeout()), zones, settings.downPerSecond());
   }
@@ -232,6 +239,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       }
       Topology topology = cache.state().topology();
       if (!leading) {
+        // Not from nothing: a failed read is retried at the next scan, deciding nothing before.
+        decisions.recall(recall(topology.version(), clock.millis()), clock.millis());
         leading = true;
         lastTrimMs = 0;
         reconcileDue = true;
@@ -243,6 +252,17 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       // Supervised by the schedule: the next scan starts again from etcd's state.
       log.warn("failure detector scan failed: {}", e.toString());
     }
+  }
+
+  /**
+   * What the detectors before this one decided, as etcd recorded it: the last
+   * {@link #RECALL_CHANGES} changes and the detector events of the last pause limit.
+   */
+  private DetectorMemory recall(long version, long nowMs) {
+    List<EtcdAdminStore.RecordedChange> changes = events.changes(
+        Math.max(0, version - RECALL_CHANGES), version);
+    return DetectorMemory.rebuild(changes, events.detectorEvents(nowMs - pauseLimitMs, nowMs + 1),
+        zones::zoneOf, nowMs, settings.flapWindow().toMillis(), slowIntervalMs);
   }
 
   private void observeProtection(Topology topology, boolean leader) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.LeaseOption;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetLeaderRequest;
@@ -16,6 +17,7 @@ import io.gitstratum.coordinator.schema.codec.RecordCodec;
 import io.gitstratum.coordinator.schema.keyspace.Key;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.schema.records.ChangeRecord;
+import io.gitstratum.coordinator.testkit.EtcdExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DetectorFencingTest {
   @RegisterExtension
-  static final io.gitstratum.coordinator.testkit.EtcdExtension etcd =
-      io.gitstratum.coordinator.testkit.EtcdExtension.singleMember();
+  static final EtcdExtension etcd = EtcdExtension.singleMember();
 
   @RegisterExtension
   final PerTestFacades facades = new PerTestFacades(etcd);
@@ -72,7 +73,7 @@ class DetectorFencingTest {
     long session = lease(harness, keys.facade("replica-0"));
     Awaitility.await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
         .until(() -> harness.etcd().getLeaseClient().timeToLive(session,
-            io.etcd.jetcd.options.LeaseOption.DEFAULT).get(2, TimeUnit.SECONDS).getTTL() >= 19);
+            LeaseOption.DEFAULT).get(2, TimeUnit.SECONDS).getTTL() >= 19);
     long deposedAt = harness.etcd().getLeaseClient().revoke(session).get(2, TimeUnit.SECONDS)
         .getHeader().getRevision();
     Awaitility.await().atMost(SHORT).pollInterval(Duration.ofMillis(20)).until(() -> stub
