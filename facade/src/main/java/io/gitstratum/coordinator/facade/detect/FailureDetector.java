@@ -316,12 +316,18 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   }
 
   /**
-   * Keeps a protection event in the history; a failure costs the record only (logged), never
-   * the scan.
+   * Keeps a protection event in the history, fenced by the election as decisions are; a failure
+   * costs the record only (logged), never the scan.
    */
   private void record(DetectorEventKind kind, String reason, long nowMs, String zone) {
+    long won = leadership.tenure();
+    if (won == 0 || won == fencedOut) {
+      return;
+    }
     try {
-      events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone));
+      if (!events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone), won)) {
+        log.info("detector event not recorded ({} {}): this replica no longer leads", kind, zone);
+      }
     } catch (RuntimeException e) {
       log.warn("detector event not recorded ({} {}): {}", kind, zone, e.toString());
     }
@@ -394,19 +400,20 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
    * yet). A known outcome: stop deciding now, say so once, and retry nothing.
    */
   private void fencedOut(long refused) {
-    if (refused == fencedOut) {
-      return; // the other decisions in flight under that win, refused alike
+    if (!leading || refused != tenure) {
+      // Stopped already (the other decisions in flight under that win are refused alike), or
+      // a decision made before this replica lost and won again, whose new win etcd has not
+      // refused.
+      return;
     }
     fencedOut = refused;
     log.warn("failure detector stopped: etcd refused its decision, this replica no longer leads "
         + "(election won at revision {})", refused);
     leadership.deposed(refused);
-    if (leading) {
-      leading = false;
-      tenure = 0;
-      decisions.clear();
-      graceRestarted.clear();
-    }
+    leading = false;
+    tenure = 0;
+    decisions.clear();
+    graceRestarted.clear();
   }
 
   private void trim(long version, long nowMs) {
