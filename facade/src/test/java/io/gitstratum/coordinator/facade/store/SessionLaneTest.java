@@ -3,6 +3,7 @@ package io.gitstratum.coordinator.facade.store;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import java.time.Duration;
@@ -34,11 +35,15 @@ class SessionLaneTest {
     Client client = connector.client();
     try (LeaseKeepAlives keepAlives = new LeaseKeepAlives(connector.channels(), Optional.empty(),
         TIMEOUT, new FacadeMetrics())) {
-      List<Long> nodes = new ArrayList<>();
-      for (int i = 0; i < 32; i++) { // enough leases that every node lane has some
-        nodes.add(client.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID());
+      // Enough leases that every node lane has some; granted at once (a setup, not timed).
+      List<CompletableFuture<LeaseGrantResponse>> grants = new ArrayList<>();
+      for (int i = 0; i <= 32; i++) {
+        grants.add(client.getLeaseClient().grant(60));
       }
-      long session = client.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+      CompletableFuture.allOf(grants.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      List<Long> nodes = new ArrayList<>();
+      grants.subList(1, grants.size()).forEach(g -> nodes.add(g.join().getID()));
+      long session = grants.get(0).join().getID();
       List<CompletableFuture<Long>> heartbeats = new ArrayList<>();
       for (int round = 0; round < 1_000; round++) {
         for (long node : nodes) {
