@@ -151,18 +151,20 @@ final class CommitTransaction {
     List<GetResponse> gets = response.getGetResponses();
     long versionModRevision = modRevision(gets.get(0));
     long guardRevision = 0;
-    boolean fenced = false;
+    long electionNow = -1;
     for (int i = 0; i < guards.size(); i++) {
       GetResponse get = gets.get(i + 1);
       if (guards.get(i) instanceof LivenessGuard.ElectionHeld held) {
         // The cache does not follow the election key: nothing to wait for, only the verdict.
-        fenced |= get.getKvs().stream().findFirst().map(KeyValue::getCreateRevision).orElse(0L)
-            != held.createRevision();
+        long now = get.getKvs().stream().findFirst().map(KeyValue::getCreateRevision).orElse(0L);
+        if (now != held.createRevision()) {
+          electionNow = now;
+        }
       } else {
         guardRevision = Math.max(guardRevision, modRevision(get));
       }
     }
-    return new CommitResult(false, revision, versionModRevision, guardRevision, fenced);
+    return new CommitResult(false, revision, versionModRevision, guardRevision, electionNow);
   }
 
   /** The create revision a guarded key must have: 0 (absent), or the fence's election win. */

@@ -1,7 +1,6 @@
 package io.gitstratum.coordinator.facade.write;
 
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
-import io.gitstratum.coordinator.facade.core.FencedOutException;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
@@ -67,8 +66,8 @@ final class BatchCommit {
    * @return false when it lost (the cache has caught up with why on return)
    * @throws UnavailableException when etcd could not be written, or its outcome is unknown
    * @throws TxnRefusedException when etcd refused it: nothing was applied, its leases are free
-   * @throws FencedOutException when the detector's fence failed: nothing was applied, and the
-   *     detector's decisions in the batch never will be
+   * @throws ElectionMoved when a detector fence failed: nothing was applied, and the decisions
+   *     fenced by any other win than the election key's current one never will be
    */
   boolean commit(TopologyCache.State seen, TopologyWrites topology, List<LivenessEffect> effects,
       Set<LivenessGuard> guards) throws InterruptedException {
@@ -95,7 +94,7 @@ final class BatchCommit {
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
-      fenceCheck(result, guards);
+      fenceCheck(result);
       cache.awaitVersionRevision(result.versionModRevision(), timeout);
       cache.awaitRevision(result.guardRevision(), timeout);
       return false;
@@ -151,7 +150,7 @@ final class BatchCommit {
         if (again.versionModRevision() == expected) {
           // A guard stopped this copy; an earlier one may still land, so nothing is revoked
           // (not even when the fence failed: an earlier copy fails the same fence).
-          fenceCheck(again, guards);
+          fenceCheck(again);
           cache.awaitRevision(again.guardRevision(), timeout);
           return false;
         }
@@ -166,13 +165,9 @@ final class BatchCommit {
   }
 
   /** A lost commit whose detector fence failed is a known outcome: not leader any more. */
-  private static void fenceCheck(CommitResult lost, Set<LivenessGuard> guards) {
+  private static void fenceCheck(CommitResult lost) {
     if (lost.fenced()) {
-      for (LivenessGuard guard : guards) {
-        if (guard instanceof LivenessGuard.ElectionHeld held) {
-          throw new FencedOutException(held.createRevision());
-        }
-      }
+      throw new ElectionMoved(lost.electionNow());
     }
   }
 

@@ -271,8 +271,7 @@ public final class TopologyWriter implements AutoCloseable {
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
-        decided.add(new Decided(pending, transition.response(),
-            transition.guards().stream().anyMatch(LivenessGuard.ElectionHeld.class::isInstance)));
+        decided.add(new Decided(pending, transition.response(), fenceOf(transition)));
       }
       if (decided.isEmpty()) {
         return;
@@ -288,11 +287,12 @@ public final class TopologyWriter implements AutoCloseable {
       } catch (UnavailableException e) {
         failAll(batch, e);
         return;
-      } catch (FencedOutException e) {
+      } catch (ElectionMoved e) {
         // A deposed detector's decisions are refused for good; the rest of the batch (other
-        // callers' commands) goes again at once without them.
+        // callers' commands, decisions under the current win) goes again at once without them.
         metrics.casConflict();
-        decided.stream().filter(Decided::fenced).forEach(d -> d.pending.fail(e));
+        decided.stream().filter(d -> d.fence != 0 && d.fence != e.createRevision)
+            .forEach(d -> d.pending.fail(new FencedOutException(d.fence)));
         continue;
       } catch (TxnRefusedException e) {
         metrics.commitRefused(e.refusal().name().toLowerCase(Locale.ROOT));
@@ -437,8 +437,18 @@ public final class TopologyWriter implements AutoCloseable {
     }
   }
 
-  /** @param fenced whether its transition carries the detector's election fence */
-  private record Decided(Pending<?> pending, Object response, boolean fenced) {
+  /** The election win a detector decision is fenced by; 0 for any other command. */
+  private static long fenceOf(Transition<?> transition) {
+    for (LivenessGuard guard : transition.guards()) {
+      if (guard instanceof LivenessGuard.ElectionHeld held) {
+        return held.createRevision();
+      }
+    }
+    return 0;
+  }
+
+  /** @param fence the election win its transition is fenced by; 0: none */
+  private record Decided(Pending<?> pending, Object response, long fence) {
     void complete() {
       pending.completeUnchecked(response);
     }

@@ -130,9 +130,9 @@ class CommitTransactionTest {
         range(kv(keys.version(), 5, 0, new byte[0])),
         range(kv(keys.alive("a"), 30, 7, new byte[0])),
         range(election(33))));
-    assertEquals(new CommitResult(false, 40, 5, 30, true), lost);
+    assertEquals(new CommitResult(false, 40, 5, 30, 33), lost);
     // The fence's own key, and no key at all.
-    assertEquals(new CommitResult(false, 40, 5, 0, false), txn.result(answer(false, 40,
+    assertEquals(new CommitResult(false, 40, 5, 0, -1), txn.result(answer(false, 40,
         range(kv(keys.version(), 5, 0, new byte[0])), range(),
         range(election(9)))));
     assertTrue(txn.result(answer(false, 40, range(kv(keys.version(), 5, 0, new byte[0])),

@@ -272,12 +272,19 @@ class TopologyWriterTest {
       assertEquals(NodeState.NODE_STATE_JOINING,
           rig.cache.state().topology().node("n").orElseThrow().getState(), "not drained");
 
-      // Under the current holder's win the same decision commits.
+      // One batch with decisions under the old win and the current one: only the old refused.
       long current = get(rig.client, rig.keys.detectorElection()).orElseThrow()
           .getCreateRevision();
-      long version = writer.execute("detector:new", (view, liveness) -> TopologyTransitions
-          .drain(view, liveness, "n").guardedBy(new LivenessGuard.ElectionHeld(current)));
-      assertEquals(3, version);
+      TopologyWriter mixed = rig.writer(100, TxnLimits.DEFAULTS);
+      CompletableFuture<Long> stale = mixed.submit("detector:old", (view, liveness) ->
+          TopologyTransitions.drain(view, liveness, "m").guardedBy(fence));
+      CompletableFuture<Long> now = mixed.submit("detector:new", (view, liveness) ->
+          TopologyTransitions.drain(view, liveness, "n")
+              .guardedBy(new LivenessGuard.ElectionHeld(current)));
+      mixed.start();
+      assertEquals(3, (long) Completions.join(now), "under the current win it commits");
+      Throwable old = assertThrows(Exception.class, () -> Completions.join(stale));
+      assertEquals(won, ((FencedOutException) Completions.cause(old)).createRevision());
     }
   }
 
