@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * them all as ONE compare-and-swap transaction on the version key (and on the liveness keys the
  * detector's decisions rest on, and the detector's election key: a deposed detector's decisions
  * fail with {@link FencedOutException}, the others in the batch go again). A batch closes
- * before the next command would take it past etcd's transaction limits ({@link TxnLimits}: operations and request bytes, counted from what
- * each command writes); the rest go first into the next one. A transaction etcd refuses all the
+ * before the next command would take it past etcd's transaction limits ({@link TxnLimits}:
+ * operations and request bytes, counted from what each command writes); the rest go first into
+ * the next one. A transaction etcd refuses all the
  * same applied nothing: it is split in two and retried at once, never sent again as it was.
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
  * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered
