@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.core;
 
 /**
- * A liveness key a transition's decision rests on, checked by etcd in the same transaction. The
+ * A key a transition's decision rests on, checked by etcd in the same transaction. The
  * detector decides from this replica's cache, which can be a moment behind etcd: a node whose
  * lease was re-attached through another replica must not be suspected on the stale view, and
  * the version key does not move for a re-attach, so only comparing the key itself catches it.
@@ -23,6 +23,20 @@ public sealed interface LivenessGuard {
     @Override
     public String nodeId() {
       return ""; // one key for every node: one compare per transaction
+    }
+  }
+
+  /**
+   * {@code P/election/detector} is still the key this replica created when it won the detector
+   * election ({@code createRevision}, the revision of that win): the fence of a detector
+   * decision. A detector whose session etcd has expired learns it only at its next election
+   * tick, while a rival may already lead; with this compare its decisions fail in etcd instead
+   * of committing next to the new leader's.
+   */
+  record ElectionHeld(long createRevision) implements LivenessGuard {
+    @Override
+    public String nodeId() {
+      return "";
     }
   }
 }

@@ -2,6 +2,7 @@ package io.gitstratum.coordinator.facade.core;
 
 import io.gitstratum.coordinator.proto.TopologyUpdate;
 import io.gitstratum.coordinator.schema.records.ChangeReason;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,6 +40,16 @@ public record Transition<R>(List<TopologyUpdate> updates, List<LivenessEffect> e
   /** This transition, its updates recorded as happening for {@code why}. */
   public Transition<R> because(ChangeReason why) {
     return new Transition<>(updates, effects, guards, response, why);
+  }
+
+  /** This transition, valid only while {@code guard} holds too (a no-op changes nothing). */
+  public Transition<R> guardedBy(LivenessGuard guard) {
+    if (!changes()) {
+      return this;
+    }
+    List<LivenessGuard> more = new ArrayList<>(guards);
+    more.add(guard);
+    return new Transition<>(updates, effects, more, response, reason);
   }
 
   /** Whether anything must be written. */

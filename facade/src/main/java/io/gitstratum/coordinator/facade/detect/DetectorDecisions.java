@@ -19,8 +19,8 @@ import java.util.function.Predicate;
  * etcd gets no second one until {@link #written} says how it ended. Nodes held back are
  * remembered, so a scan can look at only them ({@link #waiting}).
  *
- * <p>Not thread-safe: owned by the detector's thread. The memory is the leader's own and starts
- * afresh with a new leader, which errs towards deciding sooner.
+ * <p>Not thread-safe: owned by the detector's thread. A new leader starts from what etcd
+ * recorded of the detectors before it ({@link #recall}, {@link DetectorMemory}).
  */
 final class DetectorDecisions {
   enum Kind { SUSPECT, DOWN }
@@ -104,6 +104,17 @@ final class DetectorDecisions {
   void forget(Predicate<String> gone) {
     lapsedSince.keySet().removeIf(gone);
     awaitingDown.removeIf(gone);
+  }
+
+  /**
+   * This replica starts leading: it goes on from what the detectors before it decided (flap
+   * damping, the DOWN rate of the current second, each zone's slow rate and the pause).
+   */
+  void recall(DetectorMemory memory, long nowMs) {
+    memory.suspicions().forEach(s -> flaps.suspected(s.nodeId(), s.atMs()));
+    downSecond = Math.floorDiv(nowMs, 1000);
+    downsThisSecond = memory.downsThisSecond();
+    zones.recall(memory.lastDownByZone(), memory.pausedSinceMs());
   }
 
   /** This replica no longer leads: everything starts afresh when it leads again. */

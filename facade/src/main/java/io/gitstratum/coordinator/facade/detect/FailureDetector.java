@@ -3,8 +3,11 @@ package io.gitstratum.coordinator.facade.detect;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
 import io.gitstratum.coordinator.facade.core.Durations;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
+import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.TopologyTransitions;
 import io.gitstratum.coordinator.facade.core.Transition;
+import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.leader.Leadership;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
@@ -66,6 +69,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   // retention, a detector long without leadership) goes in steps of this many per trim.
   private static final int TRIM_READ = 1000;
   private static final long RECONCILE_EVERY_MS = 5_000;
+  // Changes a new leader reads back to rebuild its memory (DetectorMemory): bounded, so taking
+  // over stays one bounded read; a storm of more decisions within the flap window is recalled
+  // from its newest ones.
+  private static final int RECALL_CHANGES = 10_000;
 
   /** A full write queue or an etcd outage fails the decisions on every node alike. */
   private final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
@@ -84,6 +91,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   /** How the change history names this detector: {@code detector:<replica>}. */
   private final String actor;
   private final long downTimeoutMs;
+  private final long pauseLimitMs;
+  private final long slowIntervalMs;
   private final DetectorDecisions decisions;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
   // Counts liveness key changes: zone protection judges again only when it or the version moved.
@@ -96,6 +105,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private long lastReconcileMs;
   private Optional<DetectorPauseRecord> lastPause = Optional.empty();
   private boolean leading;
+  /** The election win this detector decides under ({@link Leadership#tenure}); 0: none. */
+  private long tenure;
+  /** A win etcd refused a decision of: not decided under again, whatever the election says. */
+  private long fencedOut;
   private long lastTrimMs;
   private ScheduledFuture<?> scans;
 
@@ -120,9 +133,10 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     this.thread = thread;
     long downMs = liveness.downTimeout().toMillis();
     this.downTimeoutMs = downMs;
+    this.pauseLimitMs = Math.round(settings.pauseLimit() * downMs);
+    this.slowIntervalMs = Math.round(settings.protectedDownInterval() * downMs);
     this.zones = new ZoneProtection(settings.zoneLabel(), settings.massExpiryShare(),
-        settings.massExpiryMinSuspects(), Math.round(settings.pauseLimit() * downMs),
-        Math.round(settings.protectedDownInterval() * downMs));
+        settings.massExpiryMinSuspects(), pauseLimitMs, slowIntervalMs);
     this.decisions = new DetectorDecisions(new FlapDamper(settings.flapSuspicions(),
         settings.flapWindow(), liveness.suspectTimeout()), zones, settings.downPerSecond());
   }
@@ -208,20 +222,25 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
 
   private void whileLeading(Consumer<Topology> work) {
     try {
-      if (!leadership.isLeader()) {
+      long now = leadership.tenure();
+      if (now == 0 || now == fencedOut) {
         if (leading) {
           log.info("failure detector stopped: this replica no longer leads");
           decisions.clear();
           graceRestarted.clear();
         }
         leading = false;
+        tenure = 0;
         return;
       }
+      tenure = now;
       if (!cache.isSynced()) {
         return;
       }
       Topology topology = cache.state().topology();
       if (!leading) {
+        // Not from nothing: a failed read is retried at the next scan, deciding nothing before.
+        decisions.recall(recall(topology.version(), clock.millis()), clock.millis());
         leading = true;
         lastTrimMs = 0;
         reconcileDue = true;
@@ -233,6 +252,17 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
       // Supervised by the schedule: the next scan starts again from etcd's state.
       log.warn("failure detector scan failed: {}", e.toString());
     }
+  }
+
+  /**
+   * What the detectors before this one decided, as etcd recorded it: the last
+   * {@link #RECALL_CHANGES} changes and the detector events of the last pause limit.
+   */
+  private DetectorMemory recall(long version, long nowMs) {
+    List<EtcdAdminStore.RecordedChange> changes = events.changes(
+        Math.max(0, version - RECALL_CHANGES), version);
+    return DetectorMemory.rebuild(changes, events.detectorEvents(nowMs - pauseLimitMs, nowMs + 1),
+        zones::zoneOf, nowMs, settings.flapWindow().toMillis(), slowIntervalMs);
   }
 
   private void observeProtection(Topology topology, boolean leader) {
@@ -286,12 +316,18 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   }
 
   /**
-   * Keeps a protection event in the history; a failure costs the record only (logged), never
-   * the scan.
+   * Keeps a protection event in the history, fenced by the election as decisions are; a failure
+   * costs the record only (logged), never the scan.
    */
   private void record(DetectorEventKind kind, String reason, long nowMs, String zone) {
+    long won = leadership.tenure();
+    if (won == 0 || won == fencedOut) {
+      return;
+    }
     try {
-      events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone));
+      if (!events.record(DetectorEvents.record(kind, actor, reason, nowMs, zone), won)) {
+        log.info("detector event not recorded ({} {}): this replica no longer leads", kind, zone);
+      }
     } catch (RuntimeException e) {
       log.warn("detector event not recorded ({} {}): {}", kind, zone, e.toString());
     }
@@ -324,13 +360,15 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   private void decide(DetectorDecisions.Decision decision, long nowMs) {
     String id = decision.nodeId();
     boolean suspect = decision.kind() == DetectorDecisions.Kind.SUSPECT;
+    // The fence: etcd writes the decision only while this win's election key is still there.
+    LivenessGuard fence = new LivenessGuard.ElectionHeld(tenure);
     Command<OptionalLong> command = suspect
-        ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id)
+        ? (view, liveness) -> TopologyTransitions.suspect(view, liveness, id).guardedBy(fence)
         // A pause that lands while the decision waits in the queue: its guard fails the commit,
         // and the writer, once its cache has the pause, asks again and gets nothing to write.
         : (view, liveness) -> cache.detectorPause().isPresent()
             ? new Transition<>(List.of(), OptionalLong.empty())
-            : TopologyTransitions.down(view, liveness, id);
+            : TopologyTransitions.down(view, liveness, id).guardedBy(fence);
     CompletableFuture<OptionalLong> written;
     try {
       written = writer.submit(actor, command);
@@ -342,7 +380,9 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
     written.whenComplete((version, error) -> thread.execute(() -> {
       decisions.written(decision, error == null && version.isPresent(), nowMs);
-      if (error != null) {
+      if (error != null && Completions.cause(error) instanceof FencedOutException fenced) {
+        fencedOut(fenced.createRevision());
+      } else if (error != null) {
         warnings.log("write", held -> log.warn("failure detector could not write its decision "
             + "on {}: {}{}", id, error.toString(), LogThrottle.heldBack(held)));
         onLiveness(id); // look again now, not at the next reconciliation
@@ -353,6 +393,27 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
             suspect ? "lease expired" : "grace period over", version.getAsLong());
       }
     }));
+  }
+
+  /**
+   * etcd refused a decision of the win {@code refused}: another replica leads (or none does
+   * yet). A known outcome: stop deciding now, say so once, and retry nothing.
+   */
+  private void fencedOut(long refused) {
+    if (!leading || refused != tenure) {
+      // Stopped already (the other decisions in flight under that win are refused alike), or
+      // a decision made before this replica lost and won again, whose new win etcd has not
+      // refused.
+      return;
+    }
+    fencedOut = refused;
+    log.warn("failure detector stopped: etcd refused its decision, this replica no longer leads "
+        + "(election won at revision {})", refused);
+    leadership.deposed(refused);
+    leading = false;
+    tenure = 0;
+    decisions.clear();
+    graceRestarted.clear();
   }
 
   private void trim(long version, long nowMs) {

@@ -11,8 +11,8 @@ import java.util.Map;
  * {@code window} gets a doubled suspect timeout, i.e. the detector waits one more suspect timeout
  * after its lease lapses before suspecting it again, until its suspicions age out of the window.
  *
- * <p>The history lives in the leader's memory only: after a leadership change damping starts
- * afresh, which errs towards detecting faster. Suspicions older than the window are dropped as
+ * <p>The history lives in the leader's memory; a new leader rebuilds it from etcd's change
+ * history ({@link DetectorMemory}). Suspicions older than the window are dropped as
  * new ones arrive, so the memory holds only the nodes suspected within the window, not every
  * node ever suspected. Not thread-safe; the detector's thread owns it.
  */

@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -201,6 +202,20 @@ public final class ZoneProtection {
   public void wentDown(String zone, long nowMs) {
     if (disruptedSince.containsKey(zone)) {
       lastDownMs.put(zone, nowMs);
+    }
+  }
+
+  /**
+   * Carries over what the detectors before this one decided: each zone's last DOWN (the slow
+   * rate counts from it) and, while every zone is disrupted here too, since when the pause runs,
+   * so that a leadership change neither restarts the pause nor lets a zone skip its interval.
+   */
+  public void recall(Map<String, Long> lastDownByZone, OptionalLong pausedSinceMs) {
+    lastDownByZone.forEach((zone, at) -> lastDownMs.merge(zone, at, Math::max));
+    if (pausedSinceMs.isPresent() && allDisruptedSinceMs >= 0
+        && pausedSinceMs.getAsLong() < allDisruptedSinceMs) {
+      allDisruptedSinceMs = pausedSinceMs.getAsLong();
+      state = new State(state.zones(), allDisruptedSinceMs + pauseLimitMs);
     }
   }
 

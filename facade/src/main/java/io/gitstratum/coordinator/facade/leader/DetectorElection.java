@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,11 +62,14 @@ public final class DetectorElection implements Leadership, AutoCloseable {
 
   private volatile Optional<LeaderInfo> leader = Optional.empty();
   private volatile boolean isLeader;
+  /** The create revision of the election key while this replica holds it; 0 otherwise. */
+  private volatile long tenure;
 
   /**
-   * @param keepAlives renews the session over the replica's keep-alive streams, which leave an
-   *     etcd member that stops answering (jetcd's own calls keep rotating over it until its
-   *     connection is declared dead, many seconds later)
+   * @param keepAlives renews the session over the replica's session keep-alive stream (its own,
+   *     never behind node heartbeats), which leaves an etcd member that stops answering (jetcd's
+   *     own calls keep rotating over it until its connection is declared dead, many seconds
+   *     later)
    */
   public DetectorElection(Client etcd, LeaseKeepAlives keepAlives, Keyspace keys,
       FacadeRecord self, Duration sessionTtl, Duration timeout,
@@ -101,6 +105,29 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     return isLeader;
   }
 
+  @Override
+  public long tenure() {
+    return tenure;
+  }
+
+  @Override
+  public void deposed(long refused) {
+    // Runs on the scheduler thread, as the ticks do: no tick can re-elect in between.
+    try {
+      scheduler.execute(() -> {
+        if (refused != 0 && refused == tenure) {
+          // The detector said so in its one line; this is the election's side of it.
+          log.debug("replica {} steps down as detector: the election key created at revision "
+              + "{} is gone or another replica's", self.getReplicaId(), refused);
+          isLeader = false;
+          tenure = 0;
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      log.debug("closing: not stepping down again ({})", e.toString());
+    }
+  }
+
   private void tick() {
     try {
       renewSession();
@@ -116,7 +143,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
 
   private void renewSession() {
     if (session != 0) {
-      long ttl = await(keepAlives.keepAliveAsync(session));
+      long ttl = await(keepAlives.sessionKeepAliveAsync(session));
       if (ttl > 0) {
         sessionRenewedNanos = nanoTime.getAsLong();
         return;
@@ -141,7 +168,8 @@ public final class DetectorElection implements Leadership, AutoCloseable {
         .Else(Op.get(key, GetOption.DEFAULT))
         .commit());
     if (response.isSucceeded()) {
-      elected(self, true);
+      // The key was created by this transaction: its create revision is the transaction's.
+      elected(self, response.getHeader().getRevision());
       return;
     }
     Optional<KeyValue> holder = response.getGetResponses().get(0).getKvs().stream().findFirst();
@@ -150,10 +178,12 @@ public final class DetectorElection implements Leadership, AutoCloseable {
     }
     FacadeRecord record = RecordCodec.decodeFacade(keys.detectorElection(),
         holder.get().getValue().getBytes());
-    elected(record, holder.get().getLease() == session);
+    elected(record, holder.get().getLease() == session ? holder.get().getCreateRevision() : 0);
   }
 
-  private void elected(FacadeRecord holder, boolean us) {
+  /** @param createRevision the election key's create revision when this replica holds it, or 0 */
+  private void elected(FacadeRecord holder, long createRevision) {
+    boolean us = createRevision != 0;
     leader = Optional.of(new LeaderInfo(holder.getReplicaId(), holder.getAddress()));
     if (us && !isLeader) {
       log.info("replica {} won the detector election", self.getReplicaId());
@@ -161,6 +191,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
       log.warn("replica {} lost the detector election to {}", self.getReplicaId(),
           holder.getReplicaId());
     }
+    tenure = createRevision;
     isLeader = us;
   }
 
@@ -169,6 +200,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
       log.warn("replica {} steps down as detector: {}", self.getReplicaId(), reason);
     }
     isLeader = false;
+    tenure = 0;
   }
 
   private <T> T await(CompletableFuture<T> call) {
@@ -186,6 +218,7 @@ public final class DetectorElection implements Leadership, AutoCloseable {
       ticks.cancel(false);
     }
     isLeader = false;
+    tenure = 0;
     CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
       if (session != 0) {
         try {

@@ -13,6 +13,18 @@ public interface Leadership {
   /** Whether this replica is the leader. */
   boolean isLeader();
 
+  /**
+   * While this replica leads, the create revision of its election key: the fence its detector
+   * decisions compare in etcd ({@code LivenessGuard.ElectionHeld}); 0 while it does not lead.
+   */
+  long tenure();
+
+  /**
+   * etcd refused a decision made under {@code tenure}: the election key is no longer this
+   * replica's. It stops leading at once, without waiting for its next election tick.
+   */
+  void deposed(long tenure);
+
   /** A replica, as other replicas and clients know it. */
   record LeaderInfo(String replicaId, String address) {}
 }

@@ -9,9 +9,22 @@ package io.gitstratum.coordinator.facade.store;
  * @param versionModRevision when it lost: the version key's mod revision now
  * @param guardRevision when it lost: the newest mod revision among the guarded liveness keys
  *     (0 when none exists); the cache must have applied it before the batch is rebuilt
+ * @param electionNow when it lost because the detector's election key was not the one a fence
+ *     names ({@code LivenessGuard.ElectionHeld}): that key's create revision now (0: absent);
+ *     decisions fenced by any other win can never commit. -1 when no fence failed
  */
 public record CommitResult(boolean committed, long revision, long versionModRevision,
-    long guardRevision) {
+    long guardRevision, long electionNow) {
+  public CommitResult(boolean committed, long revision, long versionModRevision,
+      long guardRevision) {
+    this(committed, revision, versionModRevision, guardRevision, -1);
+  }
+
+  /** Whether a detector fence failed. */
+  public boolean fenced() {
+    return electionNow >= 0;
+  }
+
   public static CommitResult committedAt(long revision) {
     return new CommitResult(true, revision, 0, 0);
   }

@@ -44,7 +44,8 @@ final class CommitTransaction {
   /**
    * @param expectedVersionModRevision the version key's mod revision the batch was built on
    * @param topology the changes' encoded writes
-   * @param guards liveness keys that must be absent for the writes to apply (none for a check)
+   * @param guards keys that must be as each guard says for the writes to apply (none for a
+   *     check)
    */
   CommitTransaction(Keyspace keys, long expectedVersionModRevision, TopologyWrites topology,
       List<KeyWrite> keyWrites, Collection<LivenessGuard> guards) {
@@ -88,14 +89,17 @@ final class CommitTransaction {
     return size;
   }
 
-  /** If: the version key is unchanged and every guarded liveness key is absent. */
+  /**
+   * If: the version key is unchanged, every guarded liveness key is absent, and the detector's
+   * election key is the one its fence names.
+   */
   Cmp[] compares() {
     List<Cmp> compares = new ArrayList<>(1 + guards.size());
     compares.add(new Cmp(bytes(keys.version()), Cmp.Op.EQUAL,
         CmpTarget.modRevision(expectedVersionModRevision)));
     for (LivenessGuard guard : guards) {
       ByteSequence key = bytes(keyOf(keys, guard));
-      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+      compares.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(expectedCreate(guard))));
     }
     return compares.toArray(Cmp[]::new);
   }
@@ -147,10 +151,25 @@ final class CommitTransaction {
     List<GetResponse> gets = response.getGetResponses();
     long versionModRevision = modRevision(gets.get(0));
     long guardRevision = 0;
-    for (GetResponse get : gets.subList(1, gets.size())) {
-      guardRevision = Math.max(guardRevision, modRevision(get));
+    long electionNow = -1;
+    for (int i = 0; i < guards.size(); i++) {
+      GetResponse get = gets.get(i + 1);
+      if (guards.get(i) instanceof LivenessGuard.ElectionHeld held) {
+        // The cache does not follow the election key: nothing to wait for, only the verdict.
+        long now = get.getKvs().stream().findFirst().map(KeyValue::getCreateRevision).orElse(0L);
+        if (now != held.createRevision()) {
+          electionNow = now;
+        }
+      } else {
+        guardRevision = Math.max(guardRevision, modRevision(get));
+      }
     }
-    return new CommitResult(false, revision, versionModRevision, guardRevision);
+    return new CommitResult(false, revision, versionModRevision, guardRevision, electionNow);
+  }
+
+  /** The create revision a guarded key must have: 0 (absent), or the fence's election win. */
+  private static long expectedCreate(LivenessGuard guard) {
+    return guard instanceof LivenessGuard.ElectionHeld held ? held.createRevision() : 0;
   }
 
   /**
@@ -226,6 +245,9 @@ final class CommitTransaction {
   private static String keyOf(Keyspace keys, LivenessGuard guard) {
     if (guard instanceof LivenessGuard.PauseAbsent) {
       return keys.detectorPause();
+    }
+    if (guard instanceof LivenessGuard.ElectionHeld) {
+      return keys.detectorElection();
     }
     return guard instanceof LivenessGuard.AliveAbsent
         ? keys.alive(guard.nodeId()) : keys.grace(guard.nodeId());

@@ -86,9 +86,17 @@ public final class EtcdAdminStore {
         .isSucceeded();
   }
 
-  /** A detector event of the detector itself (zone protection): not tied to any other write. */
-  public void record(DetectorEventRecord event) {
-    await(kv.txn().Then(put(event)).commit(), "detector event");
+  /**
+   * A detector event of the detector itself (zone protection), fenced as its decisions are:
+   * written only while {@code P/election/detector} is the key created at {@code electionWon}.
+   *
+   * @return false when the fence failed: this replica no longer leads, nothing was written
+   */
+  public boolean record(DetectorEventRecord event, long electionWon) {
+    ByteSequence election = bytes(keys.detectorElection());
+    return await(kv.txn()
+        .If(new Cmp(election, Cmp.Op.EQUAL, CmpTarget.createRevision(electionWon)))
+        .Then(put(event)).commit(), "detector event").isSucceeded();
   }
 
   /** The detector events from {@code fromMs} up to (not including) {@code toMs}, oldest first. */

@@ -55,6 +55,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
   private final Duration timeout;
   private final FacadeMetrics metrics;
   private final KeepAliveLane[] lanes = new KeepAliveLane[LANES];
+  /**
+   * The replicas' session leases (the detector election) have a stream of their own: etcd
+   * serves a stream's renewals in turn, so on a shared lane a heartbeat storm would queue the
+   * session's renewal behind thousands of nodes' and let it lapse while the replica still leads.
+   */
+  private final KeepAliveLane sessionLane;
   private final HeartbeatShedding shedding;
   /**
    * Per lease this replica renewed: {@code System.nanoTime()} by which it expires at the
@@ -103,6 +109,8 @@ public final class LeaseKeepAlives implements AutoCloseable {
       lanes[i] = new KeepAliveLane(i, this.channels, token, timeout, shedding.shedAfterNanos(),
           silentUntil, metrics);
     }
+    this.sessionLane = new KeepAliveLane(LANES, this.channels, token, timeout,
+        shedding.shedAfterNanos(), silentUntil, metrics);
   }
 
   /**
@@ -121,6 +129,14 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   public CompletableFuture<Long> keepAliveAsync(long leaseId) {
     return send(laneOf(leaseId), leaseId);
+  }
+
+  /**
+   * Renews a replica's session lease once, as {@link #keepAliveAsync}, on the session's own
+   * stream: never behind node heartbeats, and never refused for their backlog.
+   */
+  public CompletableFuture<Long> sessionKeepAliveAsync(long leaseId) {
+    return send(sessionLane, leaseId);
   }
 
   /**
@@ -200,6 +216,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
     for (KeepAliveLane lane : lanes) {
       lane.close();
     }
+    sessionLane.close();
     channels.forEach(ManagedChannel::shutdownNow);
   }
 }

@@ -66,6 +66,8 @@ final class BatchCommit {
    * @return false when it lost (the cache has caught up with why on return)
    * @throws UnavailableException when etcd could not be written, or its outcome is unknown
    * @throws TxnRefusedException when etcd refused it: nothing was applied, its leases are free
+   * @throws ElectionMoved when a detector fence failed: nothing was applied, and the decisions
+   *     fenced by any other win than the election key's current one never will be
    */
   boolean commit(TopologyCache.State seen, TopologyWrites topology, List<LivenessEffect> effects,
       Set<LivenessGuard> guards) throws InterruptedException {
@@ -92,6 +94,7 @@ final class BatchCommit {
     }
     if (!result.committed()) {
       leases.forEach(store::revokeLeaseQuietly); // the compare failed: nothing was attached
+      fenceCheck(result);
       cache.awaitVersionRevision(result.versionModRevision(), timeout);
       cache.awaitRevision(result.guardRevision(), timeout);
       return false;
@@ -145,7 +148,9 @@ final class BatchCommit {
           return true;
         }
         if (again.versionModRevision() == expected) {
-          // A guard stopped this copy; an earlier one may still land, so nothing is revoked.
+          // A guard stopped this copy; an earlier one may still land, so nothing is revoked
+          // (not even when the fence failed: an earlier copy fails the same fence).
+          fenceCheck(again);
           cache.awaitRevision(again.guardRevision(), timeout);
           return false;
         }
@@ -156,6 +161,13 @@ final class BatchCommit {
         // This copy applied nothing; whether an earlier one did, the next check tells.
         last = new UnavailableException(e.getMessage(), e);
       }
+    }
+  }
+
+  /** A lost commit whose detector fence failed is a known outcome: not leader any more. */
+  private static void fenceCheck(CommitResult lost) {
+    if (lost.fenced()) {
+      throw new ElectionMoved(lost.electionNow());
     }
   }
 

@@ -4,6 +4,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.client.topology.TopologyView;
 import io.gitstratum.coordinator.facade.cache.TopologyCache;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.LivenessOverlay;
@@ -50,9 +51,11 @@ import org.slf4j.LoggerFactory;
  * The write path, with group commit. Callers hand in commands; one writer thread per replica
  * takes the pending commands, applies them one after another to the cached topology, and commits
  * them all as ONE compare-and-swap transaction on the version key (and on the liveness keys the
- * detector's decisions rest on). A batch closes before the next command would take it past
- * etcd's transaction limits ({@link TxnLimits}: operations and request bytes, counted from what
- * each command writes); the rest go first into the next one. A transaction etcd refuses all the
+ * detector's decisions rest on, and the detector's election key: a deposed detector's decisions
+ * fail with {@link FencedOutException}, the others in the batch go again). A batch closes
+ * before the next command would take it past etcd's transaction limits ({@link TxnLimits}:
+ * operations and request bytes, counted from what each command writes); the rest go first into
+ * the next one. A transaction etcd refuses all the
  * same applied nothing: it is split in two and retried at once, never sent again as it was.
  * Versions stay dense and each caller gets its own answer. A lost compare (another replica
  * wrote) waits for the cache to catch up and recomputes the batch, with bounded jittered
@@ -269,7 +272,7 @@ public final class TopologyWriter implements AutoCloseable {
         liveness.apply(transition.effects());
         effects.addAll(transition.effects());
         guards.addAll(transition.guards());
-        decided.add(new Decided(pending, transition.response()));
+        decided.add(new Decided(pending, transition.response(), fenceOf(transition)));
       }
       if (decided.isEmpty()) {
         return;
@@ -285,6 +288,13 @@ public final class TopologyWriter implements AutoCloseable {
       } catch (UnavailableException e) {
         failAll(batch, e);
         return;
+      } catch (ElectionMoved e) {
+        // A deposed detector's decisions are refused for good; the rest of the batch (other
+        // callers' commands, decisions under the current win) goes again at once without them.
+        metrics.casConflict();
+        decided.stream().filter(d -> d.fence != 0 && d.fence != e.createRevision)
+            .forEach(d -> d.pending.fail(new FencedOutException(d.fence)));
+        continue;
       } catch (TxnRefusedException e) {
         metrics.commitRefused(e.refusal().name().toLowerCase(Locale.ROOT));
         if (e.refusal().forSize() && decided.size() > 1) {
@@ -428,7 +438,18 @@ public final class TopologyWriter implements AutoCloseable {
     }
   }
 
-  private record Decided(Pending<?> pending, Object response) {
+  /** The election win a detector decision is fenced by; 0 for any other command. */
+  private static long fenceOf(Transition<?> transition) {
+    for (LivenessGuard guard : transition.guards()) {
+      if (guard instanceof LivenessGuard.ElectionHeld held) {
+        return held.createRevision();
+      }
+    }
+    return 0;
+  }
+
+  /** @param fence the election win its transition is fenced by; 0: none */
+  private record Decided(Pending<?> pending, Object response, long fence) {
     void complete() {
       pending.completeUnchecked(response);
     }

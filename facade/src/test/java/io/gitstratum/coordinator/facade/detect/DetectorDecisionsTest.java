@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +130,41 @@ class DetectorDecisionsTest {
         "paused by an operator, whatever the zone allows");
     assertEquals(Optional.of(new Decision(Kind.DOWN, "a1")),
         decisions.look(nodes.get(1), liveness, false, T0 + 4_000));
+  }
+
+  @Test
+  void aNewLeaderGoesOnWithTheRateTheSlowZoneAndTheFlapsItsPredecessorsUsed() {
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      nodes.add(node("a" + i, NodeState.NODE_STATE_SUSPECT).toBuilder()
+          .putLabels("zone", "a").build());
+    }
+    for (int i = 0; i < 4; i++) {
+      nodes.add(node("b" + i, NodeState.NODE_STATE_SUSPECT).toBuilder()
+          .putLabels("zone", "b").build());
+    }
+    for (int i = 0; i < 3; i++) {
+      nodes.add(node("c" + i, NodeState.NODE_STATE_ACTIVE).toBuilder().putLabels("zone", "c")
+          .build());
+      alive.add("c" + i);
+    }
+    zones.observe(Topology.of(1, nodes, HashRingConfig.getDefaultInstance()), liveness, 0, T0);
+    // The old leader: zone a's last DOWN 1 s ago (one per 4 s there), two DOWNs this second
+    // (the rate is 2), and node c0 suspected twice within the flap window.
+    decisions.recall(new DetectorMemory(List.of(new DetectorMemory.Suspicion("c0", T0 - 60_000),
+        new DetectorMemory.Suspicion("c0", T0 - 30_000)), Map.of("a", T0 - 1_000), 2,
+        OptionalLong.empty()), T0);
+    assertEquals(Optional.empty(), decisions.look(nodes.get(4), liveness, false, T0),
+        "--down-rate: this second's two went DOWN under the old leader");
+    assertEquals(Optional.of(new Decision(Kind.DOWN, "b0")),
+        decisions.look(nodes.get(4), liveness, false, T0 + 1_000));
+    assertEquals(Optional.empty(), decisions.look(nodes.get(0), liveness, false, T0 + 2_999),
+        "zone a: 4 s after the old leader's DOWN, not after the new leader started");
+    assertEquals(Optional.of(new Decision(Kind.DOWN, "a0")),
+        decisions.look(nodes.get(0), liveness, false, T0 + 3_000));
+    alive.remove("c0");
+    assertEquals(Optional.empty(), decisions.look(nodes.get(8), liveness, false, T0 + 3_000),
+        "flapping: suspected twice under the old leader, it waits one more suspect timeout");
   }
 
   @Test

@@ -56,6 +56,12 @@ class CommitTransactionTest {
         .setLease(lease).setValue(ByteString.copyFrom(value)).build();
   }
 
+  /** The detector's election key as created at {@code createRevision}. */
+  private KeyValue election(long createRevision) {
+    return kv(keys.detectorElection(), createRevision, 77, new byte[0]).toBuilder()
+        .setCreateRevision(createRevision).build();
+  }
+
   private static TxnResponse answer(boolean succeeded, long revision, ResponseOp... gets) {
     return new TxnResponse(io.etcd.jetcd.api.TxnResponse.newBuilder()
         .setHeader(ResponseHeader.newBuilder().setRevision(revision)).setSucceeded(succeeded)
@@ -111,6 +117,26 @@ class CommitTransactionTest {
         range(kv(keys.alive("b"), 21, 8, new byte[0]))));
     assertEquals(new CommitResult(false, 40, 12, 30), lost);
     assertEquals(CommitResult.committedAt(41), txn.result(answer(true, 41)));
+  }
+
+  @Test
+  void theElectionFenceComparesTheWinsCreateRevisionAndSaysWhenItFailed() {
+    CommitTransaction txn = txn(5, List.of(added(3, "a")), List.of(),
+        List.of(new LivenessGuard.AliveAbsent("a"), new LivenessGuard.ElectionHeld(9)));
+    assertEquals(3, txn.compares().length);
+    assertEquals(3, txn.readsOnLost().length);
+    // Another replica's key (created at 33): fenced, and its revision is not waited for.
+    CommitResult lost = txn.result(answer(false, 40,
+        range(kv(keys.version(), 5, 0, new byte[0])),
+        range(kv(keys.alive("a"), 30, 7, new byte[0])),
+        range(election(33))));
+    assertEquals(new CommitResult(false, 40, 5, 30, 33), lost);
+    // The fence's own key, and no key at all.
+    assertEquals(new CommitResult(false, 40, 5, 0, -1), txn.result(answer(false, 40,
+        range(kv(keys.version(), 5, 0, new byte[0])), range(),
+        range(election(9)))));
+    assertTrue(txn.result(answer(false, 40, range(kv(keys.version(), 5, 0, new byte[0])),
+        range(), range())).fenced());
   }
 
   @Test

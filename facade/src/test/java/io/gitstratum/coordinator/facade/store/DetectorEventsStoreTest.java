@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.detect.DetectorEvents;
@@ -13,6 +14,7 @@ import io.gitstratum.coordinator.schema.records.DetectorEventKind;
 import io.gitstratum.coordinator.schema.records.DetectorEventRecord;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -32,7 +34,7 @@ class DetectorEventsStoreTest {
   static final EtcdExtension etcd = EtcdExtension.singleMember();
 
   @Test
-  void pauseResumeAndProtectionEventsAreKeptByTimeAndTrimmedByTime() {
+  void pauseResumeAndProtectionEventsAreKeptByTimeAndTrimmedByTime() throws Exception {
     Keyspace keys = Keyspace.of(Keyspace.DEFAULT_ROOT, "detector-events");
     try (Client client = Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
       EtcdAdminStore store = new EtcdAdminStore(client, keys,
@@ -42,8 +44,15 @@ class DetectorEventsStoreTest {
       assertTrue(store.resume(event(DetectorEventKind.DETECTOR_EVENT_RESUMED, 2_000, "")));
       assertFalse(store.resume(event(DetectorEventKind.DETECTOR_EVENT_RESUMED, 2_500, "")),
           "nothing paused: nothing to resume, nothing recorded");
-      store.record(event(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, 3_000, "eu-1a"));
-      store.record(event(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, 3_000, "eu-1b"));
+      long won = client.getKVClient().put(ByteSequence.from(keys.detectorElection(),
+          StandardCharsets.UTF_8), ByteSequence.EMPTY).get(5, TimeUnit.SECONDS).getHeader()
+          .getRevision();
+      assertTrue(store.record(event(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, 3_000,
+          "eu-1a"), won));
+      assertTrue(store.record(event(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, 3_000,
+          "eu-1b"), won));
+      assertFalse(store.record(event(DetectorEventKind.DETECTOR_EVENT_ZONE_PROTECTED, 3_000,
+          "eu-1c"), won - 1), "a deposed detector's event is refused, not written");
 
       List<DetectorEventRecord> all = store.detectorEvents(0, 10_000);
       assertEquals(List.of(DetectorEventKind.DETECTOR_EVENT_PAUSED,

@@ -10,6 +10,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
+import io.gitstratum.coordinator.facade.core.FencedOutException;
 import io.gitstratum.coordinator.facade.core.LivenessEffect;
 import io.gitstratum.coordinator.facade.core.LivenessGuard;
 import io.gitstratum.coordinator.facade.core.LivenessView;
@@ -240,6 +241,50 @@ class TopologyWriterTest {
       assertEquals(versionRevision, lost.versionModRevision(), "the version key did not move");
       assertEquals(aliveRevision, lost.guardRevision(), "the guard names the key that stopped it");
       assertEquals(1, rig.store.currentVersion());
+    }
+  }
+
+  @Test
+  void aDeposedDetectorsDecisionIsRefusedAndTheRestOfItsBatchCommits(TestInfo test)
+      throws Exception {
+    try (WriterRig rig = new WriterRig(etcd.endpoints(), cluster(test))) {
+      rig.startedWriter().execute("test", register(node("n", "g")));
+      // Won at some revision, and since then the key ended and another replica created it.
+      ByteSequence election = ByteSequence.from(rig.keys.detectorElection(),
+          StandardCharsets.UTF_8);
+      rig.client.getKVClient().put(election, ByteSequence.EMPTY).get(5, TimeUnit.SECONDS);
+      long won = get(rig.client, rig.keys.detectorElection()).orElseThrow().getCreateRevision();
+      rig.client.getKVClient().delete(election).get(5, TimeUnit.SECONDS);
+      rig.client.getKVClient().put(election, ByteSequence.EMPTY).get(5, TimeUnit.SECONDS);
+
+      TopologyWriter writer = rig.writer(100, TxnLimits.DEFAULTS);
+      LivenessGuard fence = new LivenessGuard.ElectionHeld(won);
+      CompletableFuture<Long> drained = writer.submit("detector:old", (view, liveness) ->
+          TopologyTransitions.drain(view, liveness, "n").guardedBy(fence));
+      CompletableFuture<RegisterNodeResponse> other = writer.submit("test",
+          register(node("m", "g")));
+      writer.start(); // both in one batch
+
+      Throwable refused = assertThrows(Exception.class, () -> Completions.join(drained));
+      assertTrue(Completions.cause(refused) instanceof FencedOutException, refused.toString());
+      assertEquals(won, ((FencedOutException) Completions.cause(refused)).createRevision());
+      assertEquals(2, Completions.join(other).getTopologyVersion(), "the other command commits");
+      assertEquals(NodeState.NODE_STATE_JOINING,
+          rig.cache.state().topology().node("n").orElseThrow().getState(), "not drained");
+
+      // One batch with decisions under the old win and the current one: only the old refused.
+      long current = get(rig.client, rig.keys.detectorElection()).orElseThrow()
+          .getCreateRevision();
+      TopologyWriter mixed = rig.writer(100, TxnLimits.DEFAULTS);
+      CompletableFuture<Long> stale = mixed.submit("detector:old", (view, liveness) ->
+          TopologyTransitions.drain(view, liveness, "m").guardedBy(fence));
+      CompletableFuture<Long> now = mixed.submit("detector:new", (view, liveness) ->
+          TopologyTransitions.drain(view, liveness, "n")
+              .guardedBy(new LivenessGuard.ElectionHeld(current)));
+      mixed.start();
+      assertEquals(3, (long) Completions.join(now), "under the current win it commits");
+      Throwable old = assertThrows(Exception.class, () -> Completions.join(stale));
+      assertEquals(won, ((FencedOutException) Completions.cause(old)).createRevision());
     }
   }
 
