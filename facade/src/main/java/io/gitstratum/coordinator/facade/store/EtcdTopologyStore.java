@@ -153,7 +153,8 @@ public final class EtcdTopologyStore {
 
   private CompletableFuture<Optional<KeyValue>> readVersionKey() {
     long start = System.nanoTime();
-    return Deadlines.bound(kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout,
+    return Deadlines.bound(HedgedCall.send(
+            () -> kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout), timeout,
             "version read")
         .whenComplete((response, error) -> metrics.etcdDone("version read", start, error == null))
         .thenApply(response -> response.getKvs().stream().findFirst());
@@ -273,7 +274,8 @@ public final class EtcdTopologyStore {
         keyWrites, List.of());
     TxnResponse response;
     try {
-      response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");
+      response = await(HedgedCall.send(() -> kv.txn().Then(txn.checkReads()).commit(),
+          timeout), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
@@ -283,8 +285,9 @@ public final class EtcdTopologyStore {
   /** {@code P/topology/commit} as of {@code revision}; empty when it cannot be read (compacted). */
   private Optional<String> commitMarkAt(long revision) {
     try {
-      return await(kv.get(bytes(keys.commitMark()), GetOption.builder().withRevision(revision)
-          .build()), "commit check").getKvs().stream().findFirst()
+      return await(HedgedCall.send(() -> kv.get(bytes(keys.commitMark()),
+          GetOption.builder().withRevision(revision).build()), timeout), "commit check")
+          .getKvs().stream().findFirst()
           .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       return Optional.empty();
@@ -337,9 +340,15 @@ public final class EtcdTopologyStore {
     }
   }
 
-  /** Starts granting a lease of {@code ttlSeconds}; see {@link #awaitLeases}. */
+  /**
+   * Starts granting a lease of {@code ttlSeconds}, within the deadline (see
+   * {@link #awaitLeases}); sent again while unanswered ({@link HedgedCall}), a spare lease
+   * revoked.
+   */
   public CompletableFuture<Long> grantLeaseAsync(long ttlSeconds) {
-    return lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID);
+    return Deadlines.bound(HedgedCall.send(
+        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), timeout,
+        this::revokeLeaseQuietly), timeout, "lease grant");
   }
 
   /**
