@@ -49,6 +49,7 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
+  private final HedgeDelay hedging;
   private final PagedRange pages;
   private final SnapshotRead snapshots;
   private final FacadeMetrics metrics;
@@ -74,6 +75,7 @@ public final class EtcdTopologyStore {
     this.lease = client.getLeaseClient();
     this.keys = keys;
     this.timeout = timeout;
+    this.hedging = new HedgeDelay(timeout);
     this.pages = new PagedRange(kv, pageBytes, this::await);
     this.snapshots = new SnapshotRead(kv, keys, pages, this::await);
   }
@@ -154,7 +156,7 @@ public final class EtcdTopologyStore {
   private CompletableFuture<Optional<KeyValue>> readVersionKey() {
     long start = System.nanoTime();
     return Deadlines.bound(HedgedCall.send(
-            () -> kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout), timeout,
+            () -> kv.get(bytes(keys.version()), GetOption.DEFAULT), hedging), timeout,
             "version read")
         .whenComplete((response, error) -> metrics.etcdDone("version read", start, error == null))
         .thenApply(response -> response.getKvs().stream().findFirst());
@@ -275,7 +277,7 @@ public final class EtcdTopologyStore {
     TxnResponse response;
     try {
       response = await(HedgedCall.send(() -> kv.txn().Then(txn.checkReads()).commit(),
-          timeout), "commit check");
+          hedging), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
@@ -286,7 +288,7 @@ public final class EtcdTopologyStore {
   private Optional<String> commitMarkAt(long revision) {
     try {
       return await(HedgedCall.send(() -> kv.get(bytes(keys.commitMark()),
-          GetOption.builder().withRevision(revision).build()), timeout), "commit check")
+          GetOption.builder().withRevision(revision).build()), hedging), "commit check")
           .getKvs().stream().findFirst()
           .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
@@ -347,7 +349,7 @@ public final class EtcdTopologyStore {
    */
   public CompletableFuture<Long> grantLeaseAsync(long ttlSeconds) {
     return Deadlines.bound(HedgedCall.send(
-        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), timeout,
+        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), hedging,
         this::revokeLeaseQuietly), timeout, "lease grant");
   }
 

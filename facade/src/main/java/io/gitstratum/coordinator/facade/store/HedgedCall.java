@@ -1,8 +1,6 @@
 package io.gitstratum.coordinator.facade.store;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -10,9 +8,9 @@ import java.util.function.Supplier;
 
 /**
  * An etcd call that is safe to send more than once (a read; a lease grant, whose spare lease
- * is revoked or expires), sent again while unanswered: a copy every {@code timeout /}
- * {@link #COPIES}, or at once when every copy sent so far has failed, at most {@link #COPIES}
- * in all. jetcd's round robin sends each copy over the next connection, so a request held by a
+ * is revoked or expires), sent again while unanswered: a copy each {@link HedgeDelay} (a third
+ * of the etcd timeout while etcd answers fast), or at once when every copy sent so far has
+ * failed, at most {@link #COPIES} in all. jetcd's round robin sends each copy over the next connection, so a request held by a
  * member that went silent (SIGSTOP, a black hole) or by a follower whose leader died (etcd
  * holds it until its own request timeout, longer than ours) does not decide the answer. The
  * first answer wins; answers after it go to {@code spare}. Fails when every copy failed; the
@@ -25,16 +23,15 @@ final class HedgedCall<T> {
 
   private final Supplier<CompletableFuture<T>> call;
   private final Consumer<T> spare;
-  private final Executor nextCopy;
+  private final HedgeDelay delay;
   private final CompletableFuture<T> answer = new CompletableFuture<>();
   private final AtomicInteger sent = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
 
-  private HedgedCall(Supplier<CompletableFuture<T>> call, Duration timeout, Consumer<T> spare) {
+  private HedgedCall(Supplier<CompletableFuture<T>> call, HedgeDelay delay, Consumer<T> spare) {
     this.call = call;
     this.spare = spare;
-    this.nextCopy = CompletableFuture.delayedExecutor(
-        Math.max(1, timeout.toMillis() / COPIES), TimeUnit.MILLISECONDS);
+    this.delay = delay;
   }
 
   /**
@@ -42,16 +39,16 @@ final class HedgedCall<T> {
    *
    * @param spare receives answers that came after the first (a lease to revoke)
    */
-  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, Duration timeout,
+  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgeDelay delay,
       Consumer<T> spare) {
-    HedgedCall<T> hedged = new HedgedCall<>(call, timeout, spare);
+    HedgedCall<T> hedged = new HedgedCall<>(call, delay, spare);
     hedged.sendCopy();
     return hedged.answer;
   }
 
   /** A read: a later answer is dropped. */
-  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, Duration timeout) {
-    return send(call, timeout, later -> {});
+  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgeDelay delay) {
+    return send(call, delay, later -> {});
   }
 
   private void sendCopy() {
@@ -62,6 +59,7 @@ final class HedgedCall<T> {
     if (copy > COPIES) {
       return;
     }
+    long sentAt = System.nanoTime();
     CompletableFuture<T> sending;
     try {
       sending = call.get();
@@ -70,6 +68,7 @@ final class HedgedCall<T> {
     }
     sending.whenComplete((value, error) -> {
       if (error == null) {
+        delay.answered(System.nanoTime() - sentAt);
         if (!answer.complete(value)) {
           spare.accept(value);
         }
@@ -79,8 +78,9 @@ final class HedgedCall<T> {
         sendCopy(); // every copy so far failed: the next one now, not at its time
       }
     });
-    if (copy < COPIES) {
-      nextCopy.execute(this::sendCopy);
+    long wait = delay.nanos();
+    if (copy < COPIES && wait < delay.timeoutNanos()) { // a copy at the deadline helps nobody
+      CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(this::sendCopy);
     }
   }
 }
