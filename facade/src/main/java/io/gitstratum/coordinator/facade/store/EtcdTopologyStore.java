@@ -49,7 +49,7 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
-  private final HedgeDelay hedging;
+  private final HedgePolicy hedging;
   private final PagedRange pages;
   private final SnapshotRead snapshots;
   private final FacadeMetrics metrics;
@@ -75,7 +75,7 @@ public final class EtcdTopologyStore {
     this.lease = client.getLeaseClient();
     this.keys = keys;
     this.timeout = timeout;
-    this.hedging = new HedgeDelay(timeout);
+    this.hedging = new HedgePolicy(timeout);
     this.pages = new PagedRange(kv, pageBytes, this::await);
     this.snapshots = new SnapshotRead(kv, keys, pages, this::await);
   }
@@ -342,38 +342,21 @@ public final class EtcdTopologyStore {
     }
   }
 
-  /**
-   * Starts granting a lease of {@code ttlSeconds}, within the deadline (see
-   * {@link #awaitLeases}); sent again while unanswered ({@link HedgedCall}), a spare lease
-   * revoked.
-   */
+  /** Starts granting a lease of {@code ttlSeconds} ahead of need (a pool's refill). */
   public CompletableFuture<Long> grantLeaseAsync(long ttlSeconds) {
-    return Deadlines.bound(HedgedCall.send(
-        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), hedging,
-        this::revokeLeaseQuietly), timeout, "lease grant");
+    return lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID);
   }
 
   /**
-   * Starts two grants of {@code ttlSeconds} at once and takes whichever answers first (jetcd
-   * sends consecutive calls over different connections, so one etcd member gone silent cannot
-   * hold it up); the other lease is revoked when it arrives. For rare grants that a decision
-   * waits on.
+   * Starts granting a lease of {@code ttlSeconds} that a call waits for, within the deadline
+   * (see {@link #awaitLeases}): sent again while unanswered ({@link HedgedCall}), so a member
+   * gone silent, or a follower holding it for a dead leader, cannot hold it up; a spare lease is
+   * revoked when it arrives.
    */
   public CompletableFuture<Long> grantLeaseHedged(long ttlSeconds) {
-    CompletableFuture<Long> first = grantLeaseAsync(ttlSeconds);
-    CompletableFuture<Long> second = grantLeaseAsync(ttlSeconds);
-    CompletableFuture<Long> winner = new CompletableFuture<>();
-    for (CompletableFuture<Long> grant : List.of(first, second)) {
-      grant.whenComplete((id, error) -> {
-        if (error == null && !winner.complete(id)) {
-          revokeLeaseQuietly(id);
-        } else if (error != null && first.isCompletedExceptionally()
-            && second.isCompletedExceptionally()) {
-          winner.completeExceptionally(error);
-        }
-      });
-    }
-    return winner;
+    return Deadlines.bound(HedgedCall.send(
+        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), hedging,
+        this::revokeLeaseQuietly), timeout, "lease grant");
   }
 
   /**

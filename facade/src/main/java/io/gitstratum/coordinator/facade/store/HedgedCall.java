@@ -1,14 +1,14 @@
 package io.gitstratum.coordinator.facade.store;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * An etcd call that is safe to send more than once (a read; a lease grant, whose spare lease
- * is revoked or expires), sent again while unanswered: a copy each {@link HedgeDelay} (a third
+ * is revoked or expires), sent again while unanswered: a copy each {@link HedgePolicy} (a third
  * of the etcd timeout while etcd answers fast), or at once when every copy sent so far has
  * failed, at most {@link #COPIES} in all. jetcd's round robin sends each copy over the next connection, so a request held by a
  * member that went silent (SIGSTOP, a black hole) or by a follower whose leader died (etcd
@@ -23,15 +23,17 @@ final class HedgedCall<T> {
 
   private final Supplier<CompletableFuture<T>> call;
   private final Consumer<T> spare;
-  private final HedgeDelay delay;
+  private final HedgePolicy policy;
   private final CompletableFuture<T> answer = new CompletableFuture<>();
-  private final AtomicInteger sent = new AtomicInteger();
-  private final AtomicInteger failed = new AtomicInteger();
+  @GuardedBy("this")
+  private int sent;
+  @GuardedBy("this")
+  private int failed;
 
-  private HedgedCall(Supplier<CompletableFuture<T>> call, HedgeDelay delay, Consumer<T> spare) {
+  private HedgedCall(Supplier<CompletableFuture<T>> call, HedgePolicy policy, Consumer<T> spare) {
     this.call = call;
     this.spare = spare;
-    this.delay = delay;
+    this.policy = policy;
   }
 
   /**
@@ -39,25 +41,26 @@ final class HedgedCall<T> {
    *
    * @param spare receives answers that came after the first (a lease to revoke)
    */
-  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgeDelay delay,
+  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgePolicy policy,
       Consumer<T> spare) {
-    HedgedCall<T> hedged = new HedgedCall<>(call, delay, spare);
+    HedgedCall<T> hedged = new HedgedCall<>(call, policy, spare);
     hedged.sendCopy();
     return hedged.answer;
   }
 
   /** A read: a later answer is dropped. */
-  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgeDelay delay) {
-    return send(call, delay, later -> {});
+  static <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> call, HedgePolicy policy) {
+    return send(call, policy, later -> {});
   }
 
-  private void sendCopy() {
-    if (answer.isDone()) {
-      return; // answered, failed, or the caller's deadline passed
-    }
-    int copy = sent.incrementAndGet();
-    if (copy > COPIES) {
-      return;
+  /** Sends the next copy unless the answer is settled or no copy may go; says whether it did. */
+  private boolean sendCopy() {
+    int copy;
+    synchronized (this) {
+      if (answer.isDone() || sent >= COPIES || sent > 0 && !policy.takeCopy()) {
+        return false;
+      }
+      copy = ++sent;
     }
     long sentAt = System.nanoTime();
     CompletableFuture<T> sending;
@@ -67,20 +70,29 @@ final class HedgedCall<T> {
       sending = CompletableFuture.failedFuture(e);
     }
     sending.whenComplete((value, error) -> {
+      if (copy > 1) {
+        policy.copyDone();
+      }
       if (error == null) {
-        delay.answered(System.nanoTime() - sentAt);
+        policy.answered(System.nanoTime() - sentAt);
         if (!answer.complete(value)) {
           spare.accept(value);
         }
-      } else if (failed.incrementAndGet() >= COPIES) {
+        return;
+      }
+      boolean allFailed;
+      synchronized (this) {
+        allFailed = ++failed == sent;
+      }
+      // Every copy so far failed: the next one now, not at its time; none may go: the error.
+      if (allFailed && !sendCopy()) {
         answer.completeExceptionally(error);
-      } else if (failed.get() >= Math.min(sent.get(), COPIES)) {
-        sendCopy(); // every copy so far failed: the next one now, not at its time
       }
     });
-    long wait = delay.nanos();
-    if (copy < COPIES && wait < delay.timeoutNanos()) { // a copy at the deadline helps nobody
+    long wait = policy.nanos();
+    if (copy < COPIES && wait < policy.timeoutNanos()) { // a copy at the deadline helps nobody
       CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(this::sendCopy);
     }
+    return true;
   }
 }

@@ -31,7 +31,7 @@ class HedgedCallTest {
   @Test
   void anUnansweredCallGetsCopiesAndTheFirstAnswerWinsTheRestAreSpare() throws Exception {
     List<Long> spare = new CopyOnWriteArrayList<>();
-    CompletableFuture<Long> answer = HedgedCall.send(this::call, new HedgeDelay(TIMEOUT),
+    CompletableFuture<Long> answer = HedgedCall.send(this::call, new HedgePolicy(TIMEOUT),
         spare::add);
     assertEquals(1, sent.size(), "the first copy goes at once");
     Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> sent.size() == 3);
@@ -46,7 +46,7 @@ class HedgedCallTest {
 
   @Test
   void aFailedCopyIsFollowedAtOnceAndAllFailedFailsTheCall() throws Exception {
-    HedgeDelay slowCopies = new HedgeDelay(Duration.ofSeconds(30));
+    HedgePolicy slowCopies = new HedgePolicy(Duration.ofSeconds(30));
     CompletableFuture<Long> answer = HedgedCall.send(this::call, slowCopies);
     IllegalStateException refused = new IllegalStateException("refused");
     sent.get(0).completeExceptionally(refused);
@@ -63,7 +63,7 @@ class HedgedCallTest {
 
   @Test
   void noCopyAfterTheCallerGaveUp() throws Exception {
-    CompletableFuture<Long> answer = HedgedCall.send(this::call, new HedgeDelay(TIMEOUT));
+    CompletableFuture<Long> answer = HedgedCall.send(this::call, new HedgePolicy(TIMEOUT));
     answer.cancel(true); // the caller's deadline passed
     Thread.sleep(TIMEOUT.toMillis());
     assertEquals(1, sent.size());
@@ -71,7 +71,7 @@ class HedgedCallTest {
 
   @Test
   void aSlowEtcdForEveryCallGetsNoCopies() throws Exception {
-    HedgeDelay delay = new HedgeDelay(TIMEOUT);
+    HedgePolicy delay = new HedgePolicy(TIMEOUT);
     for (int i = 0; i < 20; i++) {
       delay.answered(TimeUnit.MILLISECONDS.toNanos(200)); // answers take 2/3 of the timeout
     }
