@@ -1,7 +1,12 @@
 package io.gitstratum.coordinator.facade.store;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.etcd.jetcd.api.AuthGrpc;
 import io.etcd.jetcd.api.AuthenticateRequest;
+import io.etcd.jetcd.api.AuthenticateResponse;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -11,9 +16,10 @@ import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * etcd's auth token for the facade's own gRPC channels to etcd (jetcd handles its own): got
@@ -21,16 +27,20 @@ import java.util.concurrent.TimeUnit;
  * and fetched again after etcd rejects it (tokens expire after etcd's
  * {@code --auth-token-ttl} without use, and are invalidated by auth changes). Tokens are
  * cluster-wide, so one serves every endpoint. The password is held only to authenticate and is
- * never logged. Thread-safe.
+ * never logged. Fetching one never blocks its caller ({@link #ready}), and at most one
+ * Authenticate is in flight. Thread-safe.
  */
 public final class EtcdAuthToken {
   static final Metadata.Key<String> TOKEN =
       Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final String user;
   private final String password;
   private final Duration timeout;
   private volatile String token;
+  /** The Authenticate in flight, if any: one at a time, joined by every caller meanwhile. */
+  private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
 
   public EtcdAuthToken(String user, String password, Duration timeout) {
     this.user = user;
@@ -39,20 +49,29 @@ public final class EtcdAuthToken {
   }
 
   /**
-   * Makes sure a token is at hand, authenticating over {@code channel} when there is none.
-   * Blocks at most the etcd timeout.
+   * A token at hand: done at once when there is one; else the one Authenticate in flight over
+   * {@code channel}, started by the first caller and joined by the others. Never blocks: callers
+   * include gRPC's transport threads, which must not wait on etcd nor on each other.
    *
-   * @throws UnavailableException when etcd cannot be reached or refuses the credentials
+   * @return completes when a token is attached to new calls; fails with
+   *     {@link UnavailableException} when etcd cannot be reached within the timeout or refuses
+   *     the credentials
    */
-  public void ensure(Channel channel) {
+  public CompletableFuture<Void> ready(Channel channel) {
     if (token != null) {
-      return;
+      return DONE;
     }
-    synchronized (this) {
-      if (token == null) {
-        token = authenticate(channel);
-      }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = inFlight.compareAndExchange(null, mine);
+    if (running != null) {
+      return running.copy(); // a caller giving up on its copy leaves the others theirs
     }
+    if (token != null) { // another Authenticate ended between the two reads
+      inFlight.compareAndSet(mine, null);
+      return DONE;
+    }
+    authenticate(channel, mine);
+    return mine.copy();
   }
 
   /** Forgets the token when {@code error} says etcd no longer accepts it. */
@@ -82,16 +101,42 @@ public final class EtcdAuthToken {
     };
   }
 
-  private String authenticate(Channel channel) {
+  private void authenticate(Channel channel, CompletableFuture<Void> done) {
+    ListenableFuture<AuthenticateResponse> call;
     try {
-      return AuthGrpc.newBlockingStub(channel)
+      call = AuthGrpc.newFutureStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
           .authenticate(AuthenticateRequest.newBuilder().setName(user).setPassword(password)
-              .build())
-          .getToken();
-    } catch (StatusRuntimeException e) {
-      throw new UnavailableException("etcd authentication of user '" + user + "' failed: "
-          + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);
+              .build());
+    } catch (RuntimeException e) {
+      finish(done, null, e);
+      return;
+    }
+    Futures.addCallback(call, new FutureCallback<>() {
+      @Override
+      public void onSuccess(AuthenticateResponse response) {
+        finish(done, response.getToken(), null);
+      }
+
+      @Override
+      public void onFailure(Throwable error) {
+        finish(done, null, error);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+
+  /** Ends the Authenticate in flight: the next caller without a token starts another. */
+  private void finish(CompletableFuture<Void> done, String got, Throwable error) {
+    if (got != null) {
+      token = got;
+    }
+    inFlight.compareAndSet(done, null);
+    if (error == null) {
+      done.complete(null);
+    } else {
+      Status status = Status.fromThrowable(error);
+      done.completeExceptionally(new UnavailableException("etcd authentication of user '"
+          + user + "' failed: " + status.getCode() + " " + status.getDescription(), error));
     }
   }
 

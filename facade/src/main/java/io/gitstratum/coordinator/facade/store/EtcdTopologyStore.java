@@ -49,6 +49,7 @@ public final class EtcdTopologyStore {
   private final Lease lease;
   private final Keyspace keys;
   private final Duration timeout;
+  private final HedgePolicy hedging;
   private final PagedRange pages;
   private final SnapshotRead snapshots;
   private final FacadeMetrics metrics;
@@ -74,6 +75,7 @@ public final class EtcdTopologyStore {
     this.lease = client.getLeaseClient();
     this.keys = keys;
     this.timeout = timeout;
+    this.hedging = new HedgePolicy(timeout);
     this.pages = new PagedRange(kv, pageBytes, this::await);
     this.snapshots = new SnapshotRead(kv, keys, pages, this::await);
   }
@@ -153,7 +155,8 @@ public final class EtcdTopologyStore {
 
   private CompletableFuture<Optional<KeyValue>> readVersionKey() {
     long start = System.nanoTime();
-    return Deadlines.bound(kv.get(bytes(keys.version()), GetOption.DEFAULT), timeout,
+    return Deadlines.bound(HedgedCall.send(
+            () -> kv.get(bytes(keys.version()), GetOption.DEFAULT), hedging), timeout,
             "version read")
         .whenComplete((response, error) -> metrics.etcdDone("version read", start, error == null))
         .thenApply(response -> response.getKvs().stream().findFirst());
@@ -273,7 +276,8 @@ public final class EtcdTopologyStore {
         keyWrites, List.of());
     TxnResponse response;
     try {
-      response = await(kv.txn().Then(txn.checkReads()).commit(), "commit check");
+      response = await(HedgedCall.send(() -> kv.txn().Then(txn.checkReads()).commit(),
+          hedging), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
     }
@@ -283,8 +287,9 @@ public final class EtcdTopologyStore {
   /** {@code P/topology/commit} as of {@code revision}; empty when it cannot be read (compacted). */
   private Optional<String> commitMarkAt(long revision) {
     try {
-      return await(kv.get(bytes(keys.commitMark()), GetOption.builder().withRevision(revision)
-          .build()), "commit check").getKvs().stream().findFirst()
+      return await(HedgedCall.send(() -> kv.get(bytes(keys.commitMark()),
+          GetOption.builder().withRevision(revision).build()), hedging), "commit check")
+          .getKvs().stream().findFirst()
           .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       return Optional.empty();
@@ -337,32 +342,21 @@ public final class EtcdTopologyStore {
     }
   }
 
-  /** Starts granting a lease of {@code ttlSeconds}; see {@link #awaitLeases}. */
+  /** Starts granting a lease of {@code ttlSeconds} ahead of need (a pool's refill). */
   public CompletableFuture<Long> grantLeaseAsync(long ttlSeconds) {
     return lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID);
   }
 
   /**
-   * Starts two grants of {@code ttlSeconds} at once and takes whichever answers first (jetcd
-   * sends consecutive calls over different connections, so one etcd member gone silent cannot
-   * hold it up); the other lease is revoked when it arrives. For rare grants that a decision
-   * waits on.
+   * Starts granting a lease of {@code ttlSeconds} that a call waits for, within the deadline
+   * (see {@link #awaitLeases}): sent again while unanswered ({@link HedgedCall}), so a member
+   * gone silent, or a follower holding it for a dead leader, cannot hold it up; a spare lease is
+   * revoked when it arrives.
    */
   public CompletableFuture<Long> grantLeaseHedged(long ttlSeconds) {
-    CompletableFuture<Long> first = grantLeaseAsync(ttlSeconds);
-    CompletableFuture<Long> second = grantLeaseAsync(ttlSeconds);
-    CompletableFuture<Long> winner = new CompletableFuture<>();
-    for (CompletableFuture<Long> grant : List.of(first, second)) {
-      grant.whenComplete((id, error) -> {
-        if (error == null && !winner.complete(id)) {
-          revokeLeaseQuietly(id);
-        } else if (error != null && first.isCompletedExceptionally()
-            && second.isCompletedExceptionally()) {
-          winner.completeExceptionally(error);
-        }
-      });
-    }
-    return winner;
+    return Deadlines.bound(HedgedCall.send(
+        () -> lease.grant(ttlSeconds).thenApply(LeaseGrantResponse::getID), hedging,
+        this::revokeLeaseQuietly), timeout, "lease grant");
   }
 
   /**

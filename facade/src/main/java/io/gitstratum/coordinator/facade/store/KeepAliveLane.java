@@ -8,6 +8,7 @@ import io.gitstratum.coordinator.facade.core.Durations;
 import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -146,17 +147,24 @@ final class KeepAliveLane {
       if (System.nanoTime() - lastAnsweredNanos < timeout.toNanos()) {
         return; // slow, not silent
       }
-      int silent = endpoint % channels.size();
-      synchronized (silentUntil) {
-        silentUntil[silent] = System.nanoTime()
-            + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
-      }
+      int silent = avoidCurrentEndpoint();
       log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
           silent, Durations.format(timeout), index);
     }
     metrics.keepAliveStreamReset();
     failAll(id, new TimeoutException("etcd did not answer lease keep-alive within "
         + Durations.format(timeout)));
+  }
+
+  /** Every lane avoids the current endpoint for a while; returns its index. */
+  @GuardedBy("lock")
+  private int avoidCurrentEndpoint() {
+    int current = endpoint % channels.size();
+    synchronized (silentUntil) {
+      silentUntil[current] = System.nanoTime()
+          + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
+    }
+    return current;
   }
 
   /** The next endpoint after the current one that is not being avoided (any, if all are). */
@@ -261,6 +269,13 @@ final class KeepAliveLane {
         // the stream is already broken
       }
       requests = null;
+      if (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE) {
+        // The connection broke or was refused (a killed member): every lane's next stream
+        // would meet the same, one heartbeat each, so they all stay off it for a while.
+        log.warn("etcd endpoint {} refused lane {}'s keep-alive stream ({}): lanes avoid it for "
+            + "{}", avoidCurrentEndpoint(), index, cause.getMessage(),
+            Durations.format(timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR)));
+      }
       moveToNextEndpoint();
       failed = waiting.values().stream().flatMap(Queue::stream).toList();
       waiting.clear();

@@ -181,10 +181,11 @@ public final class LeaseKeepAlives implements AutoCloseable {
   }
 
   private CompletableFuture<Long> send(KeepAliveLane lane, long leaseId) {
-    // Authenticating blocks (bounded by the etcd timeout), so it happens outside the lane's lock.
-    token.ifPresent(t -> t.ensure(lane.currentChannel()));
     long start = System.nanoTime();
-    return lane.send(leaseId)
+    // Without a token, the renewal waits for the Authenticate in flight (never this thread).
+    CompletableFuture<Long> sent = token.isEmpty() ? lane.send(leaseId)
+        : token.get().ready(lane.currentChannel()).thenCompose(ready -> lane.send(leaseId));
+    return sent
         .handle((ttl, error) -> {
           metrics.etcdDone("lease keep-alive", start, error == null);
           if (error == null) {
@@ -192,6 +193,9 @@ public final class LeaseKeepAlives implements AutoCloseable {
             return ttl;
           }
           Throwable cause = Completions.cause(error);
+          if (cause instanceof UnavailableException said) {
+            throw said; // the Authenticate before it failed, and says how
+          }
           throw cause instanceof TimeoutException
               ? new UnavailableException("etcd did not answer lease keep-alive within "
                   + timeout, cause)

@@ -81,7 +81,7 @@ public final class LeasePool {
       }
     }
     while (out.size() < n) {
-      out.add(store.grantLeaseAsync(ttlSeconds));
+      out.add(store.grantLeaseHedged(ttlSeconds)); // the caller waits for these
     }
     for (int i = 0; i < refill; i++) {
       long startedAt = nanoClock.getAsLong();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.api.AuthGrpc;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.auth.Permission;
@@ -26,9 +27,16 @@ import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorService
 import io.gitstratum.coordinator.proto.DeregisterNodeRequest;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.RegisterNodeRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +44,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -177,7 +187,7 @@ class EtcdAuthTest {
           .withInterceptors(token.interceptor());
       RangeRequest inPrefix = RangeRequest.newBuilder()
           .setKey(ByteString.copyFromUtf8(PREFIX + "x")).build();
-      token.ensure(channels.get(0));
+      token.ready(channels.get(0)).get(5, TimeUnit.SECONDS);
       kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix);
 
       // A password change (here to the same password) makes etcd drop the user's tokens.
@@ -187,7 +197,7 @@ class EtcdAuthTest {
       StatusRuntimeException stale = assertThrows(StatusRuntimeException.class,
           () -> kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix));
       token.invalidateIfRejected(stale);
-      token.ensure(channels.get(0));
+      token.ready(channels.get(0)).get(5, TimeUnit.SECONDS);
       kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(inPrefix);
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
@@ -207,6 +217,74 @@ class EtcdAuthTest {
       UnavailableException e = assertThrows(UnavailableException.class,
           () -> keepAlives.keepAlive(lease));
       assertTrue(e.getMessage().contains("authentication"), e.getMessage());
+    }
+  }
+
+  /**
+   * Fetching a token never blocks its caller (heartbeats renew leases from gRPC's transport
+   * threads) and never runs two Authenticates at once: callers meanwhile join the one in
+   * flight. First against an endpoint that accepts connections and answers nothing, then
+   * against etcd.
+   */
+  @Test
+  void aTokenIsFetchedWithoutBlockingOnceForAllWhoWait() throws Exception {
+    EtcdConnector connector = new EtcdConnector(List.of(etcd.endpoint()), passwordAccess,
+        Duration.ofSeconds(1));
+    AtomicInteger authenticates = new AtomicInteger();
+    ClientInterceptor counting = new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method,
+          CallOptions options, Channel next) {
+        if (method.equals(AuthGrpc.getAuthenticateMethod())) {
+          authenticates.incrementAndGet();
+        }
+        return next.newCall(method, options);
+      }
+    };
+    try (ServerSocket silent = new ServerSocket(0)) {
+      ManagedChannel toSilent = connector.channel("https://127.0.0.1:" + silent.getLocalPort());
+      try {
+        EtcdAuthToken token = connector.token().orElseThrow();
+        Channel counted = ClientInterceptors.intercept(toSilent, counting);
+        long asked = System.nanoTime();
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          waiting.add(token.ready(counted));
+        }
+        long tookMs = (System.nanoTime() - asked) / 1_000_000;
+        assertTrue(tookMs < 500, "20 callers waited " + tookMs + " ms for a token");
+        assertTrue(waiting.stream().noneMatch(CompletableFuture::isDone));
+        assertEquals(1, authenticates.get(), "Authenticates sent for 20 callers");
+        for (CompletableFuture<Void> w : waiting) {
+          ExecutionException failed = assertThrows(ExecutionException.class,
+              () -> w.get(5, TimeUnit.SECONDS));
+          assertTrue(failed.getCause() instanceof UnavailableException
+              && failed.getCause().getMessage().contains("authentication of user 'coordinator'"
+                  + " failed: DEADLINE_EXCEEDED"), String.valueOf(failed.getCause()));
+        }
+      } finally {
+        toSilent.shutdownNow();
+      }
+    }
+
+    authenticates.set(0);
+    List<ManagedChannel> channels = connector.channels();
+    try {
+      EtcdAuthToken token = connector.token().orElseThrow();
+      Channel counted = ClientInterceptors.intercept(channels.get(0), counting);
+      List<CompletableFuture<Void>> waiting = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        waiting.add(token.ready(counted));
+      }
+      CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+      assertEquals(1, authenticates.get(), "Authenticates sent for 20 callers");
+      assertTrue(token.ready(counted).isDone(), "a token at hand is handed out at once");
+      KVGrpc.newBlockingStub(channels.get(0)).withInterceptors(token.interceptor())
+          .withDeadlineAfter(5, TimeUnit.SECONDS).range(RangeRequest.newBuilder()
+              .setKey(ByteString.copyFromUtf8(PREFIX + "x")).build());
+      assertEquals(1, authenticates.get());
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
     }
   }
 
