@@ -6,7 +6,7 @@ import io.gitstratum.coordinator.facade.config.FacadeCommand;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.di.FacadeComponent;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
-import io.gitstratum.coordinator.facade.store.EtcdSettings;
+import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitstratum.coordinator.etcdlocal.FreePorts;
-import io.gitstratum.coordinator.facade.store.EtcdReachability;
+import io.gitstratum.coordinator.facade.etcd.EtcdReachability;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ServerSocket;

@@ -5,7 +5,7 @@ import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.heartbeat.LivenessSettings;
 import io.gitstratum.coordinator.facade.server.ListenSettings;
 import io.gitstratum.coordinator.facade.server.RingSettings;
-import io.gitstratum.coordinator.facade.store.EtcdSettings;
+import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
 import io.gitstratum.coordinator.facade.store.TxnLimits;
 import io.gitstratum.coordinator.facade.tls.TlsSettings;
 import io.gitstratum.coordinator.facade.watch.WatchSettings;

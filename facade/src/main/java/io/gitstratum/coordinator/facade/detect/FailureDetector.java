@@ -14,7 +14,7 @@ import io.gitstratum.coordinator.facade.metrics.FacadeMetrics;
 import io.gitstratum.coordinator.facade.metrics.LogThrottle;
 import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
-import io.gitstratum.coordinator.facade.store.LeaseKeepAlives;
+import io.gitstratum.coordinator.facade.lease.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.write.Command;
 import io.gitstratum.coordinator.facade.write.TopologyWriter;
 import io.gitstratum.coordinator.proto.NodeInfo;

@@ -1,7 +1,7 @@
 package io.gitstratum.coordinator.facade.ops;
 
 import io.gitstratum.coordinator.admin.Change;
-import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
+import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -8,7 +8,7 @@ import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
 import io.gitstratum.coordinator.facade.leader.Leadership;
-import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
+import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.schema.records.DetectorPauseRecord;

@@ -2,7 +2,7 @@ package io.gitstratum.coordinator.facade.ops;
 
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
-import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
+import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.NodeState;
 import java.util.ArrayList;
 import java.util.List;

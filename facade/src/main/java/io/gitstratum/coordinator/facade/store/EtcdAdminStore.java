@@ -36,6 +36,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
+import io.gitstratum.coordinator.facade.etcd.Deadlines;
 
 /**
  * What the admin service and the status page read and write in etcd besides topology changes:

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import io.gitstratum.coordinator.facade.etcd.Deadlines;
 
 /**
  * The topology in etcd: the only class that speaks jetcd's KV and Watch APIs for it (with its

@@ -9,7 +9,7 @@ import io.gitstratum.coordinator.facade.di.FacadeComponent;
 import io.gitstratum.coordinator.facade.guard.LimitSettings;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.facade.server.ListenSettings;
-import io.gitstratum.coordinator.facade.store.EtcdSettings;
+import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.schema.keyspace.Keyspace;

@@ -90,12 +90,14 @@ class FacadeMetricsTest {
     Pattern named = Pattern.compile(
         "(?:,\\s*|etcd(?:Done)?\\(\\s*)\"([a-z][a-z -]*[a-z])\"(?:\\)|,)");
     TreeSet<String> found = new TreeSet<>();
-    try (Stream<Path> files = Files.list(
-        Path.of("src/main/java/io/gitstratum/coordinator/facade/store"))) {
-      for (Path file : files.toList()) {
-        Matcher m = named.matcher(Files.readString(file));
-        while (m.find()) {
-          found.add(FacadeMetrics.operationLabel(m.group(1)));
+    for (String etcdSide : List.of("store", "lease", "etcd")) {
+      try (Stream<Path> files = Files.list(
+          Path.of("src/main/java/io/gitstratum/coordinator/facade", etcdSide))) {
+        for (Path file : files.toList()) {
+          Matcher m = named.matcher(Files.readString(file));
+          while (m.find()) {
+            found.add(FacadeMetrics.operationLabel(m.group(1)));
+          }
         }
       }
     }

@@ -7,7 +7,7 @@ import io.gitstratum.coordinator.admin.Change;
 import io.gitstratum.coordinator.client.ring.ConsistentHashRing;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.detect.ZoneProtection;
-import io.gitstratum.coordinator.facade.store.EtcdMemberHealth;
+import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.NodeState;

@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 
 @Tag("etcd")
 class LeasePoolTest {

@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.etcd;
 
 import java.nio.file.Path;
 import java.time.Duration;

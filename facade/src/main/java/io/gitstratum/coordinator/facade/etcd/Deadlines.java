@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.etcd;
 
 import io.gitstratum.coordinator.facade.errors.Completions;
 import io.gitstratum.coordinator.facade.errors.UnavailableException;

@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.etcd.jetcd.api.LeaseGrpc;
@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
 
 /**
  * One LeaseKeepAlive stream of {@link LeaseKeepAlives} and the callers waiting for its answers

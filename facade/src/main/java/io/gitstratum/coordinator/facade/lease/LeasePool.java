@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.time.Duration;
@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 
 /**
  * Leases of one TTL granted ahead of need, so that a registration's transaction does not wait

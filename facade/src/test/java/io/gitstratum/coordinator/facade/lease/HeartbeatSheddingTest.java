@@ -1,9 +1,9 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gitstratum.coordinator.facade.store.HeartbeatShedding.Backlog;
+import io.gitstratum.coordinator.facade.lease.HeartbeatShedding.Backlog;
 import org.junit.jupiter.api.Test;
 
 /**

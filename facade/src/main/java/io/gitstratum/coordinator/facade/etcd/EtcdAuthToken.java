@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.etcd;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;

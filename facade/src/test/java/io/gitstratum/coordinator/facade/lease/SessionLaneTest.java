@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import io.gitstratum.coordinator.facade.etcd.EtcdConnector;
+import io.gitstratum.coordinator.facade.etcd.EtcdAccess;
 
 /**
  * A replica's session lease renews on a keep-alive stream of its own: with every node lane

@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade.store;
+package io.gitstratum.coordinator.facade.lease;
 
 /**
  * Whether a heartbeat's lease renewal is refused before it is sent, by deadline: from how long
