@@ -32,6 +32,7 @@ import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.etcd.EtcdConnector;
 import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
+import io.gitstratum.coordinator.facade.store.MemberRoutes;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.lease.LeaseKeepAlives;
 import io.gitstratum.coordinator.facade.lease.LeasePool;
@@ -145,9 +146,10 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static EtcdTopologyStore store(Client client, Keyspace keys, EtcdSettings etcd,
-      FacadeMetrics metrics) {
-    return new EtcdTopologyStore(client, keys, etcd.timeout(), etcd.pageBytes(), metrics);
+  static EtcdTopologyStore store(Client client, EtcdConnector connector, Keyspace keys,
+      EtcdSettings etcd, FacadeMetrics metrics) {
+    return new EtcdTopologyStore(client, new MemberRoutes(connector.clientPerEndpoint(),
+        etcd.timeout()), keys, etcd.timeout(), etcd.pageBytes(), metrics);
   }
 
   @Provides

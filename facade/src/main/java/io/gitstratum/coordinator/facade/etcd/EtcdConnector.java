@@ -52,8 +52,21 @@ public final class EtcdConnector {
 
   /** The jetcd client; the caller closes it. */
   public Client client() {
+    return client(endpoints);
+  }
+
+  /**
+   * One jetcd client per endpoint, for calls that must choose their member (see
+   * {@code MemberRoutes}); none for a single endpoint. The caller closes them.
+   */
+  public List<Client> clientPerEndpoint() {
+    return endpoints.size() < 2 ? List.of()
+        : endpoints.stream().map(e -> client(List.of(e))).toList();
+  }
+
+  private Client client(List<String> to) {
     ClientBuilder builder = Client.builder()
-        .endpoints(endpoints.toArray(String[]::new))
+        .endpoints(to.toArray(String[]::new))
         .connectTimeout(timeout)
         // jetcd retries failed calls itself; keep that inside our own per-call deadline.
         .retryMaxDuration(timeout)

@@ -97,6 +97,7 @@ public final class FacadeServer implements AutoCloseable {
   private Lifecycle parts() {
     return new Lifecycle()
         .release("etcd client", etcd::close)
+        .release("etcd commit routes", store::close)
         .release("timers", this::stopTimers)
         .release("detector thread", () -> liveness.thread().shutdown())
         .release("lease renewals", () -> liveness.keepAlives().close())

@@ -42,10 +42,11 @@ import io.gitstratum.coordinator.facade.etcd.Deadlines;
  * package-private parts: {@link PagedRange}, {@link SnapshotRead}). Every call has the
  * configured deadline and fails with {@code UnavailableException}. Thread-safe.
  */
-public final class EtcdTopologyStore {
+public final class EtcdTopologyStore implements AutoCloseable {
   private final FreshReads<Long> versionRevisions = new FreshReads<>(() -> readVersionKey()
       .thenApply(kvp -> kvp.map(KeyValue::getModRevision).orElse(0L)));
   private final KV kv;
+  private final MemberRoutes routes;
   private final Watch watch;
   private final Lease lease;
   private final Keyspace keys;
@@ -70,6 +71,16 @@ public final class EtcdTopologyStore {
    */
   public EtcdTopologyStore(Client client, Keyspace keys, Duration timeout, long pageBytes,
       FacadeMetrics metrics) {
+    this(client, MemberRoutes.none(), keys, timeout, pageBytes, metrics);
+  }
+
+  /**
+   * @param routes which member each topology commit and each copy of a hedged read goes to
+   *     (several endpoints)
+   */
+  public EtcdTopologyStore(Client client, MemberRoutes routes, Keyspace keys, Duration timeout,
+      long pageBytes, FacadeMetrics metrics) {
+    this.routes = routes;
     this.metrics = metrics;
     this.kv = client.getKVClient();
     this.watch = client.getWatchClient();
@@ -157,7 +168,7 @@ public final class EtcdTopologyStore {
   private CompletableFuture<Optional<KeyValue>> readVersionKey() {
     long start = System.nanoTime();
     return Deadlines.bound(HedgedCall.send(
-            () -> kv.get(bytes(keys.version()), GetOption.DEFAULT), hedging), timeout,
+            () -> kv().get(bytes(keys.version()), GetOption.DEFAULT), hedging), timeout,
             "version read")
         .whenComplete((response, error) -> metrics.etcdDone("version read", start, error == null))
         .thenApply(response -> response.getKvs().stream().findFirst());
@@ -232,8 +243,9 @@ public final class EtcdTopologyStore {
     }
     CommitTransaction txn = new CommitTransaction(keys, expectedVersionModRevision, topology,
         keyWrites, guards);
+    Optional<MemberRoutes.Route> route = routes.pick();
     try {
-      return txn.result(await(kv.txn()
+      return txn.result(await(route.map(MemberRoutes.Route::kv).orElse(kv).txn()
           .If(txn.compares())
           .Then(txn.writes())
           .Else(txn.readsOnLost())
@@ -243,6 +255,7 @@ public final class EtcdTopologyStore {
       if (refusal.isPresent()) {
         throw new TxnRefusedException(refusal.get(), e.getCause());
       }
+      route.ifPresent(r -> routes.unanswered(r, e.getMessage()));
       throw e;
     }
   }
@@ -277,7 +290,7 @@ public final class EtcdTopologyStore {
         keyWrites, List.of());
     TxnResponse response;
     try {
-      response = await(HedgedCall.send(() -> kv.txn().Then(txn.checkReads()).commit(),
+      response = await(HedgedCall.send(() -> kv().txn().Then(txn.checkReads()).commit(),
           hedging), "commit check");
     } catch (RuntimeException e) {
       return CommitCheck.unreachable();
@@ -288,7 +301,7 @@ public final class EtcdTopologyStore {
   /** {@code P/topology/commit} as of {@code revision}; empty when it cannot be read (compacted). */
   private Optional<String> commitMarkAt(long revision) {
     try {
-      return await(HedgedCall.send(() -> kv.get(bytes(keys.commitMark()),
+      return await(HedgedCall.send(() -> kv().get(bytes(keys.commitMark()),
           GetOption.builder().withRevision(revision).build()), hedging), "commit check")
           .getKvs().stream().findFirst()
           .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8));
@@ -396,6 +409,17 @@ public final class EtcdTopologyStore {
         Op.delete(bytes(keys.history(1)),
             DeleteOption.builder().withRange(bytes(keys.history(version))).build()))
         .commit(), "event trim");
+  }
+
+  /** A copy of a read goes to the next member in turn that is not being skipped. */
+  private KV kv() {
+    return routes.pick().map(MemberRoutes.Route::kv).orElse(kv);
+  }
+
+  /** Closes the per-member clients of the commit routes (the shared client is the caller's). */
+  @Override
+  public void close() {
+    routes.close();
   }
 
   private <T> T await(CompletableFuture<T> call, String operation) {
