@@ -1,7 +1,13 @@
 package io.gitstratum.coordinator.facade.lease;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.gitstratum.coordinator.facade.core.Durations;
@@ -20,6 +26,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
@@ -47,6 +54,8 @@ final class KeepAliveLane {
   private final long shedAfterNanos;
   /** Per endpoint: System.nanoTime() until which it is avoided (0: never was silent). */
   private final long[] silentUntil;
+  /** Tells every lane of the owner that a member does not answer its status. */
+  private final IntConsumer memberDown;
   private final FacadeMetrics metrics;
 
   private final Object lock = new Object();
@@ -76,6 +85,10 @@ final class KeepAliveLane {
   @GuardedBy("lock")
   private int endpoint;
 
+  /** The stream being ended hung on a member that answers: the next one opens there again. */
+  @GuardedBy("lock")
+  private boolean stayOnEndpoint;
+
   @GuardedBy("lock")
   private long streamId;
 
@@ -86,9 +99,13 @@ final class KeepAliveLane {
    * @param shedAfterNanos a renewal answered after waiting this long counts as slow
    * @param silentUntil per endpoint, {@code System.nanoTime()} until which it is avoided (0:
    *     never was silent); shared by every lane of the owner, guarded by its own monitor
+   * @param memberDown called with a member that did not answer its status (never under a
+   *     lane's lock): the owner moves every lane off it
    */
   KeepAliveLane(int index, List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
-      Duration timeout, long shedAfterNanos, long[] silentUntil, FacadeMetrics metrics) {
+      Duration timeout, long shedAfterNanos, long[] silentUntil, IntConsumer memberDown,
+      FacadeMetrics metrics) {
+    this.memberDown = memberDown;
     this.index = index;
     this.channels = channels;
     this.token = token;
@@ -107,6 +124,7 @@ final class KeepAliveLane {
     CompletableFuture<Long> answer = new CompletableFuture<>();
     long sentOn;
     synchronized (lock) {
+      leaveIfOthersFoundItSilent();
       waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>(1)).add(answer);
       sentAt.addLast(System.nanoTime());
       try {
@@ -136,11 +154,15 @@ final class KeepAliveLane {
 
   /**
    * A renewal on stream {@code id} went unanswered: its caller has failed already. If the
-   * stream answered nothing else for as long, abandon it and its endpoint (silent); if answers
-   * still come, etcd is slow, not gone, and resetting the stream would only fail every renewal
-   * waiting on it, exactly when etcd is busiest.
+   * stream answered nothing else for as long, it is abandoned; if answers still come, etcd is
+   * slow, not gone, and resetting the stream would only fail every renewal waiting on it,
+   * exactly when etcd is busiest. Before the member is judged, it is asked for its status with a
+   * quarter of the timeout: a follower whose stream hangs on a renewal it forwarded to a leader
+   * that stopped still answers that, and a new stream there works as soon as a new leader is
+   * elected; only a member that does not answer is avoided by every lane.
    */
   private void unanswered(long id) {
+    int current;
     synchronized (lock) {
       if (id != streamId || requests == null) {
         return; // that stream is gone already
@@ -148,13 +170,121 @@ final class KeepAliveLane {
       if (System.nanoTime() - lastAnsweredNanos < timeout.toNanos()) {
         return; // slow, not silent
       }
-      int silent = avoidCurrentEndpoint();
-      log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
-          silent, Durations.format(timeout), index);
+      current = endpoint % channels.size();
+    }
+    // Every member is asked, not only this stream's: when a leader stops, the lanes idle on it
+    // learn so from this check (at their next renewal), not from a renewal of their own that
+    // waits a whole timeout there.
+    for (int e = 0; e < channels.size(); e++) {
+      int member = e;
+      MaintenanceGrpc.MaintenanceFutureStub status = MaintenanceGrpc.newFutureStub(
+          channels.get(member)).withDeadlineAfter(Math.max(1, timeout.toMillis() / 4),
+              TimeUnit.MILLISECONDS);
+      if (token.isPresent()) {
+        status = status.withInterceptors(token.get().interceptor());
+      }
+      Futures.addCallback(status.status(StatusRequest.getDefaultInstance()),
+          new FutureCallback<StatusResponse>() {
+            @Override
+            public void onSuccess(StatusResponse answer) {
+              if (member == current) {
+                abandon(id, true);
+              }
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+              if (member == current) {
+                abandon(id, false);
+              } else {
+                avoid(member);
+              }
+            }
+          }, MoreExecutors.directExecutor());
+    }
+  }
+
+  /** Every lane avoids {@code member} for a while (it did not answer its status). */
+  private void avoid(int member) {
+    boolean already;
+    synchronized (silentUntil) {
+      long now = System.nanoTime();
+      already = silentUntil[member] != 0 && silentUntil[member] - now > 0;
+      silentUntil[member] = now + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
+    }
+    if (!already) {
+      log.warn("etcd endpoint {} does not answer its status: lanes avoid it for {}", member,
+          Durations.format(timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR)));
+      memberDown.accept(member);
+    }
+  }
+
+  /**
+   * {@code member} does not answer its status: if this lane's stream is there, its waiting
+   * renewals fail now (they would only time out) and its next stream opens elsewhere.
+   */
+  void leaveIfOn(int member) {
+    synchronized (lock) {
+      if (requests != null && endpoint % channels.size() == member) {
+        failAll(streamId, new TimeoutException("etcd endpoint " + member
+            + " does not answer its status"));
+      }
+    }
+  }
+
+  /** Ends stream {@code id}; a member that did not answer its status is avoided by every lane. */
+  private void abandon(long id, boolean memberAnswers) {
+    int down = -1;
+    synchronized (lock) {
+      if (id != streamId || requests == null) {
+        return;
+      }
+      if (memberAnswers) {
+        log.warn("etcd endpoint {} left a lease renewal unanswered for {} but answers its "
+            + "status: lane {} opens a new stream there", endpoint % channels.size(),
+            Durations.format(timeout), index);
+        stayOnEndpoint = true;
+      } else {
+        down = avoidCurrentEndpoint();
+        log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
+            down, Durations.format(timeout), index);
+      }
     }
     metrics.keepAliveStreamReset();
     failAll(id, new TimeoutException("etcd did not answer lease keep-alive within "
         + Durations.format(timeout)));
+    if (down >= 0) {
+      memberDown.accept(down);
+    }
+  }
+
+  /**
+   * Another lane found this lane's endpoint silent, and this stream answered nothing for a
+   * quarter of the etcd timeout (nor has a renewal waiting for less): the renewals waiting on it
+   * fail now (they would only time out) and the renewal being sent opens a stream on the next
+   * endpoint. A lane that was idle on a member when it stopped, or that moved onto it a moment
+   * before another lane marked it, so leaves it at its next renewal, not a whole timeout later.
+   */
+  @GuardedBy("lock")
+  private void leaveIfOthersFoundItSilent() {
+    long now = System.nanoTime();
+    int current = endpoint % channels.size();
+    synchronized (silentUntil) {
+      if (silentUntil[current] == 0 || silentUntil[current] - now <= 0) {
+        return;
+      }
+    }
+    if (requests == null) {
+      moveToNextEndpoint(); // no stream yet: the next one opens elsewhere
+      return;
+    }
+    long quarter = timeout.toNanos() / 4;
+    if (now - lastAnsweredNanos < quarter
+        || !sentAt.isEmpty() && now - sentAt.peekFirst() < quarter) {
+      return;
+    }
+    failAll(streamId, new TimeoutException("etcd endpoint " + current
+        + " left lease renewals unanswered (found silent by another lane)"));
   }
 
   /** Every lane avoids the current endpoint for a while; returns its index. */
@@ -277,7 +407,10 @@ final class KeepAliveLane {
             + "{}", avoidCurrentEndpoint(), index, cause.getMessage(),
             Durations.format(timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR)));
       }
-      moveToNextEndpoint();
+      if (!stayOnEndpoint) {
+        moveToNextEndpoint();
+      }
+      stayOnEndpoint = false;
       failed = waiting.values().stream().flatMap(Queue::stream).toList();
       waiting.clear();
       sentAt.clear();

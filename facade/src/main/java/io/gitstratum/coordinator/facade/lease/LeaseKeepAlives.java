@@ -108,10 +108,10 @@ public final class LeaseKeepAlives implements AutoCloseable {
     this.silentUntil = new long[this.channels.size()];
     for (int i = 0; i < LANES; i++) {
       lanes[i] = new KeepAliveLane(i, this.channels, token, timeout, shedding.shedAfterNanos(),
-          silentUntil, metrics);
+          silentUntil, this::leaveMember, metrics);
     }
     this.sessionLane = new KeepAliveLane(LANES, this.channels, token, timeout,
-        shedding.shedAfterNanos(), silentUntil, metrics);
+        shedding.shedAfterNanos(), silentUntil, this::leaveMember, metrics);
   }
 
   /**
@@ -175,6 +175,14 @@ public final class LeaseKeepAlives implements AutoCloseable {
         + "etcd; {} refused since the last such line (only leases that outlast the nodes' next "
         + "heartbeat)",
         waitedNanos / 1_000_000, held + 1));
+  }
+
+  /** A member did not answer its status: every lane on it moves off at once. */
+  private void leaveMember(int member) {
+    for (KeepAliveLane lane : lanes) {
+      lane.leaveIfOn(member);
+    }
+    sessionLane.leaveIfOn(member);
   }
 
   private KeepAliveLane laneOf(long leaseId) {
