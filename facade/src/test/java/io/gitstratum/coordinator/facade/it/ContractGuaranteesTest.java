@@ -29,8 +29,10 @@ import io.gitstratum.coordinator.schema.keyspace.Keyspace;
 import io.gitstratum.coordinator.testkit.EtcdExtension;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -236,7 +238,9 @@ class ContractGuaranteesTest {
   @Test
   void leaderAndHealthDescribeThisReplica() {
     register(object("o1", "g"));
-    assertTrue(facade.getLeader(GetLeaderRequest.getDefaultInstance()).getIsLeader());
+    // The replica campaigns in the background; on a busy machine it may win after the first write.
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
+        () -> facade.getLeader(GetLeaderRequest.getDefaultInstance()).getIsLeader());
     HealthCheckResponse health = facade.healthCheck(HealthCheckRequest.getDefaultInstance());
     assertTrue(health.getHealthy());
     assertEquals(1, health.getTopologyVersion());
