@@ -69,6 +69,8 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
   // retention, a detector long without leadership) goes in steps of this many per trim.
   private static final int TRIM_READ = 1000;
   private static final long RECONCILE_EVERY_MS = 5_000;
+  // Each failed renewal took at most an etcd timeout; three fit in any grace period worth having.
+  private static final int GRACE_RENEWAL_ATTEMPTS = 3;
   // Changes a new leader reads back to rebuild its memory (DetectorMemory): bounded, so taking
   // over stays one bounded read; a storm of more decisions within the flap window is recalled
   // from its newest ones.
@@ -352,8 +354,30 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
     }
     Long restarted = graceRestarted.put(id, lease.getAsLong());
     if (restarted == null || restarted != lease.getAsLong()) {
-      keepAlives.keepAliveAsync(lease.getAsLong()).exceptionally(e -> 0L);
+      renewGrace(id, lease.getAsLong(), GRACE_RENEWAL_ATTEMPTS);
     }
+  }
+
+  /**
+   * A renewal that fails (its keep-alive stream was on a member gone silent) is sent again, on
+   * whatever stream the lease's lane opens next, while the same grace key is there: the renewal
+   * is what gives the node its full grace, and renewing a lease twice does no harm.
+   */
+  private void renewGrace(String id, long lease, int attempts) {
+    keepAlives.keepAliveAsync(lease).whenComplete((ttl, e) -> {
+      if (e == null) {
+        return;
+      }
+      OptionalLong current = cache.graceLease(id);
+      if (current.isEmpty() || current.getAsLong() != lease) {
+        return; // the key is gone or another took its place
+      }
+      if (attempts > 1) {
+        renewGrace(id, lease, attempts - 1);
+      } else {
+        log.warn("grace period of node {} not restarted: {}", id, e.toString());
+      }
+    });
   }
 
   // Decisions are submitted without waiting, so many expiring together share group commits.
