@@ -32,6 +32,7 @@ import io.gitstratum.coordinator.facade.store.EtcdAdminStore;
 import io.gitstratum.coordinator.facade.etcd.EtcdConnector;
 import io.gitstratum.coordinator.facade.etcd.EtcdMemberHealth;
 import io.gitstratum.coordinator.facade.etcd.EtcdSettings;
+import io.gitstratum.coordinator.facade.etcd.SilentMembers;
 import io.gitstratum.coordinator.facade.store.MemberRoutes;
 import io.gitstratum.coordinator.facade.store.EtcdTopologyStore;
 import io.gitstratum.coordinator.facade.lease.LeaseKeepAlives;
@@ -146,10 +147,10 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static EtcdTopologyStore store(Client client, EtcdConnector connector, Keyspace keys,
-      EtcdSettings etcd, FacadeMetrics metrics) {
-    return new EtcdTopologyStore(client, new MemberRoutes(connector.clientPerEndpoint(),
-        etcd.timeout()), keys, etcd.timeout(), etcd.pageBytes(), metrics);
+  static EtcdTopologyStore store(Client client, EtcdConnector connector, SilentMembers silent,
+      Keyspace keys, EtcdSettings etcd, FacadeMetrics metrics) {
+    return new EtcdTopologyStore(client, new MemberRoutes(connector.clientPerEndpoint(), silent),
+        keys, etcd.timeout(), etcd.pageBytes(), metrics);
   }
 
   @Provides
@@ -216,11 +217,18 @@ final class FacadeModule {
 
   @Provides
   @Singleton
-  static LeaseKeepAlives keepAlives(EtcdConnector connector, EtcdSettings etcd,
-      LivenessSettings liveness, FacadeMetrics metrics) {
+  static LeaseKeepAlives keepAlives(EtcdConnector connector, SilentMembers silent,
+      EtcdSettings etcd, LivenessSettings liveness, FacadeMetrics metrics) {
     return new LeaseKeepAlives(connector.channels(), connector.token(), etcd.timeout(),
         liveness.heartbeatShedAfter(), liveness.suspectTimeout(), liveness.heartbeatInterval(),
-        metrics);
+        silent, metrics);
+  }
+
+  /** The etcd members found silent: one view for the keep-alive lanes and the commits. */
+  @Provides
+  @Singleton
+  static SilentMembers silentMembers(EtcdSettings etcd) {
+    return new SilentMembers(etcd.endpoints().size(), etcd.timeout());
   }
 
   @Provides

@@ -30,6 +30,7 @@ import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
+import io.gitstratum.coordinator.facade.etcd.SilentMembers;
 
 /**
  * One LeaseKeepAlive stream of {@link LeaseKeepAlives} and the callers waiting for its answers
@@ -37,23 +38,19 @@ import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
  * it is on, which stream is current, and when it last answered. A stream that fails, or leaves
  * a renewal unanswered while answering nothing else for the etcd timeout, fails every caller
  * waiting on it; the next renewal opens a new stream on the next endpoint not being avoided,
- * and a silent endpoint is avoided by every lane for {@link #SILENT_ENDPOINT_AVOIDED_FOR}
- * timeouts. Thread-safe (its {@code lock}, then the shared {@code silentUntil}); made, owned and
- * closed by {@link LeaseKeepAlives}, which owns the channels.
+ * and a silent endpoint is avoided by every lane (and the writer's commits) for a while
+ * ({@link SilentMembers}). Thread-safe (its {@code lock}, then {@code silent}'s); made, owned
+ * and closed by {@link LeaseKeepAlives}, which owns the channels.
  */
 final class KeepAliveLane {
   private static final Logger log = LoggerFactory.getLogger(KeepAliveLane.class);
-
-  /** How long, in etcd timeouts, an endpoint that left a renewal unanswered is avoided. */
-  static final int SILENT_ENDPOINT_AVOIDED_FOR = 10;
 
   private final int index;
   private final List<ManagedChannel> channels;
   private final Optional<EtcdAuthToken> token;
   private final Duration timeout;
   private final long shedAfterNanos;
-  /** Per endpoint: System.nanoTime() until which it is avoided (0: never was silent). */
-  private final long[] silentUntil;
+  private final SilentMembers silent;
   /** Tells every lane of the owner that a member does not answer its status. */
   private final IntConsumer memberDown;
   private final FacadeMetrics metrics;
@@ -97,13 +94,12 @@ final class KeepAliveLane {
    * @param channels one per etcd endpoint, owned by the caller
    * @param token etcd's auth token when etcd wants a user and password
    * @param shedAfterNanos a renewal answered after waiting this long counts as slow
-   * @param silentUntil per endpoint, {@code System.nanoTime()} until which it is avoided (0:
-   *     never was silent); shared by every lane of the owner, guarded by its own monitor
+   * @param silent the members found silent, shared by every lane of the owner
    * @param memberDown called with a member that did not answer its status (never under a
    *     lane's lock): the owner moves every lane off it
    */
   KeepAliveLane(int index, List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
-      Duration timeout, long shedAfterNanos, long[] silentUntil, IntConsumer memberDown,
+      Duration timeout, long shedAfterNanos, SilentMembers silent, IntConsumer memberDown,
       FacadeMetrics metrics) {
     this.memberDown = memberDown;
     this.index = index;
@@ -111,7 +107,7 @@ final class KeepAliveLane {
     this.token = token;
     this.timeout = timeout;
     this.shedAfterNanos = shedAfterNanos;
-    this.silentUntil = silentUntil;
+    this.silent = silent;
     this.metrics = metrics;
     this.endpoint = index; // spread the lanes over the endpoints from the start
   }
@@ -206,15 +202,9 @@ final class KeepAliveLane {
 
   /** Every lane avoids {@code member} for a while (it did not answer its status). */
   private void avoid(int member) {
-    boolean already;
-    synchronized (silentUntil) {
-      long now = System.nanoTime();
-      already = silentUntil[member] != 0 && silentUntil[member] - now > 0;
-      silentUntil[member] = now + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
-    }
-    if (!already) {
+    if (silent.markSilent(member)) {
       log.warn("etcd endpoint {} does not answer its status: lanes avoid it for {}", member,
-          Durations.format(timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR)));
+          Durations.format(silent.avoidedFor()));
       memberDown.accept(member);
     }
   }
@@ -245,7 +235,8 @@ final class KeepAliveLane {
             Durations.format(timeout), index);
         stayOnEndpoint = true;
       } else {
-        down = avoidCurrentEndpoint();
+        down = endpoint % channels.size();
+        silent.markSilent(down);
         log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
             down, Durations.format(timeout), index);
       }
@@ -269,10 +260,8 @@ final class KeepAliveLane {
   private void leaveIfOthersFoundItSilent() {
     long now = System.nanoTime();
     int current = endpoint % channels.size();
-    synchronized (silentUntil) {
-      if (silentUntil[current] == 0 || silentUntil[current] - now <= 0) {
-        return;
-      }
+    if (!silent.isAvoided(current)) {
+      return;
     }
     if (requests == null) {
       moveToNextEndpoint(); // no stream yet: the next one opens elsewhere
@@ -287,31 +276,10 @@ final class KeepAliveLane {
         + " left lease renewals unanswered (found silent by another lane)"));
   }
 
-  /** Every lane avoids the current endpoint for a while; returns its index. */
-  @GuardedBy("lock")
-  private int avoidCurrentEndpoint() {
-    int current = endpoint % channels.size();
-    synchronized (silentUntil) {
-      silentUntil[current] = System.nanoTime()
-          + timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR).toNanos();
-    }
-    return current;
-  }
-
-  /** The next endpoint after the current one that is not being avoided (any, if all are). */
+  /** The next endpoint after the current one that is not being avoided. */
   @GuardedBy("lock")
   private void moveToNextEndpoint() {
-    long now = System.nanoTime();
-    synchronized (silentUntil) {
-      for (int step = 1; step <= channels.size(); step++) {
-        int candidate = (endpoint + step) % channels.size();
-        if (silentUntil[candidate] == 0 || silentUntil[candidate] - now <= 0) {
-          endpoint = candidate;
-          return;
-        }
-      }
-    }
-    endpoint++;
+    endpoint = silent.nextAnswering(endpoint % channels.size() + 1);
   }
 
   /** The channel of the endpoint this lane is on: its next stream opens there. */
@@ -403,9 +371,10 @@ final class KeepAliveLane {
       if (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE) {
         // The connection broke or was refused (a killed member): every lane's next stream
         // would meet the same, one heartbeat each, so they all stay off it for a while.
+        int refused = endpoint % channels.size();
+        silent.markSilent(refused);
         log.warn("etcd endpoint {} refused lane {}'s keep-alive stream ({}): lanes avoid it for "
-            + "{}", avoidCurrentEndpoint(), index, cause.getMessage(),
-            Durations.format(timeout.multipliedBy(SILENT_ENDPOINT_AVOIDED_FOR)));
+            + "{}", refused, index, cause.getMessage(), Durations.format(silent.avoidedFor()));
       }
       if (!stayOnEndpoint) {
         moveToNextEndpoint();

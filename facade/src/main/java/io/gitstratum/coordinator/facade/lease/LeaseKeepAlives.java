@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
+import io.gitstratum.coordinator.facade.etcd.SilentMembers;
 
 /**
  * Renews node leases over a few long-lived LeaseKeepAlive streams per replica (each lease always
@@ -33,8 +34,8 @@ import io.gitstratum.coordinator.facade.etcd.EtcdAuthToken;
  * next call opens a new stream on the next endpoint. A stream whose renewal goes unanswered for
  * the etcd timeout counts as failed too: an etcd member whose network silently drops packets
  * leaves its connections open, and TCP keepalive would notice only much later. Its endpoint is
- * then avoided by every lane for a while
- * ({@link KeepAliveLane#SILENT_ENDPOINT_AVOIDED_FOR} timeouts), so a black-holed member costs a
+ * then avoided by every lane (and by the writer's commits) for a while
+ * ({@link SilentMembers}), so a black-holed member costs a
  * node at most one unanswered renewal per replica. With etcd auth, each stream carries the auth
  * token; one etcd rejected is fetched again for the next stream. Thread-safe; owns its channels
  * and its lanes.
@@ -69,9 +70,6 @@ public final class LeaseKeepAlives implements AutoCloseable {
    */
   private final Cache<Long, Long> renewedUntil;
   private final LogThrottle shedLog = new LogThrottle(SHED_LOG_INTERVAL);
-  // Per endpoint: System.nanoTime() until which it is avoided (0: never was silent). Shared by
-  // the lanes, which read and write it holding its monitor.
-  private final long[] silentUntil;
 
   /**
    * @param channels one per etcd endpoint (see {@link EtcdConnector#channels()}); owned from now
@@ -80,7 +78,7 @@ public final class LeaseKeepAlives implements AutoCloseable {
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, FacadeMetrics metrics) {
     this(channels, token, timeout, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(1),
-        metrics);
+        new SilentMembers(channels.size(), timeout), metrics);
   }
 
   /**
@@ -90,10 +88,11 @@ public final class LeaseKeepAlives implements AutoCloseable {
    * @param heartbeatInterval the interval nodes are advised: a heartbeat is refused only while
    *     its lease would outlast the node's next one by an etcd timeout, and has more than half
    *     of {@code nodeLeaseTtl} left
+   * @param silent the members this replica found silent, shared with its other etcd calls
    */
   public LeaseKeepAlives(List<ManagedChannel> channels, Optional<EtcdAuthToken> token,
       Duration timeout, Duration shedAfter, Duration nodeLeaseTtl, Duration heartbeatInterval,
-      FacadeMetrics metrics) {
+      SilentMembers silent, FacadeMetrics metrics) {
     // A refused node keeps more than half its lease too: the client library retries a refused
     // heartbeat at once only past that, so refusals are never met by immediate retries.
     Duration spare = heartbeatInterval.plus(timeout);
@@ -105,13 +104,12 @@ public final class LeaseKeepAlives implements AutoCloseable {
     this.channels = List.copyOf(channels);
     this.token = token;
     this.timeout = timeout;
-    this.silentUntil = new long[this.channels.size()];
     for (int i = 0; i < LANES; i++) {
       lanes[i] = new KeepAliveLane(i, this.channels, token, timeout, shedding.shedAfterNanos(),
-          silentUntil, this::leaveMember, metrics);
+          silent, this::leaveMember, metrics);
     }
     this.sessionLane = new KeepAliveLane(LANES, this.channels, token, timeout,
-        shedding.shedAfterNanos(), silentUntil, this::leaveMember, metrics);
+        shedding.shedAfterNanos(), silent, this::leaveMember, metrics);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.Client;
+import io.gitstratum.coordinator.facade.etcd.SilentMembers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ class MemberRoutesTest {
   // jetcd connects on first use only: these clients never do.
   private final List<Client> clients = IntStream.range(0, 3).mapToObj(i -> Client.builder()
       .endpoints("http://127.0.0.1:" + (1 + i)).build()).toList();
-  private final MemberRoutes routes = new MemberRoutes(clients, Duration.ofSeconds(10));
+  private final SilentMembers silent = new SilentMembers(3, Duration.ofSeconds(10));
+  private final MemberRoutes routes = new MemberRoutes(clients, silent);
 
   @AfterEach
   void close() {
@@ -41,6 +43,12 @@ class MemberRoutesTest {
     MemberRoutes.Route first = routes.pick().orElseThrow();
     routes.unanswered(first, "no answer within 10 s");
     assertEquals(List.of(1, 2, 1, 2), picks(4));
+  }
+
+  @Test
+  void aMemberTheKeepAliveLanesFoundSilentIsSkipped() {
+    silent.markSilent(1);
+    assertEquals(List.of(0, 2, 0, 2), picks(4));
   }
 
   @Test
