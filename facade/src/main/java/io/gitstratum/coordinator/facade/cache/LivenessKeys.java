@@ -65,21 +65,21 @@ final class LivenessKeys implements LivenessView {
     return !present(key) ? OptionalLong.empty() : OptionalLong.of(key.lease());
   }
 
-  /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
+  /** The lease of the node's grace key, if it has one. */
   OptionalLong graceLease(String nodeId) {
     LeasedKey key = grace.get(nodeId);
     return !present(key) || key.lease() == 0 ? OptionalLong.empty()
         : OptionalLong.of(key.lease());
   }
 
-  /** Replaces every key with a fresh read's; the read does not tell grace keys' leases. */
+  /** Replaces every key with a fresh read's. */
   void reset(StoreSnapshot snapshot) {
     long revision = snapshot.revision();
     tombstones.clear();
     alive.keySet().retainAll(snapshot.alive().keySet());
     snapshot.alive().forEach((id, lease) -> alive.put(id, new LeasedKey(lease, revision)));
-    grace.keySet().retainAll(snapshot.grace());
-    snapshot.grace().forEach(id -> grace.put(id, new LeasedKey(0, revision)));
+    grace.keySet().retainAll(snapshot.grace().keySet());
+    snapshot.grace().forEach((id, lease) -> grace.put(id, new LeasedKey(lease, revision)));
     drained.keySet().retainAll(snapshot.drained());
     snapshot.drained().forEach(id -> drained.put(id, new LeasedKey(1, revision)));
   }

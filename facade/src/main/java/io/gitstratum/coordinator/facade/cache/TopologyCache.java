@@ -114,7 +114,7 @@ public final class TopologyCache {
     return liveness.aliveLease(nodeId);
   }
 
-  /** The lease of the node's grace key, if it has one and it is known (not after a resync). */
+  /** The lease of the node's grace key, if it has one. */
   public OptionalLong graceLease(String nodeId) {
     return liveness.graceLease(nodeId);
   }

@@ -192,6 +192,9 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
         reconcileDue = false;
         lastReconcileMs = nowMs;
         for (NodeInfo node : topology.nodes()) {
+          if (node.getState() == NodeState.NODE_STATE_SUSPECT) {
+            restartGrace(node.getId()); // a key that came with a resync or before this win
+          }
           check(node, nowMs);
         }
         decisions.forget(id -> topology.node(id).isEmpty());
@@ -344,7 +347,9 @@ public final class FailureDetector implements TopologyCache.Listener, AutoClosea
    * A grace key that just appeared gets its full grace period from now: its lease was granted
    * before the commit, and a transaction held up on the way to etcd (a member gone silent) can
    * land seconds later with little of that lease left, which would cut the grace period short.
-   * One renewal per key, by the detector that sees it appear.
+   * One renewal per key, by the detector that sees it appear: in a watch event, or in a
+   * reconciliation when it came with a resync (the watch was cut meanwhile) or before this
+   * replica won the election (the previous detector's renewal may have been lost with it).
    */
   private void restartGrace(String id) {
     OptionalLong lease = cache.graceLease(id);

@@ -100,9 +100,9 @@ final class SnapshotRead {
     Map<String, Long> alive = new HashMap<>();
     pages.scanFrom(gets.get(3), keys.alivePrefix(), revision, true, kvp -> alive.put(kvp.getKey()
         .toString(StandardCharsets.UTF_8).substring(keys.alivePrefix().length()), kvp.getLease()));
-    Set<String> grace = new HashSet<>();
-    pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.add(kvp.getKey()
-        .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length())));
+    Map<String, Long> grace = new HashMap<>();
+    pages.scanFrom(gets.get(4), keys.gracePrefix(), revision, true, kvp -> grace.put(kvp.getKey()
+        .toString(StandardCharsets.UTF_8).substring(keys.gracePrefix().length()), kvp.getLease()));
     Set<String> drained = new HashSet<>();
     pages.scanFrom(gets.get(6), keys.drainedPrefix(), revision, true, kvp -> drained.add(kvp
         .getKey().toString(StandardCharsets.UTF_8).substring(keys.drainedPrefix().length())));

@@ -55,7 +55,7 @@ class TopologyCacheTest {
 
   @Test
   void appliesATransactionsEventsInVersionOrder() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
     // A batch commit: etcd returns keys sorted, and events/...10 sorts after events/...9.
     cache.apply(List.of(event(added(2, "b"), 11), event(added(1, "a"), 11), version(2, 11)));
     TopologyCache.State state = cache.state();
@@ -67,7 +67,7 @@ class TopologyCacheTest {
 
   @Test
   void ignoresRevisionsAlreadyInTheSnapshot() {
-    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), Map.of(), Set.of(), 20, 20, 1));
+    cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), Map.of(), Map.of(), 20, 20, 1));
     cache.apply(List.of(event(added(1, "a"), 20), version(1, 20)));
     assertEquals(1, cache.state().topology().version());
     assertTrue(delivered.isEmpty());
@@ -75,10 +75,10 @@ class TopologyCacheTest {
 
   @Test
   void aReadOlderThanACommitAlreadyAppliedIsRefused() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
     // The supervisor's resync read is taken at revision 11; meanwhile this replica commits
     // version 1 at revision 12 and applies it. Applying the read now would undo version 1.
-    StoreSnapshot staleRead = new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 11, 0, 1);
+    StoreSnapshot staleRead = new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 11, 0, 1);
     cache.applyCommitted(12, List.of(added(1, "a")),
         List.of(new KeyWrite.PutAlive("a", "g", 77)));
 
@@ -87,7 +87,7 @@ class TopologyCacheTest {
     assertEquals(77, cache.aliveLease("a").orElseThrow());
 
     StoreSnapshot fresh = new StoreSnapshot(Topology.empty().apply(added(1, "a")),
-        Map.of("a", 77L), Set.of(), 12, 12, 1);
+        Map.of("a", 77L), Map.of(), 12, 12, 1);
     assertTrue(cache.reset(fresh), "a read at or after the commit is taken");
     assertEquals(1, cache.state().topology().version());
     assertTrue(cache.reset(staleRead, true), "etcd restored from a backup: taken when forced");
@@ -95,8 +95,17 @@ class TopologyCacheTest {
   }
 
   @Test
+  void aResyncTellsTheLeasesOfGraceKeys() {
+    // The detector renews a grace key it first sees in a resync: it needs the key's lease.
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of("a", 9L), 10, 0, 1));
+    assertTrue(cache.liveness().hasGrace("a"));
+    assertEquals(9, cache.graceLease("a").orElseThrow());
+    assertTrue(cache.graceLease("b").isEmpty());
+  }
+
+  @Test
   void anOlderReattachArrivingAfterThisReplicasDeleteDoesNotBringTheKeyBack() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of("a", 5L), Set.of(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of("a", 5L), Map.of(), 10, 0, 1));
     // This replica deletes a's alive key at revision 13 and applies it at once; the watch then
     // brings another replica's re-attach of revision 12 (lease 6), then the delete itself.
     cache.applyCommitted(13, List.of(), List.of(new KeyWrite.DeleteAlive("a")));
@@ -112,7 +121,7 @@ class TopologyCacheTest {
 
   @Test
   void aGapIsAnErrorNotASkip() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 5, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 5, 0, 1));
     assertThrows(TopologyGapException.class,
         () -> cache.apply(List.of(event(added(2, "b"), 6), version(2, 6))));
     assertEquals(0, cache.state().topology().version());
@@ -120,7 +129,7 @@ class TopologyCacheTest {
 
   @Test
   void ringConfigWrittenAtBootstrapIsApplied() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 1, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 1, 0, 1));
     HashRingConfig config = HashRingConfig.newBuilder().setReplicationFactor(2).build();
     cache.apply(List.of(new KvChange(keys.ringConfig(), RecordCodec.encode(config), false, 2, 0)));
     assertEquals(config, cache.state().topology().ringConfig());
@@ -129,7 +138,7 @@ class TopologyCacheTest {
 
   @Test
   void awaitsTheVersionRevision() throws InterruptedException {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 1, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 1, 0, 1));
     assertFalse(cache.awaitVersionRevision(3, Duration.ofMillis(20)));
     cache.apply(List.of(event(added(1, "a"), 3), version(1, 3)));
     assertTrue(cache.awaitVersionRevision(3, Duration.ZERO));
@@ -142,7 +151,7 @@ class TopologyCacheTest {
 
   @Test
   void aCommitAppliedDirectlyIsNotAppliedAgainWhenTheWatchBringsIt() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
     cache.applyCommitted(11, List.of(added(1, "a"), added(2, "b")),
         List.of(new KeyWrite.PutAlive("a", "g", 77)));
     assertEquals(2, cache.state().topology().version());
@@ -161,7 +170,7 @@ class TopologyCacheTest {
   @Test
   void aLateWatchEventCannotUndoAnAliveKeyFromANewerCommit() {
     cache.reset(new StoreSnapshot(Topology.empty().apply(added(1, "a")), Map.of("a", 5L),
-        Set.of(), 10, 10, 1));
+        Map.of(), 10, 10, 1));
     // The node re-registered with lease 6 at revision 12, committed by this replica ...
     cache.applyCommitted(12, List.of(), List.of(new KeyWrite.PutAlive("a", "g", 6)));
     // ... while the watch still brings the expiry of lease 5 at revision 11.
@@ -174,7 +183,7 @@ class TopologyCacheTest {
 
   @Test
   void aCommitTheWatchAlreadyDeliveredChangesNothing() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), 10, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
     cache.apply(List.of(event(added(1, "a"), 11), version(1, 11)));
     cache.applyCommitted(11, List.of(added(1, "a")), List.of());
     assertEquals(1, cache.state().topology().version());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.KeyValue;
+import io.gitstratum.coordinator.facade.config.FacadeConfig;
 import io.gitstratum.coordinator.facade.server.FacadeServer;
 import io.gitstratum.coordinator.proto.CoordinatorServiceGrpc.CoordinatorServiceBlockingStub;
 import io.gitstratum.coordinator.proto.GetLeaderRequest;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -94,6 +96,38 @@ class DetectorTest {
     }
     assertTrue(transitions.containsAll(Set.of("n0 NODE_STATE_SUSPECT", "n0 NODE_STATE_DOWN",
         "n1 NODE_STATE_SUSPECT", "n1 NODE_STATE_DOWN")), transitions.toString());
+  }
+
+  @Test
+  void aDetectorThatTakesOverGivesTheGraceKeysItFindsTheirFullGrace() throws Exception {
+    // The previous detector may have lost its renewal of a grace key with its leadership (or
+    // never made it): the new one renews what it finds, so no node's grace is cut short.
+    Duration grace = Duration.ofSeconds(3);
+    UnaryOperator<FacadeConfig> liveness = c -> c.withLiveness(c.liveness().withTimeouts(
+        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2).plus(grace)));
+    FacadeServer first = harness.start(cluster, liveness);
+    CoordinatorServiceBlockingStub firstStub = harness.stub(first);
+    Awaitility.await().atMost(WAIT).until(() -> firstStub.getLeader(
+        GetLeaderRequest.getDefaultInstance()).getIsLeader());
+    CoordinatorServiceBlockingStub stub = harness.stub(harness.start(cluster, liveness));
+    try (Heartbeater beats = new Heartbeater(List.of(stub))) {
+      registerAndBeat(stub, beats, 6);
+      beats.stop("n0");
+      Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+          .until(() -> count(stub, NodeState.NODE_STATE_SUSPECT) == 1);
+      Thread.sleep(grace.toMillis() / 2); // half its grace goes by under the first detector
+      assertEquals(0, count(stub, NodeState.NODE_STATE_DOWN), "still within its grace");
+      first.close();
+      Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> stub
+          .getLeader(GetLeaderRequest.getDefaultInstance()).getIsLeader());
+      long won = System.nanoTime();
+      Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+          .until(() -> count(stub, NodeState.NODE_STATE_DOWN) == 1);
+      Duration afterWin = Duration.ofNanos(System.nanoTime() - won);
+      assertTrue(afterWin.compareTo(grace.minusMillis(250)) >= 0, "DOWN " + afterWin.toMillis()
+          + " ms after the new detector won; its grace of " + grace.toMillis()
+          + " ms should have started again then");
+    }
   }
 
   @Test

@@ -74,7 +74,7 @@ class WatchHubTest {
   private WatchHub hub;
 
   WatchHubTest() {
-    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Set.of(), revision, 0, 1));
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), revision, 0, 1));
   }
 
   @AfterEach
@@ -421,13 +421,13 @@ class WatchHubTest {
     resumes.runAll();
 
     // A resync that finds nothing changed sends nothing.
-    cache.reset(new StoreSnapshot(cache.state().topology(), Map.of(), Set.of(), ++revision,
+    cache.reset(new StoreSnapshot(cache.state().topology(), Map.of(), Map.of(), ++revision,
         revision, 1));
     assertEquals(List.of("full_sync 0->5"), sent(fresh));
     assertEquals(List.of(), sent(resumed));
 
     Topology backup = Topology.empty().apply(added(1)).apply(added(2));
-    cache.reset(new StoreSnapshot(backup, Map.of(), Set.of(), 3, 3, 1), true);
+    cache.reset(new StoreSnapshot(backup, Map.of(), Map.of(), 3, 3, 1), true);
     assertEquals(List.of("full_sync 0->5", "full_sync 5->2"), sent(fresh));
     assertEquals(List.of("full_sync 5->2"), sent(resumed));
     assertEquals(List.of("n1", "n2"), fullSyncNodes(resumed.sent.get(0)));
