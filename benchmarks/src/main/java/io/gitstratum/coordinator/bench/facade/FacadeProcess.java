@@ -67,10 +67,12 @@ public final class FacadeProcess implements AutoCloseable {
     int http = freePort();
     Files.createDirectories(logDir);
     Path logFile = logDir.resolve("facade-" + profile.cluster() + ".log");
+    Path realJar = jar.toRealPath();
     List<String> cmd = new ArrayList<>(launcher); // taskset execs java: the pid stays the same
     cmd.add("java");
+    cmd.addAll(classDataSharing(realJar));
     cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-jar", jar.toString(),
+    cmd.addAll(List.of("-jar", realJar.toString(),
         "--listen", "127.0.0.1:" + grpc,
         "--advertise", "127.0.0.1:" + grpc,
         "--http-listen", "127.0.0.1:" + http,
@@ -100,6 +102,23 @@ public final class FacadeProcess implements AutoCloseable {
     return facade;
   }
 
+  /**
+   * The JVM flag that maps {@code jar}'s class-data sharing archive ({@code .jsa} beside it, from
+   * deploy/cds-archive.sh), or none when there is no archive: the flag with a missing file would
+   * turn off even the JDK's own archive. The archive holds only for the jar by the path it was
+   * dumped for, the real absolute one; with any other the JVM warns and starts without it.
+   */
+  static List<String> classDataSharing(Path jar) {
+    String name = jar.getFileName().toString();
+    Path archive = jar.resolveSibling(name.replaceFirst("\\.jar$", "") + ".jsa");
+    return Files.isRegularFile(archive) ? List.of("-XX:SharedArchiveFile=" + archive)
+        : List.of();
+  }
+
+  /**
+   * Polls health every 10 ms. A refused connection puts a gRPC channel into reconnect backoff
+   * (1 s, then longer): without resetting it, the poll would notice SERVING up to seconds late.
+   */
   private void awaitServing(Duration timeout) throws IOException, InterruptedException {
     ManagedChannel channel = newChannel();
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -108,6 +127,7 @@ public final class FacadeProcess implements AutoCloseable {
         throw new IOException("facade exited with " + process.exitValue() + "; see " + logFile
             + ":\n" + tail());
       }
+      channel.resetConnectBackoff();
       try {
         HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
             .withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -122,7 +142,7 @@ public final class FacadeProcess implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IOException("facade not SERVING after " + timeout + "; see " + logFile);
       }
-      Thread.sleep(100);
+      Thread.sleep(10);
     }
   }
 
