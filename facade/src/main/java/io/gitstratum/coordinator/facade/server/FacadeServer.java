@@ -141,11 +141,11 @@ public final class FacadeServer implements AutoCloseable {
       closed.set(true);
       throw new IllegalStateException("start-up failed", e);
     }
-    log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
-        config.listen().replicaId(), !config.tls().enabled() ? "plaintext"
-            : config.tls().mutual() ? "mutual TLS" : "TLS",
+    log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {}), {} after "
+        + "the process started", config.listen().replicaId(), !config.tls().enabled()
+            ? "plaintext" : config.tls().mutual() ? "mutual TLS" : "TLS",
         config.listen().host(), server.getPort(), config.listen().httpHost(), ops.port(),
-        store.keys().prefix(), config.etcd().endpoints());
+        store.keys().prefix(), config.etcd().endpoints(), ProcessAge.describe());
     return this;
   }
 
