@@ -75,7 +75,9 @@ train() {
 [ -f "$jar" ] || warn "no jar at $jar"
 if [ -z "$classes" ]; then
   classes="${archive%.jsa}.classlist"
-  train "$classes" || warn "the training start of the facade did not get ready (is etcd on the PATH?)"
+  # A second try on other ports: a free port may be taken between the check and etcd's bind.
+  train "$classes" || train "$classes" \
+    || warn "the training start of the facade did not get ready (is etcd on the PATH?)"
 fi
 [ -s "$classes" ] || warn "no class list at $classes"
 rm -f "$archive"

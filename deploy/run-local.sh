@@ -33,9 +33,12 @@ done
 advertise="${advertise:-localhost:${listen##*:}}"
 # The build's class-data sharing archive (deploy/cds-archive.sh) halves the CPU of a start; it
 # holds for the jar by this absolute path. Without it (or stale) the JVM starts all the same.
-cds=()
+# C2 compiles after 3x the usual calls: at start-up it competed for the CPU with the start itself
+# (README, "Start-up"; the container image and the benchmark's replicas use the same flags).
+jvm=(-XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=2000
+  -XX:Tier4CompileThreshold=45000 -XX:Tier4BackEdgeThreshold=120000)
 if [ -f "${jar%.jar}.jsa" ]; then
-  cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa")
+  jvm+=(-XX:SharedArchiveFile="${jar%.jar}.jsa")
 fi
-exec java "${cds[@]}" -jar "$jar" --embedded-etcd --listen "$listen" --http-listen "$http_listen" \
+exec java "${jvm[@]}" -jar "$jar" --embedded-etcd --listen "$listen" --http-listen "$http_listen" \
   --advertise "$advertise" "${args[@]}"

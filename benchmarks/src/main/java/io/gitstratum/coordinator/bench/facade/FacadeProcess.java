@@ -30,6 +30,15 @@ public final class FacadeProcess implements AutoCloseable {
       "GS_RATE_REGISTRATIONS", "GS_REPLICA_RATE_HEARTBEATS", "GS_REPLICA_RATE_READS",
       "GS_REPLICA_RATE_REGISTRATIONS", "GS_MAX_WATCH_STREAMS_PER_CLIENT");
 
+  /**
+   * C2 compiles after 3x the usual calls: at start-up it competed for the replica's CPU with the
+   * start itself. The same flags as deploy/run-local.sh and the container image (README,
+   * "Start-up").
+   */
+  static final List<String> START_UP_FLAGS = List.of("-XX:Tier4InvocationThreshold=15000",
+      "-XX:Tier4MinInvocationThreshold=2000", "-XX:Tier4CompileThreshold=45000",
+      "-XX:Tier4BackEdgeThreshold=120000");
+
   private final FacadeProfile profile;
   private final Process process;
   private final int grpcPort;
@@ -72,6 +81,7 @@ public final class FacadeProcess implements AutoCloseable {
     Path realJar = jar.toRealPath();
     List<String> cmd = new ArrayList<>(launcher); // taskset execs java: the pid stays the same
     cmd.add("java");
+    cmd.addAll(START_UP_FLAGS);
     cmd.addAll(classDataSharing(realJar));
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", realJar.toString(),
