@@ -92,8 +92,9 @@ public final class FacadeProcess implements AutoCloseable {
         "--etcd-endpoints", etcdEndpoint,
         "--cluster", profile.cluster()));
     cmd.addAll(profile.args());
+    // Appended: the log keeps every start of this profile in the run, not only the last.
     ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     builder.environment().put("GS_LOG_LEVEL", "INFO");
     // This load generator is ONE client simulating thousands of nodes: the replica's per-client
     // and per-replica rate limits would measure themselves, not the replica. Set through the

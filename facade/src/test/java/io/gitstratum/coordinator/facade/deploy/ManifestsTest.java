@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.gitstratum.coordinator.facade.FacadeLogging;
 import io.gitstratum.coordinator.facade.FacadeMain;
 import io.gitstratum.coordinator.facade.config.FacadeCommand;
 import io.gitstratum.coordinator.facade.config.FacadeConfig;
+import io.gitstratum.coordinator.facade.logging.FacadeLogging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package io.gitstratum.coordinator.facade;
+package io.gitstratum.coordinator.facade.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,27 +1,27 @@
-package io.gitstratum.coordinator.facade;
+package io.gitstratum.coordinator.facade.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.time.ZoneId;
 import java.util.List;
 import org.slf4j.Logger;
 
 /**
- * The facade's logging, set up in code: one line per event on stderr, the project's loggers at
- * {@code GS_LOG_LEVEL} (INFO by default), gRPC, Netty, Vert.x and jetcd at WARN (below that they
- * log every frame and slow the process severalfold). logback finds this as a service before its
- * own XML configurator, whose parsing alone took a fifth of a start's CPU. A logback
- * configuration file still wins: {@code -Dlogback.configurationFile}, or a logback-test.xml or
- * logback.xml on the class path (tests; a program that embeds the facade's classes).
+ * The facade's logging, set up in code: one line per event on stderr ({@link LogLineEncoder}),
+ * the project's loggers at {@code GS_LOG_LEVEL} (INFO by default), gRPC, Netty, Vert.x and jetcd
+ * at WARN (below that they log every frame and slow the process severalfold). logback finds this
+ * as a service before its own XML configurator, whose parsing alone took a fifth of a start's
+ * CPU. A logback configuration file still wins: {@code -Dlogback.configurationFile}, or a
+ * logback-test.xml or logback.xml on the class path (tests; a program that embeds the facade's
+ * classes).
  */
 public final class FacadeLogging extends ContextAwareBase implements Configurator {
   /** The environment variable with the project's log level. */
   public static final String LEVEL_VARIABLE = "GS_LOG_LEVEL";
-  private static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{0} - %msg%n";
   private static final List<String> NOISY = List.of("io.grpc", "io.netty", "io.vertx", "io.etcd");
 
   @Override
@@ -32,9 +32,8 @@ public final class FacadeLogging extends ContextAwareBase implements Configurato
         || loader.getResource("logback.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    LogLineEncoder encoder = new LogLineEncoder(ZoneId.systemDefault());
     encoder.setContext(context);
-    encoder.setPattern(PATTERN);
     encoder.start();
     ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
     stderr.setContext(context);
