@@ -102,6 +102,7 @@ public final class FacadeProcess implements AutoCloseable {
     for (String limit : RATE_LIMITS) {
       builder.environment().put(limit, "0");
     }
+    primeHealthClient(grpc);
     long launched = System.nanoTime();
     FacadeProcess facade = new FacadeProcess(profile, builder.start(), grpc, http, logFile,
         etcdWatchersBefore);
@@ -128,6 +129,25 @@ public final class FacadeProcess implements AutoCloseable {
     Path archive = jar.resolveSibling(name.replaceFirst("\\.jar$", "") + ".jsa");
     return Files.isRegularFile(archive) ? List.of("-XX:SharedArchiveFile=" + archive)
         : List.of();
+  }
+
+  /**
+   * One health check against the port before anything listens there: it loads this JVM's gRPC
+   * client (channel, Netty, the health stubs). A load generator's JVM is fresh for each workload,
+   * and without this its own class loading, on its own CPU, counted in the replica's first start
+   * (about half a second here) whenever the replica was ready before the first answer could be.
+   */
+  private static void primeHealthClient(int port) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        .build();
+    try {
+      HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance());
+    } catch (RuntimeException e) {
+      // refused: nothing listens yet, as expected
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /**
