@@ -1,9 +1,9 @@
 package io.gitstratum.coordinator.facade.metrics;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
