@@ -21,6 +21,10 @@ mvn -B -q -pl benchmarks -am package -Dmaven.test.skip=true
 mkdir -p benchmarks/target/run
 cp facade/target/coordinator-facade.jar benchmarks/target/run/facade.jar
 cp benchmarks/target/coordinator-benchmarks.jar benchmarks/target/run/benchmarks.jar
+# The replicas start with a class-data sharing archive of this copy (FacadeProcess passes it when
+# present), dumped from the class list the facade build trained; without one they start slower.
+deploy/cds-archive.sh --classes facade/target/coordinator-facade.classlist \
+  benchmarks/target/run/facade.jar
 # The runner only starts workload JVMs and merges their figures: a small heap, no pinning.
 exec java -Xmx256m -cp benchmarks/target/run/benchmarks.jar \
   io.gitstratum.coordinator.bench.BenchmarkMain \

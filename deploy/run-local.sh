@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/ensure-etcd.sh
-jar=facade/target/coordinator-facade.jar
+jar="$PWD/facade/target/coordinator-facade.jar"
 if [ ! -f "$jar" ] || [ -n "$(find proto etcd-schema etcd-local client facade -name '*.java' -newer "$jar" -o -name '*.proto' -newer "$jar" -o -name pom.xml -newer "$jar" 2>/dev/null | head -1)" ]; then
   echo "building the facade (first time: downloads dependencies, about 2 minutes)..." >&2
   # Debian's Maven 3.8 prints colour resets even in batch mode: keep them off the terminal.
@@ -31,5 +31,14 @@ done
 # Clients reach this replica where it listens (GetLeader names it): that port on localhost
 # unless told otherwise.
 advertise="${advertise:-localhost:${listen##*:}}"
-exec java -jar "$jar" --embedded-etcd --listen "$listen" --http-listen "$http_listen" \
+# The build's class-data sharing archive (deploy/cds-archive.sh) halves the CPU of a start; it
+# holds for the jar by this absolute path. Without it (or stale) the JVM starts all the same.
+# C2 compiles after 3x the usual calls: at start-up it competed for the CPU with the start itself
+# (README, "Start-up"; the container image and the benchmark's replicas use the same flags).
+jvm=(-XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=2000
+  -XX:Tier4CompileThreshold=45000 -XX:Tier4BackEdgeThreshold=120000)
+if [ -f "${jar%.jar}.jsa" ]; then
+  jvm+=(-XX:SharedArchiveFile="${jar%.jar}.jsa")
+fi
+exec java "${jvm[@]}" -jar "$jar" --embedded-etcd --listen "$listen" --http-listen "$http_listen" \
   --advertise "$advertise" "${args[@]}"

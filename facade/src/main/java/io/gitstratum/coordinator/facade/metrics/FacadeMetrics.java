@@ -1,5 +1,6 @@
 package io.gitstratum.coordinator.facade.metrics;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.proto.NodeState;
 import io.gitstratum.coordinator.proto.NodeType;
@@ -98,9 +99,12 @@ public final class FacadeMetrics {
   /** Label values already made Prometheus-friendly, by the name a caller gave. */
   private final Map<String, String> operationLabels = new ConcurrentHashMap<>();
 
+  /** Whether the JVM's own metrics are in {@link #registry} yet (see {@link #withJvmMetrics}). */
+  @GuardedBy("this")
+  private boolean jvmMetrics;
+
   @Inject
   public FacadeMetrics() {
-    JvmMetrics.builder().register(registry);
     GaugeWithCallback.builder().name(P + "build_info")
         .help("always 1: this replica's version and Java runtime, as labels")
         .labelNames("version", "java_version")
@@ -120,6 +124,19 @@ public final class FacadeMetrics {
   }
 
   public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * The registry with the JVM's own metrics (memory, GC, threads...) in it too, which this
+   * registers at the first call: a scrape, not the start. Registering them starts JMX's platform
+   * server and takes about a tenth of a start's CPU, which SERVING does not need.
+   */
+  public synchronized PrometheusRegistry withJvmMetrics() {
+    if (!jvmMetrics) { // a second scrape at once waits: it too gets them
+      JvmMetrics.builder().register(registry);
+      jvmMetrics = true;
+    }
     return registry;
   }
 

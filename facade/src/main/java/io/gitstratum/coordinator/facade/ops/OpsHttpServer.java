@@ -46,7 +46,11 @@ public final class OpsHttpServer implements AutoCloseable {
       return thread;
     });
     server.setExecutor(threads);
-    server.createContext("/metrics", new MetricsHandler(metrics.registry()));
+    MetricsHandler scrape = new MetricsHandler(metrics.registry());
+    server.createContext("/metrics", exchange -> {
+      metrics.withJvmMetrics(); // at the first scrape, not at start
+      scrape.handle(exchange);
+    });
     server.createContext("/healthz", exchange -> reply(exchange, 200, "text/plain", "ok\n"));
     server.createContext("/readyz", exchange -> {
       boolean ok = ready.getAsBoolean();

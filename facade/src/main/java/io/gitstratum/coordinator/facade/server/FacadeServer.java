@@ -109,6 +109,10 @@ public final class FacadeServer implements AutoCloseable {
         .begin("topology cache", this::awaitCache)
         .add("writer", () -> liveness.writer().start(), () -> liveness.writer().close())
         .add("gRPC", server::start, this::drainCalls)
+        // SERVING once the cache follows etcd and gRPC answers: what starts below runs in the
+        // background or serves operators, and a start need not wait for it. A stop still begins
+        // with NOT_SERVING (the last part); this one's stop covers a start failing below.
+        .add("readiness", this::followReadiness, this::stopServing)
         .add("detector election", () -> liveness.election().start(),
             () -> liveness.election().close()) // another replica detects at once
         .add("failure detector", () -> liveness.detector().start(),
@@ -117,7 +121,7 @@ public final class FacadeServer implements AutoCloseable {
         .begin("TLS reloading", () -> tls.startReloading(scheduler)) // stops with the timers
         .add("etcd member check", members::start, members::close)
         .add("HTTP", ops::start, ops::close)
-        .add("readiness", this::followReadiness, this::stopServing);
+        .release("NOT_SERVING", this::stopServing);
   }
 
   /**
@@ -141,11 +145,11 @@ public final class FacadeServer implements AutoCloseable {
       closed.set(true);
       throw new IllegalStateException("start-up failed", e);
     }
-    log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {})",
-        config.listen().replicaId(), !config.tls().enabled() ? "plaintext"
-            : config.tls().mutual() ? "mutual TLS" : "TLS",
+    log.info("facade {} serving gRPC ({}) on {}:{}, HTTP on {}:{} (prefix {}, etcd {}), {} after "
+        + "the process started", config.listen().replicaId(), !config.tls().enabled()
+            ? "plaintext" : config.tls().mutual() ? "mutual TLS" : "TLS",
         config.listen().host(), server.getPort(), config.listen().httpHost(), ops.port(),
-        store.keys().prefix(), config.etcd().endpoints());
+        store.keys().prefix(), config.etcd().endpoints(), ProcessAge.describe());
     return this;
   }
 
@@ -175,14 +179,18 @@ public final class FacadeServer implements AutoCloseable {
   }
 
   private void followReadiness() {
-    readiness = scheduler.scheduleWithFixedDelay(
-        () -> setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
-        0, 200, TimeUnit.MILLISECONDS);
+    followCache(); // now, not when the timer thread gets the CPU
+    readiness = scheduler.scheduleWithFixedDelay(this::followCache, 200, 200,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void followCache() {
+    setServing(cache.isSynced() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   private void stopServing() {
     health.enterTerminalState();
-    readiness.cancel(false);
+    readiness.cancel(false); // a second stop cancels it again: nothing happens
   }
 
   private void drainCalls() throws InterruptedException {
