@@ -97,17 +97,20 @@ say "2. coordctl watch running"
 
 # 3. Register obj-1 and keep it alive; register obj-idle and let it die (the short-timeouts
 # paragraph: "register obj-1 as in step 3 without the heartbeat loop").
-ctl register --id obj-1 --address 127.0.0.1 --port 7000 --type object --generation g1 >/dev/null \
-  || fail "coordctl register obj-1 failed"
-registered_at=$(ms)
+# obj-idle first: obj-1's heartbeat loop then starts right after obj-1's registration, not a
+# JVM start later (on a busy machine, two coordctl starts have taken longer than its lease).
 ctl register --id obj-idle --address 127.0.0.1 --port 7001 --type object --generation g1 >/dev/null \
   || fail "coordctl register obj-idle failed"
 idle_at=$(ms)
+ctl register --id obj-1 --address 127.0.0.1 --port 7000 --type object --generation g1 >/dev/null \
+  || fail "coordctl register obj-1 failed"
+registered_at=$(ms)
 background "$work/heartbeat.log" coordctl/coordctl --endpoints localhost:9101,localhost:9102 \
   heartbeat obj-1 --generation g1 --every 1s
 heartbeat_pid=${pids[-1]}
 await "ACTIVE obj-1 in etcd (etcdctl get $P/nodes/obj-1)" 30 node_state_is obj-1 ACTIVE
 in_topology obj-1 ACTIVE || fail "obj-1 not ACTIVE in coordctl topology"
+no_suspect_obj1 || fail "obj-1 went SUSPECT before it was ACTIVE: its heartbeat loop's first heartbeat came after GS_SUSPECT_TIMEOUT ($GS_SUSPECT_TIMEOUT) from its registration (is the machine busy?)"
 say "3. obj-1 registered and ACTIVE ($(since "$registered_at") after its registration)"
 
 # The short-timeouts paragraph: obj-idle, never heartbeated, turns SUSPECT after about the suspect
