@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * added give an approximate cost per object, including everything those objects keep alive.
  */
 public final class HeapProbe {
-  private static final Pattern USED = Pattern.compile("used (\\d+)K");
+  /** A generation's or the whole heap's line: G1 has one, Serial and Parallel one per generation. */
+  private static final Pattern SPACE_USED = Pattern.compile("total \\d+K, used (\\d+)K");
 
   private HeapProbe() {}
 
@@ -21,12 +22,26 @@ public final class HeapProbe {
   public static long liveHeapBytes(long pid) throws IOException, InterruptedException {
     jcmd(pid, "GC.run");
     jcmd(pid, "GC.run");
-    String info = jcmd(pid, "GC.heap_info");
-    Matcher m = USED.matcher(info);
-    if (!m.find()) {
+    return usedBytes(jcmd(pid, "GC.heap_info"));
+  }
+
+  /**
+   * The used heap in a {@code GC.heap_info} answer: the sum over its spaces. A JVM pinned to one
+   * CPU runs the Serial collector, whose answer starts with the young generation (nearly empty
+   * after a full collection) and lists the tenured one after it; Metaspace is not heap.
+   */
+  static long usedBytes(String info) throws IOException {
+    Matcher m = SPACE_USED.matcher(info);
+    long usedKb = 0;
+    boolean found = false;
+    while (m.find()) {
+      usedKb += Long.parseLong(m.group(1));
+      found = true;
+    }
+    if (!found) {
       throw new IOException("unexpected GC.heap_info output: " + info);
     }
-    return Long.parseLong(m.group(1)) * 1024;
+    return usedKb * 1024;
   }
 
   /** The live objects by class (jcmd GC.class_histogram, which collects first). */
