@@ -79,6 +79,7 @@ final class KeepAliveLane {
   @GuardedBy("lock")
   private long slowSince;
 
+  /** The index of the endpoint this lane is on: its next stream opens there. */
   @GuardedBy("lock")
   private int endpoint;
 
@@ -109,7 +110,7 @@ final class KeepAliveLane {
     this.shedAfterNanos = shedAfterNanos;
     this.silent = silent;
     this.metrics = metrics;
-    this.endpoint = index; // spread the lanes over the endpoints from the start
+    this.endpoint = index % channels.size(); // spread the lanes over the endpoints from the start
   }
 
   /**
@@ -166,7 +167,7 @@ final class KeepAliveLane {
       if (System.nanoTime() - lastAnsweredNanos < timeout.toNanos()) {
         return; // slow, not silent
       }
-      current = endpoint % channels.size();
+      current = endpoint;
     }
     // Every member is asked, not only this stream's: when a leader stops, the lanes idle on it
     // learn so from this check (at their next renewal), not from a renewal of their own that
@@ -215,7 +216,7 @@ final class KeepAliveLane {
    */
   void leaveIfOn(int member) {
     synchronized (lock) {
-      if (requests != null && endpoint % channels.size() == member) {
+      if (requests != null && endpoint == member) {
         failAll(streamId, new TimeoutException("etcd endpoint " + member
             + " does not answer its status"));
       }
@@ -231,11 +232,11 @@ final class KeepAliveLane {
       }
       if (memberAnswers) {
         log.warn("etcd endpoint {} left a lease renewal unanswered for {} but answers its "
-            + "status: lane {} opens a new stream there", endpoint % channels.size(),
+            + "status: lane {} opens a new stream there", endpoint,
             Durations.format(timeout), index);
         stayOnEndpoint = true;
       } else {
-        down = endpoint % channels.size();
+        down = endpoint;
         silent.markSilent(down);
         log.warn("etcd endpoint {} left a lease renewal unanswered for {}: moving lane {} off it",
             down, Durations.format(timeout), index);
@@ -259,7 +260,7 @@ final class KeepAliveLane {
   @GuardedBy("lock")
   private void leaveIfOthersFoundItSilent() {
     long now = System.nanoTime();
-    int current = endpoint % channels.size();
+    int current = endpoint;
     if (!silent.isAvoided(current)) {
       return;
     }
@@ -279,13 +280,13 @@ final class KeepAliveLane {
   /** The next endpoint after the current one that is not being avoided. */
   @GuardedBy("lock")
   private void moveToNextEndpoint() {
-    endpoint = silent.nextAnswering(endpoint % channels.size() + 1);
+    endpoint = silent.nextAnswering(endpoint + 1);
   }
 
   /** The channel of the endpoint this lane is on: its next stream opens there. */
   ManagedChannel currentChannel() {
     synchronized (lock) {
-      return channels.get(endpoint % channels.size());
+      return channels.get(endpoint);
     }
   }
 
@@ -294,7 +295,7 @@ final class KeepAliveLane {
     if (requests == null) {
       long id = ++streamId;
       lastAnsweredNanos = System.nanoTime();
-      ManagedChannel channel = channels.get(endpoint % channels.size());
+      ManagedChannel channel = channels.get(endpoint);
       // The stream outlives the RPC that happens to open it: detach it from that call's
       // context, which gRPC cancels when the call ends.
       Context previous = Context.ROOT.attach();
@@ -371,7 +372,7 @@ final class KeepAliveLane {
       if (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE) {
         // The connection broke or was refused (a killed member): every lane's next stream
         // would meet the same, one heartbeat each, so they all stay off it for a while.
-        int refused = endpoint % channels.size();
+        int refused = endpoint;
         silent.markSilent(refused);
         log.warn("etcd endpoint {} refused lane {}'s keep-alive stream ({}): lanes avoid it for "
             + "{}", refused, index, cause.getMessage(), Durations.format(silent.avoidedFor()));
