@@ -54,7 +54,7 @@ public final class WatchWorkload implements Workload {
         facade.newChannel());
     List<ManagedChannel> channels = new ArrayList<>();
     for (int i = 0; i < CHANNELS; i++) {
-      channels.add(facade.newChannel());
+      channels.add(facade.newDirectChannel());
     }
     report.note(SECTION, "Streams are opened from this load generator over " + CHANNELS
         + " HTTP/2 connections and each starts with a full_sync. A round registers one node and "

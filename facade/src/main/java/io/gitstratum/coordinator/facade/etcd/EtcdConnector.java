@@ -97,8 +97,11 @@ public final class EtcdConnector {
   /** A gRPC channel to one endpoint (TLS as for the others); the caller closes it. */
   public ManagedChannel channel(String endpoint) {
     URI uri = URI.create(endpoint);
+    // Answers are handled on the transport thread that read them: what listens on these streams
+    // (lease renewals, status checks) only completes futures, and a hop to a pool thread per
+    // renewal cost a wake-up of its own on the heartbeat path.
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort())
-        .keepAliveTime(30, TimeUnit.SECONDS);
+        .keepAliveTime(30, TimeUnit.SECONDS).directExecutor();
     if (tls != null) {
       builder.sslContext(tls);
     } else {
