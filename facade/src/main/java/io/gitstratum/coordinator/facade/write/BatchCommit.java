@@ -45,6 +45,8 @@ final class BatchCommit {
   private final LeasePool aliveLeases;
   private final LeaseKeepAlives keepAlives;
   private final long graceTtlSeconds;
+  /** The liveness keys of the last committed batch, until {@link #renewCommitted}. */
+  private List<KeyWrite> committed = List.of();
 
   /** Parameters as {@link TopologyWriter}'s, whose batches this commits. */
   BatchCommit(EtcdTopologyStore store, TopologyCache cache, Duration timeout,
@@ -171,9 +173,23 @@ final class BatchCommit {
     }
   }
 
-  /** A committed batch goes into the cache at once; pooled leases get their full TTL. */
+  /**
+   * A committed batch goes into the cache at once; its pooled leases get their full TTL from
+   * {@link #renewCommitted}, once its callers have their answers.
+   */
   private void applied(long revision, List<TopologyUpdate> updates, List<KeyWrite> writes) {
     cache.applyCommitted(revision, updates, writes);
+    committed = writes;
+  }
+
+  /**
+   * Renews the pooled leases of the batch {@link #commit} last wrote. Nobody waits for it (the
+   * writes are done whatever its fate), so the writer calls it after answering the batch's
+   * callers; a lease taken from the pool is at most a second old, so the moment changes nothing.
+   */
+  void renewCommitted() {
+    List<KeyWrite> writes = committed;
+    committed = List.of();
     renewAliveLeases(writes);
   }
 

@@ -280,8 +280,10 @@ public final class TopologyWriter implements AutoCloseable {
       try {
         if (batches.commit(seen, topology, effects, guards)) {
           metrics.batch(decided.size());
-          topology.updates().forEach(TopologyWriter::logChange);
           decided.forEach(Decided::complete);
+          // After the answers: neither a log line nor a renewal is a reason for a caller to wait.
+          topology.updates().forEach(TopologyWriter::logChange);
+          batches.renewCommitted();
           return;
         }
         metrics.casConflict();
