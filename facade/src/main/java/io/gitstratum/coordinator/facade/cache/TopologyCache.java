@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.gitstratum.coordinator.client.topology.Topology;
 import io.gitstratum.coordinator.facade.core.LivenessView;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
+import io.gitstratum.coordinator.facade.store.WrittenEvent;
 import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
 import io.gitstratum.coordinator.proto.HashRingConfig;
@@ -80,6 +81,8 @@ public final class TopologyCache {
 
   // The nodes' alive and grace keys: written under the lock, read without it.
   private final LivenessKeys liveness = new LivenessKeys();
+
+  private final EventsInFlight inFlight = new EventsInFlight();
 
   // An operator's pause of SUSPECT->DOWN (P/detector/pause): written under the lock.
   private volatile Optional<DetectorPauseRecord> detectorPause = Optional.empty();
@@ -210,7 +213,7 @@ public final class TopologyCache {
         } else if (key instanceof Key.Event event) {
           // This replica's own commits are applied already: skip them before decoding.
           if (event.version() > before.topology().version()) {
-            updates.add(RecordCodec.decodeUpdate(change.key(), change.value()));
+            updates.add(inFlight.decode(change.key(), change.value()));
           }
         } else if (key instanceof Key.Version) {
           versionModRevision = Math.max(versionModRevision, change.modRevision());
@@ -221,6 +224,19 @@ public final class TopologyCache {
       advance(before, rev, updates, ringConfig, versionModRevision, livenessChanged);
       liveness.watchedThrough(rev);
     }
+  }
+
+  /**
+   * The change events this replica is about to commit: when the watch brings them back first,
+   * it takes them from here rather than parsing them again.
+   */
+  public void expect(List<WrittenEvent> events) {
+    inFlight.expect(events);
+  }
+
+  /** Events expected and not yet seen (for tests). */
+  int eventsInFlight() {
+    return inFlight.size();
   }
 
   /**
@@ -242,6 +258,7 @@ public final class TopologyCache {
         if (update.getVersion() > known) {
           fresh.add(update);
         }
+        inFlight.forget(keys.event(update.getVersion()));
       }
       List<String> livenessChanged = new ArrayList<>(writes.size());
       for (KeyWrite write : writes) {

@@ -116,6 +116,16 @@ public final class TopologyWrites {
     return Collections.unmodifiableMap(values);
   }
 
+  /** Each change's event as written: its key, its encoding and the change it encodes. */
+  public List<WrittenEvent> events() {
+    List<WrittenEvent> events = new ArrayList<>(updates.size());
+    for (TopologyUpdate update : updates) {
+      String key = keys.event(update.getVersion());
+      events.add(new WrittenEvent(key, values.get(key), update));
+    }
+    return events;
+  }
+
   /** The encoded event of the first change: what a commit check looks for. */
   byte[] firstEvent() {
     return values.get(keys.event(updates.get(0).getVersion()));

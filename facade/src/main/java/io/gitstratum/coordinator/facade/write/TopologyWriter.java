@@ -277,6 +277,7 @@ public final class TopologyWriter implements AutoCloseable {
       if (decided.isEmpty()) {
         return;
       }
+      cache.expect(topology.events());
       try {
         if (batches.commit(seen, topology, effects, guards)) {
           metrics.batch(decided.size());

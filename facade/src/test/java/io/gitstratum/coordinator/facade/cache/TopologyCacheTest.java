@@ -10,6 +10,7 @@ import io.gitstratum.coordinator.client.topology.TopologyGapException;
 import io.gitstratum.coordinator.facade.store.KeyWrite;
 import io.gitstratum.coordinator.facade.store.KvChange;
 import io.gitstratum.coordinator.facade.store.StoreSnapshot;
+import io.gitstratum.coordinator.facade.store.WrittenEvent;
 import io.gitstratum.coordinator.proto.HashRingConfig;
 import io.gitstratum.coordinator.proto.NodeInfo;
 import io.gitstratum.coordinator.proto.TopologyUpdate;
@@ -63,6 +64,61 @@ class TopologyCacheTest {
     assertEquals(11, state.versionModRevision());
     assertTrue(state.topology().node("a").isPresent());
     assertEquals(List.of(1L, 2L), delivered.get(0).stream().map(TopologyUpdate::getVersion).toList());
+  }
+
+  @Test
+  void anEventThisReplicaIsWritingIsTakenAsWrittenNotParsedAgain() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
+    TopologyUpdate written = added(1, "a");
+    // Marked so that a parse of the bytes could not produce it: taken, not parsed.
+    TopologyUpdate marked = written.toBuilder().setNodeAdded(written.getNodeAdded().toBuilder()
+        .setAddress("from-the-writer")).build();
+    KvChange arriving = event(written, 11);
+    cache.expect(List.of(new WrittenEvent(arriving.key(), arriving.value(), marked)));
+
+    cache.apply(List.of(arriving, version(1, 11)));
+
+    assertEquals("from-the-writer", cache.state().topology().node("a").orElseThrow().getAddress());
+    assertEquals(0, cache.eventsInFlight());
+  }
+
+  @Test
+  void anotherReplicasEventAtTheSameVersionIsParsed() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
+    TopologyUpdate mine = added(1, "mine");
+    cache.expect(List.of(new WrittenEvent(keys.event(1), RecordCodec.encode(mine), mine)));
+
+    cache.apply(List.of(event(added(1, "theirs"), 11), version(1, 11)));
+
+    assertTrue(cache.state().topology().node("theirs").isPresent());
+    assertTrue(cache.state().topology().node("mine").isEmpty());
+    assertEquals(0, cache.eventsInFlight());
+  }
+
+  @Test
+  void aCommitAppliedByTheWriterFirstLeavesNothingExpected() {
+    cache.reset(new StoreSnapshot(Topology.empty(), Map.of(), Map.of(), 10, 0, 1));
+    TopologyUpdate update = added(1, "a");
+    cache.expect(List.of(new WrittenEvent(keys.event(1), RecordCodec.encode(update), update)));
+
+    cache.applyCommitted(11, List.of(update), List.of());
+
+    assertEquals(0, cache.eventsInFlight());
+    cache.apply(List.of(event(update, 11), version(1, 11))); // the watch, later: a no-op
+    assertEquals(1, cache.state().topology().version());
+  }
+
+  @Test
+  void eventsOfCommitsThatNeverLandAreForgottenPastTheBound() {
+    List<WrittenEvent> batch = new ArrayList<>();
+    for (int v = 1; v <= 1_000; v++) {
+      TopologyUpdate update = added(v, "n" + v);
+      batch.add(new WrittenEvent(keys.event(v), RecordCodec.encode(update), update));
+    }
+    for (int i = 0; i < 10; i++) {
+      cache.expect(batch); // lost compares: the same versions again and again, and more
+      assertTrue(cache.eventsInFlight() <= EventsInFlight.MAX);
+    }
   }
 
   @Test
