@@ -40,6 +40,38 @@ public final class RecordCodec {
     }
   }
 
+  /**
+   * {@link #encode} of a node_added or node_updated event whose node is encoded already, as
+   * {@code node} (by {@link #encode}, for the node's own key): the same bytes, without printing
+   * the node a second time, the larger part of encoding a change. JsonFormat prints the set
+   * fields in field-number order, and the oneof's node comes after version and previous_version.
+   *
+   * @throws IllegalArgumentException for an event of another kind
+   */
+  public static byte[] encodeNodeEvent(TopologyUpdate event, byte[] node) {
+    String field = switch (event.getUpdateCase()) {
+      case NODE_ADDED -> "nodeAdded";
+      case NODE_UPDATED -> "nodeUpdated";
+      default -> throw new IllegalArgumentException("not a node event: " + event.getUpdateCase());
+    };
+    StringBuilder head = new StringBuilder(64).append('{');
+    if (event.getVersion() != 0) {
+      head.append("\"version\":\"").append(Long.toUnsignedString(event.getVersion()))
+          .append("\",");
+    }
+    if (event.getPreviousVersion() != 0) {
+      head.append("\"previousVersion\":\"")
+          .append(Long.toUnsignedString(event.getPreviousVersion())).append("\",");
+    }
+    head.append('"').append(field).append("\":");
+    byte[] start = head.toString().getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[start.length + node.length + 1];
+    System.arraycopy(start, 0, out, 0, start.length);
+    System.arraycopy(node, 0, out, start.length, node.length);
+    out[out.length - 1] = '}';
+    return out;
+  }
+
   public static NodeInfo decodeNode(String key, byte[] value) {
     return decode(key, value, NodeInfo.newBuilder());
   }

@@ -89,6 +89,21 @@ class RecordCodecPropertiesTest {
   }
 
   @Property(tries = 3000)
+  void aNodeEventSplicedFromItsNodesEncodingIsTheSameBytes(@ForAll long seed) {
+    Random random = new Random(seed);
+    NodeInfo node = Inputs.node(random);
+    TopologyUpdate.Builder event = TopologyUpdate.newBuilder();
+    // Zero versions are left out of the JSON: every combination, and the largest unsigned ones.
+    long[] versions = {0, 1, random.nextLong(), -1};
+    event.setVersion(versions[random.nextInt(4)]).setPreviousVersion(versions[random.nextInt(4)]);
+    TopologyUpdate update = random.nextBoolean() ? event.setNodeAdded(node).build()
+        : event.setNodeUpdated(node).build();
+
+    assertArrayEquals(RecordCodec.encode(update),
+        RecordCodec.encodeNodeEvent(update, RecordCodec.encode(node)));
+  }
+
+  @Property(tries = 3000)
   void validRecordsRoundTrip(@ForAll long seed) {
     Random random = new Random(seed);
     Message record = Inputs.record(random);
@@ -255,7 +270,7 @@ class RecordCodecPropertiesTest {
       };
     }
 
-    private static NodeInfo node(Random random) {
+    static NodeInfo node(Random random) {
       NodeInfo.Builder node = NodeInfo.newBuilder().setId(text(random))
           .setAddress(text(random)).setPort(random.nextInt())
           .setState(NodeState.forNumber(random.nextInt(6)))

@@ -62,4 +62,12 @@ class RecordCodecTest {
     assertThrows(CorruptRecordException.class,
         () -> RecordCodec.decodeVersion("k", value.getBytes(StandardCharsets.US_ASCII)));
   }
+
+  @Test
+  void onlyNodeEventsAreSpliced() {
+    TopologyUpdate removed = TopologyUpdate.newBuilder().setVersion(2).setNodeRemoved("a").build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RecordCodec.encodeNodeEvent(removed, new byte[] {'{', '}'}));
+    assertTrue(e.getMessage().contains("NODE_REMOVED"), e.getMessage());
+  }
 }

@@ -56,15 +56,20 @@ public final class TopologyWrites {
    * @throws IllegalArgumentException for an update that is not a change
    */
   public void add(TopologyUpdate update, ChangeRecord why) {
-    switch (update.getUpdateCase()) {
-      case NODE_ADDED -> putNode(update.getNodeAdded());
-      case NODE_UPDATED -> putNode(update.getNodeUpdated());
-      case NODE_REMOVED -> put(keys.node(update.getNodeRemoved()), null);
-      case HASH_RING_CONFIG_UPDATED -> put(keys.ringConfig(),
-          RecordCodec.encode(update.getHashRingConfigUpdated()));
+    byte[] event = switch (update.getUpdateCase()) {
+      case NODE_ADDED -> RecordCodec.encodeNodeEvent(update, putNode(update.getNodeAdded()));
+      case NODE_UPDATED -> RecordCodec.encodeNodeEvent(update, putNode(update.getNodeUpdated()));
+      case NODE_REMOVED -> {
+        put(keys.node(update.getNodeRemoved()), null);
+        yield RecordCodec.encode(update);
+      }
+      case HASH_RING_CONFIG_UPDATED -> {
+        put(keys.ringConfig(), RecordCodec.encode(update.getHashRingConfigUpdated()));
+        yield RecordCodec.encode(update);
+      }
       default -> throw new IllegalArgumentException("not a change: " + update.getUpdateCase());
-    }
-    put(keys.event(update.getVersion()), RecordCodec.encode(update));
+    };
+    put(keys.event(update.getVersion()), event);
     if (why != null) {
       put(keys.history(update.getVersion()), RecordCodec.encode(why));
     }
@@ -142,8 +147,11 @@ public final class TopologyWrites {
         + HexFormat.of().toHexDigits(random.nextLong());
   }
 
-  private void putNode(NodeInfo node) {
-    put(keys.node(node.getId()), RecordCodec.encode(node));
+  /** The node's record, encoded, as put; its event takes the same bytes. */
+  private byte[] putNode(NodeInfo node) {
+    byte[] value = RecordCodec.encode(node);
+    put(keys.node(node.getId()), value);
+    return value;
   }
 
   private void put(String key, byte[] value) {
