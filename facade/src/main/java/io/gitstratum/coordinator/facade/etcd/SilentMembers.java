@@ -44,6 +44,21 @@ public final class SilentMembers {
   }
 
   /**
+   * Whether some member other than {@code member} is not being avoided: only then is there
+   * anywhere better to go. A lone member (or every member) found silent is slow as often as it
+   * is gone, and what waits there has nowhere else to be answered.
+   */
+  public synchronized boolean othersAnswering(int member) {
+    long now = System.nanoTime();
+    for (int i = 0; i < until.length; i++) {
+      if (i != member && !avoided(i, now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * From {@code from} on, taken in turn, the first member not being avoided; when every member
    * is, the one whose time is up first.
    */

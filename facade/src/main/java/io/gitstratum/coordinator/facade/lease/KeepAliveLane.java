@@ -211,12 +211,14 @@ final class KeepAliveLane {
   }
 
   /**
-   * {@code member} does not answer its status: if this lane's stream is there, its waiting
-   * renewals fail now (they would only time out) and its next stream opens elsewhere.
+   * {@code member} does not answer its status: if this lane's stream is there and another
+   * member answers, its waiting renewals fail now (they would only time out) and its next stream
+   * opens elsewhere. With nowhere else to go they stay: a lone member this busy is slow, and
+   * answers them late rather than never.
    */
   void leaveIfOn(int member) {
     synchronized (lock) {
-      if (requests != null && endpoint == member) {
+      if (requests != null && endpoint == member && silent.othersAnswering(member)) {
         failAll(streamId, new TimeoutException("etcd endpoint " + member
             + " does not answer its status"));
       }
@@ -261,7 +263,9 @@ final class KeepAliveLane {
   private void leaveIfOthersFoundItSilent() {
     long now = System.nanoTime();
     int current = endpoint;
-    if (!silent.isAvoided(current)) {
+    if (!silent.isAvoided(current) || !silent.othersAnswering(current)) {
+      // Not silent, or no member to go to: renewals waiting here wait for their own timeout
+      // (a lone member that is slow under load answers them; failing them cost nodes leases).
       return;
     }
     if (requests == null) {

@@ -40,4 +40,19 @@ class SilentMembersTest {
     assertEquals(0, silent.nextAnswering(0));
     assertTrue(silent.markSilent(0), "silent again: a new finding");
   }
+
+  @Test
+  void othersAnswerOnlyWhileSomeOtherMemberIsNotAvoided() {
+    SilentMembers three = new SilentMembers(3, Duration.ofSeconds(10));
+    three.markSilent(0);
+    assertTrue(three.othersAnswering(0));
+    three.markSilent(1);
+    assertTrue(three.othersAnswering(0), "member 2 still answers");
+    three.markSilent(2);
+    assertFalse(three.othersAnswering(0), "every member silent: nowhere better to go");
+    SilentMembers lone = new SilentMembers(1, Duration.ofSeconds(10));
+    assertFalse(lone.othersAnswering(0));
+    lone.markSilent(0);
+    assertFalse(lone.othersAnswering(0));
+  }
 }
