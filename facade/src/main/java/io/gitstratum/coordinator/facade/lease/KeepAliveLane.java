@@ -367,12 +367,16 @@ final class KeepAliveLane {
       if (id != streamId || requests == null) {
         return; // an older stream; its callers were failed already
       }
+      // Detached first: the answers are handled on the transport thread (direct executor), so
+      // ending a stream that never started can report its close back into this method at once;
+      // that call must find the stream gone, not fail the same callers and move on twice.
+      StreamObserver<LeaseKeepAliveRequest> ending = requests;
+      requests = null;
       try {
-        requests.onError(cause);
+        ending.onError(cause);
       } catch (RuntimeException ignored) {
         // the stream is already broken
       }
-      requests = null;
       if (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE) {
         // The connection broke or was refused (a killed member): every lane's next stream
         // would meet the same, one heartbeat each, so they all stay off it for a while.
